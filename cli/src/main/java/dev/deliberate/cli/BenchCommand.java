@@ -1,11 +1,18 @@
 package dev.deliberate.cli;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: engine, tokenizer, server throughput.")
-final class BenchCommand extends NotBuiltYet {
+/** {@code deliberate bench}: the benchmark harnesses; each subcommand prints medians beside a reference figure. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks: engine, tokenizer, server throughput.",
+        subcommands = {BenchEngineCommand.class, BenchTokenizerCommand.class, BenchServerCommand.class})
+final class BenchCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
-    String arrivesWith() {
-        return "issue #3";
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing benchmark: choose engine, tokenizer or server.");
     }
 }

@@ -21,7 +21,7 @@ abstract class NotBuiltYet implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().getErr().println("deliberate " + spec.name() + ": not built yet; it arrives with " + arrivesWith() + ".");
+        spec.commandLine().getErr().println("deliberate " + spec.qualifiedName().replaceFirst("^deliberate ", "") + ": not built yet; it arrives with " + arrivesWith() + ".");
         return EXIT_CODE;
     }
 }
