@@ -48,10 +48,10 @@ class HtmlTest {
     void rendersInHeadlessChromium(@TempDir Path tmp) throws Exception {
         Path chromium = Path.of("/usr/bin/chromium");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(chromium), "chromium not installed; apt-get install -y chromium");
-        Path page = tmp.resolve("report.html");
-        Files.writeString(page, samplePage());
         Path out = Path.of("target", "report-render");
         Files.createDirectories(out);
+        Path page = out.resolve("sample-report.html").toAbsolutePath();
+        Files.writeString(page, samplePage());
         Path png = out.resolve("sample-report.png").toAbsolutePath();
         Files.deleteIfExists(png);
         var cmd = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
