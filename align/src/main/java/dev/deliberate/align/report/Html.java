@@ -59,9 +59,9 @@ public final class Html {
     }
 
     /** Charts side by side, wrapping. */
-    public static String charts(List<? extends Chart> charts) {
+    public static String charts(List<? extends Chart<?>> charts) {
         var b = new StringBuilder("<div class=\"charts\">");
-        for (Chart c : charts) b.append(c.svg());
+        for (Chart<?> c : charts) b.append(c.svg());
         return b.append("</div>").toString();
     }
 

@@ -9,7 +9,7 @@ import java.util.stream.DoubleStream;
  * Grouped bars: one group per category (an attack family), one bar per series in each group (seen vs held out, or
  * one per method), with optional interval whiskers. The value axis always includes zero.
  */
-public final class BarChart implements Chart {
+public final class BarChart extends Chart<BarChart> {
 
     /** One bar's height and its interval (NaN bounds for none); a NaN value leaves the slot empty. */
     public record Bar(double value, double lo, double hi) {
@@ -26,16 +26,11 @@ public final class BarChart implements Chart {
         }
     }
 
-    private final String title, xLabel, yLabel;
     private final List<String> categories;
     private final List<Series> series = new ArrayList<>();
-    private double width = 640, height = 420;
-    private double[] yRange;
 
     public BarChart(String title, String xLabel, String yLabel, List<String> categories) {
-        this.title = Objects.requireNonNull(title);
-        this.xLabel = Objects.requireNonNull(xLabel);
-        this.yLabel = Objects.requireNonNull(yLabel);
+        super(title, xLabel, yLabel);
         this.categories = List.copyOf(categories);
     }
 
@@ -47,21 +42,9 @@ public final class BarChart implements Chart {
         return this;
     }
 
-    public BarChart size(double width, double height) {
-        this.width = width;
-        this.height = height;
-        return this;
-    }
-
-    /** Makes the value axis include [lo, hi] (e.g. 0..1 for rates). */
-    public BarChart yRange(double lo, double hi) {
-        this.yRange = new double[] {lo, hi};
-        return this;
-    }
-
     @Override
-    public String title() {
-        return title;
+    BarChart self() {
+        return this;
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.util.Objects;
  * Counts of values in equal-width bins with nice edges (reasoning length per method). Several series share the bins
  * and are drawn translucent on top of each other. Bins are [a, b), the last one [a, b].
  */
-public final class Histogram implements Chart {
+public final class Histogram extends Chart<Histogram> {
 
     public record Series(String name, double[] values) {
         public Series {
@@ -21,25 +21,15 @@ public final class Histogram implements Chart {
     /** Bin edges (bins + 1 of them) and the counts of one series. */
     public record Bins(double[] edges, int[] counts) {}
 
-    private final String title, xLabel, yLabel;
     private final List<Series> series = new ArrayList<>();
-    private double width = 640, height = 420;
     private int bins = 20;
 
     public Histogram(String title, String xLabel, String yLabel) {
-        this.title = Objects.requireNonNull(title);
-        this.xLabel = Objects.requireNonNull(xLabel);
-        this.yLabel = Objects.requireNonNull(yLabel);
+        super(title, xLabel, yLabel);
     }
 
     public Histogram add(Series s) {
         series.add(s);
-        return this;
-    }
-
-    public Histogram size(double width, double height) {
-        this.width = width;
-        this.height = height;
         return this;
     }
 
@@ -51,8 +41,8 @@ public final class Histogram implements Chart {
     }
 
     @Override
-    public String title() {
-        return title;
+    Histogram self() {
+        return this;
     }
 
     /** The shared bin edges over every series' finite values. */
@@ -85,7 +75,7 @@ public final class Histogram implements Chart {
         int max = counts.stream().flatMapToInt(Arrays::stream).max().orElse(0);
         boolean legend = series.size() > 1 || (series.size() == 1 && !series.getFirst().name().isEmpty());
         var plot = new Plot(title, width, height, legend ? series.stream().map(Series::name).toList() : List.of(),
-                Ticks.nice(e[0], e[e.length - 1], Math.min(8, e.length)), Ticks.nice(0, Math.max(1, max), 6), 0);
+                Ticks.nice(e[0], e[e.length - 1], Math.min(8, e.length)), Ticks.nice(0, include(new double[] {0, Math.max(1, max)}, yRange)[1], 6), 0);
         plot.yAxis(yLabel);
         plot.xAxis(xLabel);
         Svg svg = plot.svg;

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Objects;
 
 /** Several series of (x, y) points joined by lines: training curves (loss; DPO reward margin and accuracy by step). */
-public final class LineChart implements Chart {
+public final class LineChart extends Chart<LineChart> {
 
     public record Series(String name, double[] x, double[] y) {
         public Series {
@@ -17,15 +17,10 @@ public final class LineChart implements Chart {
         }
     }
 
-    private final String title, xLabel, yLabel;
     private final List<Series> series = new ArrayList<>();
-    private double width = 640, height = 420;
-    private double[] yRange;
 
     public LineChart(String title, String xLabel, String yLabel) {
-        this.title = Objects.requireNonNull(title);
-        this.xLabel = Objects.requireNonNull(xLabel);
-        this.yLabel = Objects.requireNonNull(yLabel);
+        super(title, xLabel, yLabel);
     }
 
     public LineChart add(Series s) {
@@ -33,27 +28,16 @@ public final class LineChart implements Chart {
         return this;
     }
 
-    public LineChart size(double width, double height) {
-        this.width = width;
-        this.height = height;
-        return this;
-    }
-
-    public LineChart yRange(double lo, double hi) {
-        this.yRange = new double[] {lo, hi};
-        return this;
-    }
-
     @Override
-    public String title() {
-        return title;
+    LineChart self() {
+        return this;
     }
 
     @Override
     public String svg() {
         double[] xr = Plot.range(series.stream().flatMapToDouble(s -> Arrays.stream(s.x())).toArray());
         double[] yr = Plot.range(series.stream().flatMapToDouble(s -> Arrays.stream(s.y())).toArray());
-        if (yRange != null) yr = Double.isFinite(yr[0]) ? new double[] {Math.min(yr[0], yRange[0]), Math.max(yr[1], yRange[1])} : yRange.clone();
+        yr = include(yr, yRange);
         var plot = new Plot(title, width, height, series.stream().map(Series::name).toList(),
                 Ticks.nice(xr[0], xr[1], 7), Ticks.nice(yr[0], yr[1], 6), 0);
         plot.yAxis(yLabel);

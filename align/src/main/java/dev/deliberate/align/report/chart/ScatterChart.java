@@ -10,7 +10,7 @@ import java.util.stream.DoubleStream;
  * Pareto view (one labelled point per method, bootstrap intervals both ways) and the embedding map (one series per
  * prompt type, many small unlabelled points).
  */
-public final class ScatterChart implements Chart {
+public final class ScatterChart extends Chart<ScatterChart> {
 
     /** A point; the interval bounds are NaN where there is no interval. */
     public record Point(double x, double y, String label, double xLo, double xHi, double yLo, double yHi) {
@@ -38,26 +38,17 @@ public final class ScatterChart implements Chart {
         }
     }
 
-    private final String title, xLabel, yLabel;
     private final List<Series> series = new ArrayList<>();
-    private double width = 640, height = 420, radius = 5;
+    private double radius = 5;
     private boolean labels = true;
-    private double[] xRange, yRange;
+    private double[] xRange;
 
     public ScatterChart(String title, String xLabel, String yLabel) {
-        this.title = Objects.requireNonNull(title);
-        this.xLabel = Objects.requireNonNull(xLabel);
-        this.yLabel = Objects.requireNonNull(yLabel);
+        super(title, xLabel, yLabel);
     }
 
     public ScatterChart add(Series s) {
         series.add(s);
-        return this;
-    }
-
-    public ScatterChart size(double width, double height) {
-        this.width = width;
-        this.height = height;
         return this;
     }
 
@@ -79,14 +70,9 @@ public final class ScatterChart implements Chart {
         return this;
     }
 
-    public ScatterChart yRange(double lo, double hi) {
-        this.yRange = new double[] {lo, hi};
-        return this;
-    }
-
     @Override
-    public String title() {
-        return title;
+    ScatterChart self() {
+        return this;
     }
 
     @Override
@@ -94,8 +80,8 @@ public final class ScatterChart implements Chart {
         List<Point> all = series.stream().flatMap(s -> s.points().stream()).filter(p -> Double.isFinite(p.x()) && Double.isFinite(p.y())).toList();
         double[] xr = Plot.range(all.stream().flatMapToDouble(p -> DoubleStream.of(p.x(), p.xLo(), p.xHi())).toArray());
         double[] yr = Plot.range(all.stream().flatMapToDouble(p -> DoubleStream.of(p.y(), p.yLo(), p.yHi())).toArray());
-        if (xRange != null) xr = widen(xr, xRange);
-        if (yRange != null) yr = widen(yr, yRange);
+        xr = include(xr, xRange);
+        yr = include(yr, yRange);
         boolean legend = series.size() > 1 || (series.size() == 1 && !series.getFirst().name().isEmpty());
         var plot = new Plot(title, width, height, legend ? series.stream().map(Series::name).toList() : List.of(),
                 Ticks.nice(xr[0], xr[1], 6), Ticks.nice(yr[0], yr[1], 6), 0);
@@ -151,10 +137,5 @@ public final class ScatterChart implements Chart {
         }
         placed.add(new double[] {best[3], best[4], best[5], best[6]});
         svg.text(best[0], best[1], label, best[2] == 0 ? "start" : "end", Plot.FONT, Plot.INK, 0, false);
-    }
-
-    private static double[] widen(double[] data, double[] fixed) {
-        if (!Double.isFinite(data[0])) return fixed.clone();
-        return new double[] {Math.min(data[0], fixed[0]), Math.max(data[1], fixed[1])};
     }
 }

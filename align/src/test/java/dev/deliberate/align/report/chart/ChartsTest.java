@@ -137,7 +137,7 @@ class ChartsTest {
 
     @Test
     void emptyChartsSayNoData() {
-        for (Chart c : List.<Chart>of(new ScatterChart("e", "x", "y"), new LineChart("e", "x", "y"),
+        for (Chart<?> c : List.<Chart<?>>of(new ScatterChart("e", "x", "y"), new LineChart("e", "x", "y"),
                 new Histogram("e", "x", "y"), new BarChart("e", "x", "y", List.of()))) {
             assertTrue(texts(parse(c.svg())).contains("no data"), c.getClass().getSimpleName());
         }

@@ -73,7 +73,7 @@ public final class SampleCharts {
                 .add(new Histogram.Series("Deliberative Alignment", a)).add(new Histogram.Series("SaRO", b));
     }
 
-    public static List<Chart> all() {
+    public static List<Chart<?>> all() {
         return List.of(pareto(), embeddingMap(), families(), loss(), dpo(), reasoningLength());
     }
 }
