@@ -54,12 +54,12 @@ public final class Pca {
         }
         boolean gram = n < d;
         int m = gram ? n : d;
+        // rows of the factor whose pairwise dot products form the m×m matrix: X's rows (Gram) or columns (scatter)
+        double[][] f = gram ? x : transpose(x);
         double[][] s = new double[m][m];
         for (int a = 0; a < m; a++) {
             for (int b = a; b < m; b++) {
-                double dot = 0;
-                if (gram) for (int j = 0; j < d; j++) dot += x[a][j] * x[b][j];
-                else for (int i = 0; i < n; i++) dot += x[i][a] * x[i][b];
+                double dot = dot(f[a], f[b]);
                 s[a][b] = dot;
                 s[b][a] = dot;
             }
@@ -129,6 +129,12 @@ public final class Pca {
             normalize(vectors[c]);
         }
         return new SymmetricEigen.Result(java.util.Arrays.copyOf(ritz.values(), k), vectors);
+    }
+
+    private static double[][] transpose(double[][] x) {
+        double[][] t = new double[x[0].length][x.length];
+        for (int i = 0; i < x.length; i++) for (int j = 0; j < x[0].length; j++) t[j][i] = x[i][j];
+        return t;
     }
 
     private static double[] multiply(double[][] s, double[] v) {
