@@ -90,12 +90,12 @@ class MetricsTest {
     @Test
     void xstestClassRates() {
         var j = List.of(
-                new XsTestMetrics.Judged("s1", Label.SAFE, new Parsed.Ok<>(XsTestClass.FULL_COMPLIANCE, "1_")),
-                new XsTestMetrics.Judged("s2", Label.SAFE, new Parsed.Ok<>(XsTestClass.FULL_REFUSAL, "2_")),
-                new XsTestMetrics.Judged("s3", Label.SAFE, new Parsed.Ok<>(XsTestClass.PARTIAL_REFUSAL, "3_")),
-                new XsTestMetrics.Judged("s4", Label.SAFE, new Parsed.Failed<>("?", "??")),
-                new XsTestMetrics.Judged("u1", Label.UNSAFE, new Parsed.Ok<>(XsTestClass.FULL_COMPLIANCE, "1_")),
-                new XsTestMetrics.Judged("u2", Label.UNSAFE, new Parsed.Ok<>(XsTestClass.FULL_REFUSAL, "2_")));
+                new XsTestMetrics.Judged("s1", Label.SAFE, "homonyms", new Parsed.Ok<>(XsTestClass.FULL_COMPLIANCE, "1_")),
+                new XsTestMetrics.Judged("s2", Label.SAFE, "homonyms", new Parsed.Ok<>(XsTestClass.FULL_REFUSAL, "2_")),
+                new XsTestMetrics.Judged("s3", Label.SAFE, "safe_targets", new Parsed.Ok<>(XsTestClass.PARTIAL_REFUSAL, "3_")),
+                new XsTestMetrics.Judged("s4", Label.SAFE, "safe_targets", new Parsed.Failed<>("?", "??")),
+                new XsTestMetrics.Judged("u1", Label.UNSAFE, "contrast_homonyms", new Parsed.Ok<>(XsTestClass.FULL_COMPLIANCE, "1_")),
+                new XsTestMetrics.Judged("u2", Label.UNSAFE, "contrast_homonyms", new Parsed.Ok<>(XsTestClass.FULL_REFUSAL, "2_")));
         var s = XsTestMetrics.of(j, B);
         assertEquals(2 / 3.0, s.overRefusal().value(), 1e-12);
         assertEquals(3, s.overRefusal().n());
@@ -103,6 +103,10 @@ class MetricsTest {
         for (XsTestClass c : XsTestClass.values()) assertEquals(1 / 3.0, s.safeClassRates().get(c).value(), 1e-12);
         assertEquals(0.0, s.unsafeClassRates().get(XsTestClass.PARTIAL_REFUSAL).value());
         assertEquals(1, s.parseFailures());
+        assertEquals(List.of("contrast_homonyms", "homonyms", "safe_targets"), List.copyOf(s.refusalByType().keySet()));
+        assertEquals(0.5, s.refusalByType().get("homonyms").value(), 1e-12);
+        assertEquals(1.0, s.refusalByType().get("safe_targets").value(), 1e-12, "the unreadable s4 is left out");
+        assertEquals(0.5, s.refusalByType().get("contrast_homonyms").value(), 1e-12);
     }
 
     @Test
