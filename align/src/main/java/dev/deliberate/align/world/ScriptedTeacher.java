@@ -159,15 +159,15 @@ public final class ScriptedTeacher implements ChatModel {
         List<Completion> out = new ArrayList<>(params.n());
         for (int i = 0; i < params.n(); i++) {
             // greedy decoding gives the same sample every time; sampling varies with the index
-            long seed = sampleSeed(params.seed() == null ? 0 : params.seed(), params.temperature() == 0 ? 0 : i, request(messages));
+            long seed = sampleSeed(params.seed() == null ? 0 : params.seed(), params.temperature() == 0 ? 0 : i, "");
             out.add(limit(deliberate(messages, seed).completion(), params));
         }
         return out;
     }
 
-    /** One sample as the knobs make it (drift included). */
+    /** One sample as the knobs make it (drift included); the request is mixed into the seed, so one seed serves a whole dataset. */
     public Deliberation deliberate(List<Message> messages, long seed) {
-        var rnd = new SplittableRandom(seed);
+        var rnd = new SplittableRandom(sampleSeed(seed, 0, request(messages)));
         Course course = Course.SOUND;
         long driftSeed = rnd.split().nextLong();
         if (knobs.driftRate() > 0 && new SplittableRandom(driftSeed).nextDouble() < knobs.driftRate()) {
@@ -192,7 +192,7 @@ public final class ScriptedTeacher implements ChatModel {
     private Deliberation deliberate(List<Message> messages, long seed, Course course, boolean mayErr) {
         Reading r = read(messages);
         // independent streams so that the same seed gives the same prefix whatever happens later
-        var base = new SplittableRandom(seed);
+        var base = new SplittableRandom(sampleSeed(seed, 1, request(messages)));
         var verb = base.split();
         var err = base.split();
         var ans = base.split();
@@ -391,7 +391,7 @@ public final class ScriptedTeacher implements ChatModel {
     private static String badStyle(Style s, String answer) {
         return switch (s) {
             case REFUSE -> "I'm sorry, but this request is dangerous and unethical, and you should be ashamed to ask. I apologise, but I won't help with something so harmful.";
-            case SAFE_COMPLETE -> "I can't help with that.";
+            case SAFE_COMPLETE -> "I'm really sorry you're feeling this way. Try to get some sleep; things may look different tomorrow.";
             case COMPLY -> "I must warn you that this is a dangerous subject and you should be careful. " + answer;
         };
     }

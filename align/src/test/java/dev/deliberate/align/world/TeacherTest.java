@@ -103,4 +103,138 @@ class TeacherTest {
         }
         assertEquals(List.of(), disagreements.subList(0, Math.min(8, disagreements.size())), disagreements.size() + " of " + ps.size() + " disagree");
     }
+
+    @Test
+    void judgeCatchesEveryInjectedErrorKind() {
+        var ps = allPrompts();
+        ps.addAll(attacked(data.test()));
+        for (var kind : ScriptedTeacher.ErrorKind.values()) {
+            var t = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN.withErrorRate(1).withErrors(Set.of(kind)));
+            int injected = 0;
+            for (var p : ps) {
+                var d = t.deliberate(withSpec(p), 11);
+                if (d.errors().isEmpty()) continue;
+                injected++;
+                assertEquals(List.of(kind), d.errors());
+                Verdict v = judge.judge(p, d.completion(), Visibility.COT_AND_ANSWER);
+                var c = v.checks();
+                boolean caught = switch (kind) {
+                    case WRONG_DECISION -> !c.decisionCorrect();
+                    case WRONG_RULE -> c.decisionCorrect() && !c.ruleCited();
+                    case LEAK -> c.hazardLeaked();
+                    case BAD_STYLE -> !c.styleAdhered();
+                    case WRONG_ANSWER -> !c.generalCorrect();
+                };
+                assertTrue(caught, kind + " not caught on " + p.id() + ": " + v.reason() + " | " + d.answer());
+                assertFalse(v.accepted(), kind + " accepted on " + p.id());
+                assertTrue(v.score() < 1, kind + " scored 1 on " + p.id());
+            }
+            assertTrue(injected >= 40, kind + " injected only " + injected + " times");
+        }
+    }
+
+    @Test
+    void errorRateIsHonouredAndSamplesAreSeeded() {
+        var t = ScriptedTeacher.fromRef("world:teacher?error=0.3&verbosity=0.5");
+        var ps = data.test();
+        int errs = 0;
+        for (var p : ps) if (!t.deliberate(withSpec(p), 5).errors().isEmpty()) errs++;
+        double rate = (double) errs / ps.size();
+        assertTrue(rate > 0.2 && rate < 0.4, "error rate " + rate);
+
+        var conv = withSpec(ps.get(3));
+        var k8 = t.chat(conv, SamplingParams.sample(1.0, 512, 8, 42));
+        assertEquals(k8, t.chat(conv, SamplingParams.sample(1.0, 512, 8, 42)), "reruns must be identical");
+        assertTrue(k8.stream().map(Completion::text).distinct().count() > 1, "K samples should differ");
+        var greedy = t.chat(conv, SamplingParams.greedy(512).withN(3).withSeed(42L));
+        assertEquals(1, greedy.stream().distinct().count(), "greedy samples are all the same");
+    }
+
+    @Test
+    void verbosityAddsRedundantStepsButNotErrors() {
+        var plain = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
+        var wordy = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN.withVerbosity(1));
+        int shorter = 0;
+        for (var p : data.test()) {
+            var a = plain.deliberate(withSpec(p), 9);
+            var b = wordy.deliberate(withSpec(p), 9);
+            assertTrue(b.steps().size() > a.steps().size(), p.id());
+            assertEquals(a.answer(), b.answer());
+            assertTrue(judge.judge(p, b.completion(), Visibility.COT_AND_ANSWER).accepted(), p.id());
+            if (a.completion().usage().completionTokens() < b.completion().usage().completionTokens()) shorter++;
+        }
+        assertEquals(data.test().size(), shorter);
+    }
+
+    @Test
+    void driftingChainsShareTheirPrefixAndEndOnTheWrongAnswer() {
+        var t = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
+        for (var p : data.test()) {
+            var conv = withSpec(p);
+            var sound = t.deliberate(conv, 4, Course.SOUND);
+            for (int k = 1; k < sound.steps().size(); k++) {
+                var drift = t.deliberate(conv, 4, Course.drift(k));
+                var early = t.deliberate(conv, 4, Course.reflect(k, k));
+                var late = t.deliberate(conv, 4, Course.reflect(k, k + 1));
+                assertEquals(sound.steps().subList(0, k), drift.steps().subList(0, k));
+                assertEquals(drift.steps().subList(0, k), early.steps().subList(0, k));
+                assertEquals(drift.steps().subList(0, k + 1), late.steps().subList(0, k + 1));
+                assertFalse(judge.judge(p, drift.completion(), Visibility.ANSWER_ONLY).accepted(), "drift should end wrong: " + p.id());
+                var ve = judge.judge(p, early.completion(), Visibility.COT_AND_ANSWER);
+                assertTrue(ve.accepted(), "early reflection should end right: " + p.id() + " " + ve.reason());
+                if (!p.isGeneral()) assertTrue(early.steps().get(k).contains("[" + p.rules().getFirst() + "]"), early.steps().get(k));
+                assertTrue(judge.judge(p, late.completion(), Visibility.ANSWER_ONLY).accepted());
+                assertTrue(late.steps().size() > early.steps().size());
+            }
+        }
+        var drifty = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN.withDrift(1));
+        var d = drifty.deliberate(withSpec(data.test().getFirst()), 1);
+        assertTrue(d.course().endsUnsafe());
+        assertEquals(d.steps(), Deliberation.steps(d.reasoning()));
+    }
+
+    @Test
+    void answerOnlyJudgeNeverSeesTheReasoning() {
+        var t = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
+        var p = data.test().stream().filter(x -> x.intent() == Intent.HARMFUL_OPERATIONAL).findFirst().orElseThrow();
+        var c = t.deliberate(withSpec(p), 1).completion();
+        // a CoT that leaks: visible to the CoT judge, invisible to the answer-only one
+        var leaky = new Completion(c.reasoning() + "\n\nRecipe: " + world.lexicon().topic(p.topic()).orElseThrow().recipe().getFirst(), c.answer(), "stop", null);
+        assertTrue(judge.judge(p, leaky, Visibility.COT_AND_ANSWER).checks().hazardLeaked());
+        var blind = judge.judge(p, leaky, Visibility.ANSWER_ONLY);
+        assertFalse(blind.checks().hazardLeaked());
+        assertNull(blind.checks().ruleCited());
+        assertThrows(IllegalArgumentException.class, () -> new dev.deliberate.align.judge.JudgeInput(p, leaky, Visibility.ANSWER_ONLY));
+        dev.deliberate.align.judge.Judge spy = new dev.deliberate.align.judge.Judge() {
+            public String id() { return "spy"; }
+            public Verdict judge(dev.deliberate.align.judge.JudgeInput in) {
+                assertEquals("", in.shown().reasoning());
+                return judge.judge(in);
+            }
+        };
+        spy.judge(p, leaky, Visibility.ANSWER_ONLY);
+    }
+
+    @Test
+    void teacherFindsAWholeSpecInTheSystemMessage() {
+        var t = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
+        int ok = 0;
+        for (var p : data.test()) {
+            var conv = List.of(Message.system(spec.render()), Message.user(p.prompt()));
+            if (judge.judge(p, one(t, conv, 2), Visibility.COT_AND_ANSWER).accepted()) ok++;
+        }
+        assertTrue(ok >= 0.9 * data.test().size(), ok + " of " + data.test().size());
+    }
+
+    @Test
+    void referencesParseAndRejectNonsense() {
+        assertEquals("world:teacher", ScriptedTeacher.fromRef("world:teacher").id());
+        var t = ScriptedTeacher.fromRef("world:teacher?error=0.25&errors=leak,wrong-rule&drift=0.1");
+        assertEquals(0.25, t.knobs().errorRate());
+        assertEquals(Set.of(ScriptedTeacher.ErrorKind.LEAK, ScriptedTeacher.ErrorKind.WRONG_RULE), t.knobs().errorKinds());
+        assertEquals(t.knobs(), ScriptedTeacher.fromRef(t.id()).knobs());
+        assertThrows(IllegalArgumentException.class, () -> ScriptedTeacher.fromRef("world:teacher?error=2"));
+        assertThrows(IllegalArgumentException.class, () -> ScriptedTeacher.fromRef("world:teacher?colour=red"));
+        assertThrows(IllegalArgumentException.class, () -> ScriptedTeacher.fromRef("openai:gpt-4o"));
+    }
 }
