@@ -253,7 +253,7 @@ public sealed interface Attack permits Attack.Wrapper, Attack.Encoding {
         public String decode(String encoded) { return encode(encoded); }
     }
 
-    /** a→4 e→3 i→1 o→0 s→5 t→7; decoding maps those digits back (digits in the original are lost). */
+    /** Lower-case a→4 e→3 i→1 o→0 s→5 t→7; decoding maps those digits back (digits in the original would be misread). */
     record Leetspeak(boolean heldOut) implements Encoding {
         private static final String PLAIN = "aeiost", LEET = "431057";
 
@@ -263,7 +263,7 @@ public sealed interface Attack permits Attack.Wrapper, Attack.Encoding {
         public String encode(String plain) {
             var b = new StringBuilder(plain.length());
             for (char c : plain.toCharArray()) {
-                int k = PLAIN.indexOf(Character.toLowerCase(c));
+                int k = PLAIN.indexOf(c);
                 b.append(k >= 0 ? LEET.charAt(k) : c);
             }
             return b.toString();

@@ -42,6 +42,7 @@ public record LabelledPrompt(String id, String split, String category, Intent in
         plain = plain == null ? prompt : plain;
     }
 
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isGeneral() {
         return intent == Intent.GENERAL;
     }
