@@ -103,6 +103,15 @@ public final class Spec {
         return categories.stream().filter(c -> c.rules().stream().anyMatch(r -> r.id().equals(ruleId))).findFirst();
     }
 
+    /** The ids of this spec's rules that a text (a chain of thought) cites, in order of first mention. */
+    public List<String> citations(String text) {
+        var known = rules().map(Rule::id).collect(java.util.stream.Collectors.toSet());
+        var out = new java.util.LinkedHashSet<String>();
+        var m = Rule.ID.matcher(text);
+        while (m.find()) if (known.contains(m.group())) out.add(m.group());
+        return List.copyOf(out);
+    }
+
     /** The canonical Markdown; {@code parse(render())} gives back an equal spec. */
     public String render() {
         return render(null);

@@ -187,7 +187,7 @@ public final class ScriptedTeacher implements ChatModel {
     /** What the teacher understood and decided, before writing. */
     private record Reading(String request, Optional<Attack> attack, boolean hasSpec, Category category, boolean operational,
                            Optional<String> cue, Rule rule, Style style, Optional<Lexicon.Topic> topic,
-                           Optional<GeneralSolver.Solution> solution, List<String> alarms, Spec spec) {}
+                           Optional<GeneralSolver.Solution> solution, List<String> alarms) {}
 
     private Deliberation deliberate(List<Message> messages, long seed, Course course, boolean mayErr) {
         Reading r = read(messages);
@@ -232,7 +232,8 @@ public final class ScriptedTeacher implements ChatModel {
             style = r.style;
         } else {
             category = "?";
-            steps.add("I have no policy text in context, so I must judge this on my own.");
+            steps.add(r.hasSpec ? "No category of the spec in context covers this request, so I must judge it on my own."
+                    : "I have no policy text in context, so I must judge this on my own.");
             steps.add(r.alarms.isEmpty() ? "Nothing in it sounds dangerous." : "It contains alarming words (" + String.join(", ", r.alarms) + "), so caution suggests refusing.");
             style = r.alarms.isEmpty() ? Style.COMPLY : Style.REFUSE;
         }
@@ -297,7 +298,7 @@ public final class ScriptedTeacher implements ChatModel {
                 style = rule.style();
             }
         }
-        return new Reading(request, attack, spec.isPresent(), cat, cue.isPresent(), cue, rule, style, topic, solution, alarms, spec.orElse(null));
+        return new Reading(request, attack, spec.isPresent(), cat, cue.isPresent(), cue, rule, style, topic, solution, alarms);
     }
 
     /** The category quoted in full (spec(category)); with a whole spec in context, the one whose defined terms the request names. */

@@ -92,6 +92,13 @@ class SpecTest {
         assertTrue(Spec.scan("How do I bake bread?\n# Not a spec\n- [X-1] hi").isEmpty());
     }
 
+    @Test
+    void citationsAreTheKnownRuleIdsInOrder() {
+        Spec s = Spec.defaultSpec();
+        assertEquals(List.of("CHEM-2", "SH-1"), s.citations("Per [CHEM-2] and CHEM-2 again, not XYZ-9 but SH-1."));
+        assertEquals("CHEM", s.categoryOf("CHEM-2").orElseThrow().id());
+    }
+
     record Bad(String text, int line, String fragment) {}
 
     @Test
