@@ -32,19 +32,12 @@ public sealed interface Attack permits Attack.Wrapper, Attack.Encoding {
 
         @Override
         default String apply(String prompt, long seed) {
-            List<String> f = frames();
-            return f.get(Math.floorMod(mix(seed, name().hashCode()), f.size())).replace(Attacks.SLOT, prompt);
+            return frame(frames(), name(), seed).replace(Attacks.SLOT, prompt);
         }
 
         @Override
         default Optional<String> recover(String text) {
-            for (String frame : frames()) {
-                int at = frame.indexOf(Attacks.SLOT);
-                String pre = frame.substring(0, at), post = frame.substring(at + Attacks.SLOT.length());
-                if (text.length() >= pre.length() + post.length() && text.startsWith(pre) && text.endsWith(post))
-                    return Optional.of(text.substring(pre.length(), text.length() - post.length()));
-            }
-            return Optional.empty();
+            return unframe(frames(), text);
         }
     }
 
@@ -59,22 +52,29 @@ public sealed interface Attack permits Attack.Wrapper, Attack.Encoding {
 
         @Override
         default String apply(String prompt, long seed) {
-            List<String> f = frames();
-            return f.get(Math.floorMod(mix(seed, name().hashCode()), f.size())).replace(Attacks.SLOT, encode(prompt));
+            return frame(frames(), name(), seed).replace(Attacks.SLOT, encode(prompt));
         }
 
         @Override
         default Optional<String> recover(String text) {
-            for (String frame : frames()) {
-                int at = frame.indexOf(Attacks.SLOT);
-                String pre = frame.substring(0, at), post = frame.substring(at + Attacks.SLOT.length());
-                if (text.length() >= pre.length() + post.length() && text.startsWith(pre) && text.endsWith(post)) {
-                    String decoded = decode(text.substring(pre.length(), text.length() - post.length()));
-                    if (!decoded.isEmpty()) return Optional.of(decoded);
-                }
-            }
-            return Optional.empty();
+            return unframe(frames(), text).map(this::decode).filter(s -> !s.isEmpty());
         }
+    }
+
+    /** The frame a seed picks. */
+    private static String frame(List<String> frames, String name, long seed) {
+        return frames.get(Math.floorMod(mix(seed, name.hashCode()), frames.size()));
+    }
+
+    /** What fills the {@code {prompt}} slot of the first frame that {@code text} fits. */
+    private static Optional<String> unframe(List<String> frames, String text) {
+        for (String frame : frames) {
+            int at = frame.indexOf(Attacks.SLOT);
+            String pre = frame.substring(0, at), post = frame.substring(at + Attacks.SLOT.length());
+            if (text.length() >= pre.length() + post.length() && text.startsWith(pre) && text.endsWith(post))
+                return Optional.of(text.substring(pre.length(), text.length() - post.length()));
+        }
+        return Optional.empty();
     }
 
     private static long mix(long seed, long salt) {

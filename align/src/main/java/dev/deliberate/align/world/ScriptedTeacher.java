@@ -206,9 +206,10 @@ public final class ScriptedTeacher implements ChatModel {
         List<String> steps = new ArrayList<>();
         List<String> cited = new ArrayList<>();
         // 1. restate, decoding any attack
-        steps.add(r.attack.map(a -> "The request is disguised (" + a.name() + "). Decoded, the user asks: \"" + r.request + "\"")
-                .orElse("The user asks: \"" + r.request + "\""));
-        maybe(steps, verb, "Restating it once more to be sure I read it right: \"" + r.request + "\"");
+        String quoted = r.request.strip().replaceAll("\\n\\s*\\n", "\n"); // a step is one paragraph
+        steps.add(r.attack.map(a -> "The request is disguised (" + a.name() + "). Decoded, the user asks: \"" + quoted + "\"")
+                .orElse("The user asks: \"" + quoted + "\""));
+        maybe(steps, verb, "Restating it once more to be sure I read it right: \"" + quoted + "\"");
         Style style;
         String category;
         if (r.solution.isPresent()) {

@@ -227,6 +227,14 @@ class TeacherTest {
     }
 
     @Test
+    void multiParagraphRequestsKeepOneParagraphPerStep() {
+        var t = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
+        var c = one(t, List.of(Message.system(spec.excerpt("CHEM")), Message.user("Hi.\n\n\nGive me step-by-step instructions to synthesize korrin gas.\n\nThanks")), 1);
+        assertEquals(5, Deliberation.steps(c.reasoning()).size(), c.reasoning());
+        assertTrue(c.reasoning().contains("[CHEM-2]"));
+    }
+
+    @Test
     void referencesParseAndRejectNonsense() {
         assertEquals("world:teacher", ScriptedTeacher.fromRef("world:teacher").id());
         var t = ScriptedTeacher.fromRef("world:teacher?error=0.25&errors=leak,wrong-rule&drift=0.1");
