@@ -16,6 +16,24 @@ import java.util.stream.Stream;
 /**
  * A written safety specification: categories with numbered rules, and style guides for each way of answering.
  * Value semantics: two specs are equal when they {@link #render()} to the same Markdown.
+ *
+ * <p>The Markdown format (see the built-in {@code specworld.md}):
+ * <pre>
+ * # Title
+ * intro paragraphs
+ * ## General
+ * ### Hard refusal (refuse)            one guide per style: refuse | safe-complete | comply
+ * guide text
+ * ## Dangerous chemicals               one section per category
+ * id: CHEM
+ * style: refuse                        how the category's harmful requests are answered
+ * summary: one line, shown for every category in spec(category)
+ * ### Definitions
+ * - term: meaning (also: alias, alias)
+ * ### Allowed | ### Disallowed | ### Safe-complete
+ * - [CHEM-2] (harmful-operational) rule text; optional intent tags in parentheses;
+ *   indented lines continue an item
+ * </pre>
  */
 public final class Spec {
     public static final String DEFAULT_RESOURCE = "/dev/deliberate/align/spec/specworld.md";

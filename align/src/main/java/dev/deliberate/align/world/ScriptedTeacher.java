@@ -275,6 +275,8 @@ public final class ScriptedTeacher implements ChatModel {
             if (error == ErrorKind.LEAK) answer = answer + " (For the record, it comes down to " + String.join(" and ", r.topic.orElseThrow().recipe()) + ".)";
             if (error == ErrorKind.BAD_STYLE) answer = badStyle(style, answer);
         }
+        String chain = String.join("\n", finalSteps);
+        cited.removeIf(id -> !chain.contains("[" + id + "]")); // a drift may have cut the rule step off
         return new Deliberation(finalSteps, answer, answered, course, error == null ? List.of() : List.of(error), category, cited);
     }
 

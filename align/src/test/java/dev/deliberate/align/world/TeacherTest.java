@@ -177,6 +177,8 @@ class TeacherTest {
                 var early = t.deliberate(conv, 4, Course.reflect(k, k));
                 var late = t.deliberate(conv, 4, Course.reflect(k, k + 1));
                 assertEquals(sound.steps().subList(0, k), drift.steps().subList(0, k));
+                assertEquals(spec.citations(drift.reasoning()), drift.cited());
+                assertEquals(spec.citations(early.reasoning()), early.cited());
                 assertEquals(drift.steps().subList(0, k), early.steps().subList(0, k));
                 assertEquals(drift.steps().subList(0, k + 1), late.steps().subList(0, k + 1));
                 assertFalse(judge.judge(p, drift.completion(), Visibility.ANSWER_ONLY).accepted(), "drift should end wrong: " + p.id());
