@@ -4,7 +4,6 @@ import dev.deliberate.align.attack.Attack;
 import dev.deliberate.align.attack.Attacks;
 import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.spec.SpecPrompt;
 import dev.deliberate.align.world.ScriptedTeacher;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -63,8 +62,7 @@ final class WorldTeachCommand implements Callable<Integer> {
         else {
             Spec spec = SpecFiles.load(specFile);
             if (category != null && spec.category(category).isEmpty()) throw new UserError("no category '" + category + "' in the spec");
-            conv = category == null ? List.of(Message.system(spec.render()), Message.user(text))
-                    : SpecPrompt.augment(List.of(Message.user(text)), spec, category);
+            conv = List.of(Message.system(category == null ? spec.render() : spec.excerpt(category)), Message.user(text));
         }
         var d = teacher.deliberate(conv, seed);
         var out = cmd.commandLine().getOut();

@@ -9,7 +9,6 @@ import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.spec.Category;
 import dev.deliberate.align.spec.Rule;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.spec.SpecPrompt;
 import dev.deliberate.align.spec.Style;
 
 import java.util.ArrayList;
@@ -417,10 +416,18 @@ public final class ScriptedTeacher implements ChatModel {
         return options.get(rnd.nextInt(options.size()));
     }
 
-    /** The user's request: the last user turn, without any spec block appended to it. */
+    /**
+     * The user's request: the last user turn. Where that turn also carries the spec (the request, then
+     * spec(category), then instructions), the request is the text before the spec's first {@code #} heading.
+     */
     static String request(List<Message> messages) {
-        for (int i = messages.size() - 1; i >= 0; i--)
-            if (messages.get(i).role() == Message.Role.USER) return SpecPrompt.request(messages.get(i).content());
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            if (messages.get(i).role() != Message.Role.USER) continue;
+            String turn = messages.get(i).content();
+            if (Spec.scan(turn).isEmpty()) return turn;
+            var heading = java.util.regex.Pattern.compile("(?m)^# ").matcher(turn);
+            return heading.find() && heading.start() > 0 ? turn.substring(0, heading.start()).strip() : turn;
+        }
         throw new IllegalArgumentException("the conversation has no user turn");
     }
 

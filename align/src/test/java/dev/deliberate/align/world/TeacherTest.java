@@ -10,7 +10,6 @@ import dev.deliberate.align.llm.Completion;
 import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.spec.SpecPrompt;
 import dev.deliberate.align.spec.Style;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,9 +35,23 @@ class TeacherTest {
         judge = WorldJudge.builtin();
     }
 
-    /** The spec-augmented prompt (spec(category) in the user turn), as Deliberative Alignment builds it. */
+    /** Final instructions in the shape the Deliberative Alignment pipeline writes them; they quote a rule id as an example. */
+    static final String INSTRUCTIONS = """
+            # Final instructions
+            Before answering the last user message, think it through inside <think>...</think>:
+            - Cite the parts of the specification that decide it by their rule ids (e.g. "[CYB-2] says ..."), and only
+              the relevant ones: do not mention sections that do not apply.
+            After </think>, write only the final answer to the user, not the analysis.""";
+
+    /** The spec-augmented prompt: spec(category) and final instructions in a system message, then the conversation. */
     static List<Message> withSpec(LabelledPrompt p) {
-        return SpecPrompt.augment(List.of(Message.user(p.prompt())), spec, p.category());
+        return List.of(Message.system("# Safety specification (relevant excerpt)\n\n" + spec.excerpt(p.category()) + "\n" + INSTRUCTIONS),
+                Message.user(p.prompt()));
+    }
+
+    /** The same with everything in the last user turn: request, spec(category), instructions. */
+    static List<Message> withSpecInUserTurn(LabelledPrompt p) {
+        return List.of(Message.user(p.prompt() + "\n\n" + spec.excerpt(p.category()) + "\n" + INSTRUCTIONS));
     }
 
     static List<Message> withoutSpec(LabelledPrompt p) {
@@ -215,6 +228,15 @@ class TeacherTest {
             }
         };
         spy.judge(p, leaky, Visibility.ANSWER_ONLY);
+    }
+
+    @Test
+    void teacherFindsTheSpecInTheUserTurnToo() {
+        var t = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
+        for (var p : data.test()) {
+            var v = judge.judge(p, one(t, withSpecInUserTurn(p), 2), Visibility.COT_AND_ANSWER);
+            assertTrue(v.accepted(), p.id() + ": " + v.reason());
+        }
     }
 
     @Test
