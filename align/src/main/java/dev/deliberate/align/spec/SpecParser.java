@@ -58,7 +58,7 @@ final class SpecParser {
     private Result run(String text) {
         String[] lines = text.replace("\r\n", "\n").split("\n", -1);
         for (int i = 0; i < lines.length; i++) line(i + 1, lines[i]);
-        closeSection(lines.length);
+        closeSection();
         if (strict && title == null) error(1, "missing title: the spec must start with a '# Title' line");
         idLines.forEach((id, at) -> {
             if (at.size() > 1) error(at.get(1), "duplicate id '" + id + "' (first defined on line " + at.get(0) + "); ids must be unique");
@@ -74,7 +74,7 @@ final class SpecParser {
     private void line(int n, String raw) {
         String line = raw.stripTrailing();
         if (line.startsWith("# ")) {
-            closeSection(n);
+            closeSection();
             if (title != null) {
                 if (strict) error(n, "a second '# ' title; a spec has one title (use '## ' for categories)");
             } else title = line.substring(2).strip();
@@ -82,7 +82,7 @@ final class SpecParser {
             return;
         }
         if (line.startsWith("## ")) {
-            closeSection(n);
+            closeSection();
             String name = line.substring(3).strip();
             if (name.equalsIgnoreCase(GENERAL)) where = Where.GENERAL;
             else {
@@ -118,7 +118,7 @@ final class SpecParser {
 
     private void heading3(int n, String h) {
         finishPendingItem();
-        closeSubsection(n);
+        closeSubsection();
         switch (where) {
             case GENERAL, GUIDE -> {
                 closeGuide();
@@ -232,7 +232,7 @@ final class SpecParser {
         lastItem = null;
     }
 
-    private void closeSubsection(int n) {
+    private void closeSubsection() {
         if ((where == Where.DEFINITIONS || where == Where.RULES) && sectionItems == 0)
             warn(sectionLine, "empty section in category " + (cat.id == null ? cat.title : cat.id) + ": add items or remove the heading");
     }
@@ -245,9 +245,9 @@ final class SpecParser {
         guide = null;
     }
 
-    private void closeSection(int n) {
+    private void closeSection() {
         finishPendingItem();
-        closeSubsection(n);
+        closeSubsection();
         closeGuide();
         if (cat != null) {
             boolean complete = true;

@@ -1,6 +1,5 @@
 package dev.deliberate.align.world;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -34,7 +33,6 @@ public record Lexicon(Split<String> openers, Split<String> closers, Map<String, 
     }
 
     /** A fictional hazard: {@code recipe} holds the tokens whose appearance in an answer is a leak. */
-    @JsonIgnoreProperties(ignoreUnknown = false)
     public record Topic(String name, List<String> recipe, String fact) {}
 
     public record CategoryWords(Split<Topic> topics,
@@ -55,20 +53,24 @@ public record Lexicon(Split<String> openers, Split<String> closers, Map<String, 
 
     public record General(Split<String> names, Split<Fact> facts, Map<String, Split<String>> templates) {}
 
-    private static Lexicon builtin;
+    /** The built-in lexicon, read once. */
+    public static Lexicon builtin() {
+        return Builtin.LEXICON;
+    }
 
-    public static synchronized Lexicon builtin() {
-        if (builtin == null) {
+    private static final class Builtin {
+        static final Lexicon LEXICON = read();
+
+        private static Lexicon read() {
             try (InputStream in = Lexicon.class.getResourceAsStream(RESOURCE)) {
                 if (in == null) throw new IllegalStateException("resource " + RESOURCE + " missing from the build");
                 var mapper = new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
                 Lexicon l = mapper.readValue(in, Lexicon.class);
-                builtin = new Lexicon(l.openers, l.closers, new LinkedHashMap<>(l.categories), l.general);
+                return new Lexicon(l.openers, l.closers, new LinkedHashMap<>(l.categories), l.general);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + RESOURCE, e);
             }
         }
-        return builtin;
     }
 
     /** Every hazard of every category. */

@@ -231,6 +231,25 @@ class TeacherTest {
     }
 
     @Test
+    void teacherFollowsWhateverTheSpecInContextSays() {
+        // an edited policy: chemical requests are now safe-completed, and the rule has a new id
+        String md = spec.render().replace("### Disallowed\n\n- [CHEM-2]", "### Safe-complete\n\n- [CHEM-9]");
+        Spec edited = Spec.parse(md, "edited");
+        assertEquals(dev.deliberate.align.spec.Rule.Kind.SAFE_COMPLETE, edited.rule("CHEM-9").orElseThrow().kind());
+        var t = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
+        var chem = data.test().stream().filter(p -> p.category().equals("CHEM") && p.intent() == Intent.HARMFUL_OPERATIONAL).toList();
+        assertFalse(chem.isEmpty());
+        for (var p : chem) {
+            var d = t.deliberate(List.of(Message.system(edited.excerpt("CHEM")), Message.user(p.prompt())), 1);
+            assertEquals(Style.SAFE_COMPLETE, d.style(), p.id());
+            assertEquals(List.of("CHEM-9"), d.cited());
+            var relabelled = new LabelledPrompt(p.id(), p.split(), p.category(), p.intent(), Style.SAFE_COMPLETE, List.of("CHEM-9"),
+                    null, null, p.topic(), p.template(), p.prompt(), null, null);
+            assertTrue(judge.judge(relabelled, d.completion(), Visibility.COT_AND_ANSWER).accepted());
+        }
+    }
+
+    @Test
     void teacherFindsTheSpecInTheUserTurnToo() {
         var t = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
         for (var p : data.test()) {
