@@ -14,8 +14,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "lint", mixinStandardHelpOptions = true,
-        description = {"Check a spec: malformed lines, duplicate ids, unknown styles, empty sections, styles without a guide,",
-                "and with --data the rules no record cites. Exits 1 when there are errors."})
+        description = "Check a spec: malformed lines, duplicate ids, unknown styles, empty sections, styles without a "
+                + "guide, and with --data the rules no record cites. Exits 1 when there are errors.")
 final class SpecLintCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;

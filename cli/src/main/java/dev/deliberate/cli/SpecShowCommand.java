@@ -13,8 +13,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "show", mixinStandardHelpOptions = true,
-        description = {"Print a spec (the built-in SpecWorld spec unless --file) as canonical Markdown,",
-                "or with --category the excerpt spec(category) that Deliberative Alignment puts in context."})
+        description = "Print a spec (the built-in SpecWorld spec unless --file) as canonical Markdown, or with --category "
+                + "the excerpt spec(category) that Deliberative Alignment puts in context.")
 final class SpecShowCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;

@@ -12,9 +12,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Generate SpecWorld's labelled prompts: per spec category harmful-operational, educational and benign",
-                "look-alike prompts, plus general tasks with gold answers. Writes train.jsonl, test.jsonl and world.json;",
-                "test prompts use unseen templates and topics. The same seed gives the same files."})
+        description = "Generate SpecWorld's labelled prompts: per spec category harmful-operational, educational and benign "
+                + "look-alike prompts, plus general tasks with gold answers. Writes train.jsonl, test.jsonl and "
+                + "world.json; test prompts use unseen templates and topics. The same seed gives the same files.")
 final class WorldGenerateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;

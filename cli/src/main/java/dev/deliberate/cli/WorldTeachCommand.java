@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "teach", mixinStandardHelpOptions = true,
-        description = {"Show what SpecWorld's scripted teacher writes for a prompt: its chain of thought and answer,",
-                "with spec(category) in context (or --no-spec, to see it guess)."})
+        description = "Show what SpecWorld's scripted teacher writes for a prompt: its chain of thought and answer, with "
+                + "spec(category) in context (or --no-spec, to see it guess).")
 final class WorldTeachCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;
