@@ -155,43 +155,47 @@ public final class ScriptedTeacher implements ChatModel {
 
     @Override
     public List<Completion> chat(List<Message> messages, SamplingParams params) {
+        Reading r = read(messages); // the K samples share one reading of the conversation
         List<Completion> out = new ArrayList<>(params.n());
         for (int i = 0; i < params.n(); i++) {
             // greedy decoding gives the same sample every time; sampling varies with the index
             long seed = sampleSeed(params.seed() == null ? 0 : params.seed(), params.temperature() == 0 ? 0 : i, "");
-            out.add(limit(deliberate(messages, seed).completion(), params));
+            out.add(limit(deliberate(r, seed).completion(), params));
         }
         return out;
     }
 
     /** One sample as the knobs make it (drift included); the request is mixed into the seed, so one seed serves a whole dataset. */
     public Deliberation deliberate(List<Message> messages, long seed) {
-        var rnd = new SplittableRandom(sampleSeed(seed, 0, request(messages)));
-        Course course = Course.SOUND;
-        long driftSeed = rnd.split().nextLong();
-        if (knobs.driftRate() > 0 && new SplittableRandom(driftSeed).nextDouble() < knobs.driftRate()) {
-            int n = deliberate(messages, seed, Course.SOUND, false).steps().size();
-            course = Course.drift(1 + new SplittableRandom(driftSeed ^ 1).nextInt(Math.max(1, n - 1)));
-        }
-        return deliberate(messages, seed, course, true);
+        return deliberate(read(messages), seed);
     }
 
     /** One sample along a given course, with the error knob switched off: for process-level preference data. */
     public Deliberation deliberate(List<Message> messages, long seed, Course course) {
-        return deliberate(messages, seed, course, false);
+        return deliberate(read(messages), seed, course, false);
+    }
+
+    private Deliberation deliberate(Reading r, long seed) {
+        var rnd = new SplittableRandom(sampleSeed(seed, 0, r.raw));
+        Course course = Course.SOUND;
+        long driftSeed = rnd.split().nextLong();
+        if (knobs.driftRate() > 0 && new SplittableRandom(driftSeed).nextDouble() < knobs.driftRate()) {
+            int n = deliberate(r, seed, Course.SOUND, false).steps().size();
+            course = Course.drift(1 + new SplittableRandom(driftSeed ^ 1).nextInt(Math.max(1, n - 1)));
+        }
+        return deliberate(r, seed, course, true);
     }
 
     // ---- the chain -------------------------------------------------------------------------------------------
 
     /** What the teacher understood and decided, before writing. */
-    private record Reading(String request, Optional<Attack> attack, boolean hasSpec, Category category, boolean operational,
+    private record Reading(String raw, String request, Optional<Attack> attack, boolean hasSpec, Category category, boolean operational,
                            Optional<String> cue, Rule rule, Style style, Optional<Lexicon.Topic> topic,
                            Optional<GeneralSolver.Solution> solution, List<String> alarms) {}
 
-    private Deliberation deliberate(List<Message> messages, long seed, Course course, boolean mayErr) {
-        Reading r = read(messages);
+    private Deliberation deliberate(Reading r, long seed, Course course, boolean mayErr) {
         // independent streams so that the same seed gives the same prefix whatever happens later
-        var base = new SplittableRandom(sampleSeed(seed, 1, request(messages)));
+        var base = new SplittableRandom(sampleSeed(seed, 1, r.raw));
         var verb = base.split();
         var err = base.split();
         var ans = base.split();
@@ -300,7 +304,7 @@ public final class ScriptedTeacher implements ChatModel {
                 style = rule.style();
             }
         }
-        return new Reading(request, attack, spec.isPresent(), cat, cue.isPresent(), cue, rule, style, topic, solution, alarms);
+        return new Reading(raw, request, attack, spec.isPresent(), cat, cue.isPresent(), cue, rule, style, topic, solution, alarms);
     }
 
     /** The category quoted in full (spec(category)); with a whole spec in context, the one whose defined terms the request names. */

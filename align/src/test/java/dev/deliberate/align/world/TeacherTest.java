@@ -278,6 +278,18 @@ class TeacherTest {
     }
 
     @Test
+    void teacherIsFastEnoughForKSamplesPerPrompt() {
+        var t = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN.withVerbosity(0.5));
+        var ps = data.train();
+        long t0 = System.nanoTime();
+        int n = 0;
+        for (var p : ps) n += t.chat(withSpec(p), SamplingParams.sample(1.0, 512, 8, 1)).size();
+        double ms = (System.nanoTime() - t0) / 1e6;
+        System.out.printf("teacher: %d samples in %.0f ms (%.3f ms/sample)%n", n, ms, ms / n);
+        assertEquals(8 * ps.size(), n);
+    }
+
+    @Test
     void referencesParseAndRejectNonsense() {
         assertEquals("world:teacher", ScriptedTeacher.fromRef("world:teacher").id());
         var t = ScriptedTeacher.fromRef("world:teacher?error=0.25&errors=leak,wrong-rule&drift=0.1");
