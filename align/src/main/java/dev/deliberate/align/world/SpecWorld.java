@@ -97,6 +97,9 @@ public final class SpecWorld {
         for (String cat : lexicon.categories().keySet())
             if (spec.category(cat).isEmpty())
                 throw new IllegalArgumentException("SpecWorld's lexicon has category " + cat + " but the spec has no category with id " + cat);
+        for (String kind : GENERAL_KINDS)
+            if (!lexicon.general().templates().containsKey(kind))
+                throw new IllegalArgumentException("SpecWorld's lexicon has no general templates of kind '" + kind + "'");
     }
 
     /** The built-in spec and lexicon. */
