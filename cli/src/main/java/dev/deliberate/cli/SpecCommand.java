@@ -1,11 +1,16 @@
 package dev.deliberate.cli;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "spec", mixinStandardHelpOptions = true, description = "Safety specs: show the built-in spec, lint your own.")
-final class SpecCommand extends NotBuiltYet {
+@Command(name = "spec", mixinStandardHelpOptions = true, description = "Safety specs: show the built-in spec, lint your own.",
+        subcommands = {SpecShowCommand.class, SpecLintCommand.class})
+final class SpecCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
-    String arrivesWith() {
-        return "issue #5";
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: choose show or lint.");
     }
 }

@@ -1,11 +1,16 @@
 package dev.deliberate.cli;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "world", mixinStandardHelpOptions = true, description = "SpecWorld, the embedded safety domain: generate labelled prompts, show the teacher and judge.")
-final class WorldCommand extends NotBuiltYet {
+@Command(name = "world", mixinStandardHelpOptions = true, description = "SpecWorld, the embedded safety domain: generate labelled prompts, show the teacher and judge.",
+        subcommands = {WorldGenerateCommand.class, WorldTeachCommand.class})
+final class WorldCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
-    String arrivesWith() {
-        return "issue #5";
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: choose generate or teach.");
     }
 }

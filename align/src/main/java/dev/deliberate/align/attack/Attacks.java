@@ -1,0 +1,111 @@
+package dev.deliberate.align.attack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The attack library: the built-in families with their default seen/held-out split, user templates, selection. */
+public final class Attacks {
+    public static final String SLOT = "{prompt}";
+
+    private Attacks() {}
+
+    /**
+     * The twelve built-in families. Seen (used in training data): role-play, hypothetical, prefix injection,
+     * refusal suppression, base64, leetspeak. Held out (evaluation only): distractors, payload splitting,
+     * few-shot priming, ROT13, word reversal, Pig Latin — so each seen kind has an unseen cousin.
+     */
+    public static List<Attack> builtin() {
+        return List.of(
+                new Attack.RolePlay(false), new Attack.Hypothetical(false), new Attack.PrefixInjection(false),
+                new Attack.RefusalSuppression(false), new Attack.Base64(false), new Attack.Leetspeak(false),
+                new Attack.Distractors(true), new Attack.PayloadSplitting(true), new Attack.FewShot(true),
+                new Attack.Rot13(true), new Attack.WordReversal(true), new Attack.PigLatin(true));
+    }
+
+    public static List<Attack> seen(List<Attack> library) {
+        return library.stream().filter(a -> !a.heldOut()).toList();
+    }
+
+    public static List<Attack> heldOut(List<Attack> library) {
+        return library.stream().filter(Attack::heldOut).toList();
+    }
+
+    public static Optional<Attack> byName(List<Attack> library, String name) {
+        return library.stream().filter(a -> a.name().equals(name)).findFirst();
+    }
+
+    /**
+     * Selects families by a comma list of {@code none}, {@code seen}, {@code held-out}, {@code all} or family
+     * names. {@code none} selects nothing (callers add the un-attacked prompt themselves).
+     */
+    public static List<Attack> select(List<Attack> library, String spec) {
+        Map<String, Attack> out = new LinkedHashMap<>();
+        for (String part : spec.split(",")) {
+            String p = part.strip();
+            switch (p) {
+                case "", "none" -> {}
+                case "seen" -> seen(library).forEach(a -> out.put(a.name(), a));
+                case "held-out" -> heldOut(library).forEach(a -> out.put(a.name(), a));
+                case "all" -> library.forEach(a -> out.put(a.name(), a));
+                default -> out.put(p, byName(library, p).orElseThrow(() -> new IllegalArgumentException(
+                        "unknown attack '" + p + "'; choose none, seen, held-out, all or one of " + library.stream().map(Attack::name).toList())));
+            }
+        }
+        return List.copyOf(out.values());
+    }
+
+    /**
+     * The original request behind a possibly attacked prompt: the first family whose output {@code text} is,
+     * with that family. Used by the teacher to decode requests before judging them.
+     */
+    public static Optional<Recovered> recover(List<Attack> library, String text) {
+        for (Attack a : library) {
+            var r = a.recover(text);
+            if (r.isPresent()) return Optional.of(new Recovered(a, r.get()));
+        }
+        return Optional.empty();
+    }
+
+    public record Recovered(Attack attack, String request) {}
+
+    /**
+     * Reads user templates from JSON or YAML: a list (or {@code {"attacks": [...]}}) of
+     * {@code {name, template, held_out}} where {@code template} contains {@code {prompt}}; held_out defaults to true,
+     * so an added jailbreak never leaks into training unless asked.
+     */
+    public static List<Attack> load(Path file) throws IOException {
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        ObjectMapper mapper = name.endsWith(".yaml") || name.endsWith(".yml") ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
+        JsonNode root;
+        try {
+            root = mapper.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IOException(file + ": not valid " + (mapper.getFactory() instanceof YAMLFactory ? "YAML" : "JSON") + ": " + e.getMessage(), e);
+        }
+        if (root != null && root.isObject() && root.has("attacks")) root = root.get("attacks");
+        if (root == null || !root.isArray())
+            throw new IOException(file + ": expected a list of {name, template, held_out} entries (or an object with an 'attacks' list)");
+        List<Attack> out = new ArrayList<>();
+        for (int i = 0; i < root.size(); i++) {
+            JsonNode n = root.get(i);
+            String where = file + ": attacks[" + i + "]";
+            if (!n.hasNonNull("name") || !n.get("name").isTextual()) throw new IOException(where + ": missing text field 'name'");
+            if (!n.hasNonNull("template") || !n.get("template").isTextual()) throw new IOException(where + ": missing text field 'template'");
+            String template = n.get("template").asText();
+            if (!template.contains(SLOT)) throw new IOException(where + " (" + n.get("name").asText() + "): the template has no " + SLOT + " placeholder");
+            boolean held = !n.has("held_out") || n.get("held_out").asBoolean(true);
+            out.add(new Attack.Template(n.get("name").asText(), template, held));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.deliberate.align.spec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+
+/**
+ * Review aid for policy authors: everything the parser objects to (duplicate ids, unknown styles, malformed
+ * lines, empty sections), categories without rules or whose rules contradict their style, styles without a
+ * guide, and — given a dataset — rules that no record ever cites.
+ */
+public final class SpecLint {
+    private SpecLint() {}
+
+    public record Report(List<SpecProblem> problems, int rulesCited, int rulesTotal) {
+        public boolean hasErrors() {
+            return problems.stream().anyMatch(p -> p.severity() == SpecProblem.Severity.ERROR);
+        }
+    }
+
+    /** @param data JSONL whose records cite rule ids anywhere (labels, CoTs); null to skip the coverage check */
+    public static Report lint(String markdown, String source, Path data) throws IOException {
+        var parsed = SpecParser.parse(markdown, source, true);
+        var problems = new ArrayList<>(parsed.problems());
+        Spec spec = parsed.spec();
+        for (Category c : spec.categories()) {
+            int line = parsed.idLines().getOrDefault(c.id(), List.of(0)).getFirst();
+            if (c.rules().isEmpty())
+                problems.add(new SpecProblem(source, line, SpecProblem.Severity.ERROR, "category " + c.id() + " is empty: it has no rules"));
+            else if (c.rules().stream().noneMatch(r -> r.style() == c.style()) && c.style() != Style.COMPLY)
+                problems.add(new SpecProblem(source, line, SpecProblem.Severity.WARNING,
+                        "category " + c.id() + " has style " + c.style().wire() + " but no rule list that calls for it"));
+        }
+        Set<Style> used = new HashSet<>();
+        spec.rules().forEach(r -> used.add(r.style()));
+        for (Style s : used)
+            if (spec.guide(s).isEmpty())
+                problems.add(new SpecProblem(source, 0, SpecProblem.Severity.WARNING, "rules call for style " + s.wire() + " but General has no '### … (" + s.wire() + ")' guide"));
+        int cited = 0, total = (int) spec.rules().count();
+        if (data != null) {
+            Set<String> seen = citedIds(data, spec);
+            for (Rule r : spec.rules().toList()) {
+                if (seen.contains(r.id())) cited++;
+                else problems.add(new SpecProblem(source, parsed.idLines().get(r.id()).getFirst(), SpecProblem.Severity.WARNING,
+                        "rule [" + r.id() + "] is never cited by " + data + ": no prompt exercises it"));
+            }
+        }
+        problems.sort(java.util.Comparator.comparingInt(SpecProblem::line));
+        return new Report(List.copyOf(problems), cited, total);
+    }
+
+    private static Set<String> citedIds(Path data, Spec spec) throws IOException {
+        var mapper = new ObjectMapper();
+        Set<String> known = new HashSet<>();
+        spec.rules().forEach(r -> known.add(r.id()));
+        Set<String> seen = new HashSet<>();
+        try (BufferedReader in = Files.newBufferedReader(data, StandardCharsets.UTF_8)) {
+            String line;
+            int n = 0;
+            while ((line = in.readLine()) != null) {
+                n++;
+                if (line.isBlank()) continue;
+                try {
+                    mapper.readTree(line);
+                } catch (JsonProcessingException e) {
+                    throw new IOException(data + ":" + n + ": not a JSON object (" + e.getOriginalMessage() + "); each line must be one JSON record");
+                }
+                Matcher m = Rule.ID.matcher(line);
+                while (m.find()) if (known.contains(m.group())) seen.add(m.group());
+            }
+        }
+        return seen;
+    }
+}

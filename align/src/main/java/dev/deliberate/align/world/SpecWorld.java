@@ -1,0 +1,246 @@
+package dev.deliberate.align.world;
+
+import dev.deliberate.align.spec.Category;
+import dev.deliberate.align.spec.Rule;
+import dev.deliberate.align.spec.Spec;
+import dev.deliberate.align.spec.Style;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
+
+/**
+ * SpecWorld's seeded prompt generator. For each spec category × intent it fills templates with hazards, and adds
+ * general tasks with gold answers. A test prompt always uses a test template and a test topic (and test
+ * openers/closers), so train and test share no surface form. Same seed, same prompts, in the same order.
+ */
+public final class SpecWorld {
+    public static final String TRAIN = "train", TEST = "test";
+    static final List<Intent> SAFETY_INTENTS = List.of(Intent.HARMFUL_OPERATIONAL, Intent.EDUCATIONAL, Intent.BENIGN_LOOKALIKE);
+    static final List<String> GENERAL_KINDS = List.of("fact-capital", "fact-export", "arithmetic", "reasoning");
+
+    /**
+     * @param perCell      prompts per category × intent cell, both splits together
+     * @param generalPerKind prompts per general-task kind (capital, export, arithmetic, reasoning), both splits together
+     * @param testFraction share of each cell that goes to the test split
+     */
+    public record Config(long seed, int perCell, int generalPerKind, double testFraction) {
+        public static final int DEFAULT_PER_CELL = 100;
+
+        public Config {
+            if (perCell < 2) throw new IllegalArgumentException("per-cell must be >= 2 (one train and one test prompt), got " + perCell);
+            if (generalPerKind < 0) throw new IllegalArgumentException("general-per-kind must be >= 0, got " + generalPerKind);
+            if (!(testFraction > 0 && testFraction < 1)) throw new IllegalArgumentException("test fraction must be in (0, 1), got " + testFraction);
+        }
+
+        public static Config defaults(long seed) {
+            return new Config(seed, DEFAULT_PER_CELL, DEFAULT_PER_CELL, 0.25);
+        }
+
+        int testCount(int n) {
+            return Math.max(1, (int) Math.round(n * testFraction));
+        }
+    }
+
+    /** The generated splits. */
+    public record World(Config config, String specHash, List<LabelledPrompt> train, List<LabelledPrompt> test) {
+        public List<LabelledPrompt> split(String name) {
+            return name.equals(TRAIN) ? train : name.equals(TEST) ? test : List.of();
+        }
+
+        /** Counts per category × intent over both splits, rows in spec order. */
+        public Map<String, Map<Intent, int[]>> counts() {
+            Map<String, Map<Intent, int[]>> m = new LinkedHashMap<>();
+            for (var p : train) m.computeIfAbsent(p.category(), k -> new LinkedHashMap<>()).computeIfAbsent(p.intent(), k -> new int[2])[0]++;
+            for (var p : test) m.computeIfAbsent(p.category(), k -> new LinkedHashMap<>()).computeIfAbsent(p.intent(), k -> new int[2])[1]++;
+            return m;
+        }
+
+        /** A plain-text table: one row per category, one column per intent, cells "train/test". */
+        public String summary() {
+            var cols = List.of(Intent.values());
+            var b = new StringBuilder(String.format("%-10s", "category"));
+            for (Intent i : cols) b.append(String.format(" %20s", i.wire()));
+            b.append(String.format(" %12s%n", "total"));
+            int[] tot = new int[2];
+            for (var row : counts().entrySet()) {
+                b.append(String.format("%-10s", row.getKey()));
+                int tr = 0, te = 0;
+                for (Intent i : cols) {
+                    int[] c = row.getValue().get(i);
+                    b.append(String.format(" %20s", c == null ? "-" : c[0] + "/" + c[1]));
+                    if (c != null) {
+                        tr += c[0];
+                        te += c[1];
+                    }
+                }
+                b.append(String.format(" %12s%n", tr + "/" + te));
+                tot[0] += tr;
+                tot[1] += te;
+            }
+            b.append(String.format("%-10s %s train / %s test (cells are train/test)%n", "total", tot[0], tot[1]));
+            return b.toString();
+        }
+    }
+
+    private final Spec spec;
+    private final Lexicon lexicon;
+
+    public SpecWorld(Spec spec, Lexicon lexicon) {
+        this.spec = spec;
+        this.lexicon = lexicon;
+        for (String cat : lexicon.categories().keySet())
+            if (spec.category(cat).isEmpty())
+                throw new IllegalArgumentException("SpecWorld's lexicon has category " + cat + " but the spec has no category with id " + cat);
+        for (String kind : GENERAL_KINDS)
+            if (!lexicon.general().templates().containsKey(kind))
+                throw new IllegalArgumentException("SpecWorld's lexicon has no general templates of kind '" + kind + "'");
+    }
+
+    /** The built-in spec and lexicon. */
+    public static SpecWorld builtin() {
+        return new SpecWorld(Spec.defaultSpec(), Lexicon.builtin());
+    }
+
+    public Spec spec() {
+        return spec;
+    }
+
+    public Lexicon lexicon() {
+        return lexicon;
+    }
+
+    /** How many prompts {@link #generate} will make. */
+    public int total(Config c) {
+        return lexicon.categories().size() * SAFETY_INTENTS.size() * c.perCell() + GENERAL_KINDS.size() * c.generalPerKind();
+    }
+
+    public World generate(Config c) {
+        return generate(c, n -> {});
+    }
+
+    /** @param progress called with the number of prompts made so far */
+    public World generate(Config c, IntConsumer progress) {
+        List<LabelledPrompt> train = new ArrayList<>(), test = new ArrayList<>();
+        int[] made = {0};
+        for (var e : lexicon.categories().entrySet()) {
+            Category cat = spec.category(e.getKey()).orElseThrow();
+            for (Intent intent : SAFETY_INTENTS) {
+                List<Rule> rules = cat.rulesFor(intent.wire());
+                if (rules.isEmpty())
+                    throw new IllegalArgumentException("spec category " + cat.id() + " has no rule tagged (" + intent.wire() + "); SpecWorld cannot label its prompts");
+                int nTest = c.testCount(c.perCell());
+                for (String split : List.of(TRAIN, TEST)) {
+                    int n = split.equals(TEST) ? nTest : c.perCell() - nTest;
+                    var rnd = new SplittableRandom(c.seed() ^ (cat.id() + "/" + intent.wire() + "/" + split).hashCode() * 0x9E3779B97F4A7C15L);
+                    var out = split.equals(TRAIN) ? train : test;
+                    Set<String> seen = new HashSet<>();
+                    for (int k = 0; k < n; k++) {
+                        out.add(safetyPrompt(cat, intent, rules, split, k, e.getValue(), rnd, seen));
+                        progress.accept(++made[0]);
+                    }
+                }
+            }
+        }
+        for (String kind : GENERAL_KINDS) {
+            int nTest = c.generalPerKind() == 0 ? 0 : c.testCount(c.generalPerKind());
+            for (String split : List.of(TRAIN, TEST)) {
+                int n = split.equals(TEST) ? nTest : c.generalPerKind() - nTest;
+                var rnd = new SplittableRandom(c.seed() ^ ("general/" + kind + "/" + split).hashCode() * 0x9E3779B97F4A7C15L);
+                var out = split.equals(TRAIN) ? train : test;
+                Set<String> seen = new HashSet<>();
+                for (int k = 0; k < n; k++) {
+                    out.add(generalPrompt(kind, split, k, rnd, seen));
+                    progress.accept(++made[0]);
+                }
+            }
+        }
+        return new World(c, spec.hash(), List.copyOf(train), List.copyOf(test));
+    }
+
+    private LabelledPrompt safetyPrompt(Category cat, Intent intent, List<Rule> rules, String split, int k, Lexicon.CategoryWords words,
+                                        SplittableRandom rnd, Set<String> seen) {
+        List<String> templates = words.templates(intent).of(split);
+        List<Lexicon.Topic> topics = words.topics().of(split);
+        String text = null, templateId = null;
+        LookalikeType type = null;
+        Lexicon.Topic topic = null;
+        for (int attempt = 0; attempt < 64; attempt++) {
+            int ti = rnd.nextInt(templates.size());
+            String t = templates.get(ti);
+            type = null;
+            if (intent == Intent.BENIGN_LOOKALIKE) {
+                int colon = t.indexOf(": ");
+                type = LookalikeType.fromWire(t.substring(0, colon));
+                t = t.substring(colon + 2);
+            }
+            topic = topics.get(rnd.nextInt(topics.size()));
+            text = dress(t.replace("{topic}", topic.name()), split, rnd);
+            templateId = cat.id() + "/" + intent.wire() + "/" + split + "/" + ti;
+            if (seen.add(text)) break; // else retry; after 64 tries a cell larger than its vocabulary repeats prompts
+        }
+        Style style = rules.getFirst().style();
+        String id = split + "-" + cat.id() + "-" + intent.wire() + "-" + String.format("%04d", k);
+        return new LabelledPrompt(id, split, cat.id(), intent, style, rules.stream().map(Rule::id).toList(), type, null,
+                topic.name(), templateId, text, LabelledPrompt.NO_ATTACK, text);
+    }
+
+    private LabelledPrompt generalPrompt(String kind, String split, int k, SplittableRandom rnd, Set<String> seen) {
+        var g = lexicon.general();
+        List<String> templates = g.templates().get(kind).of(split);
+        String text = null, gold = null, topic = null, templateId = null;
+        for (int attempt = 0; attempt < 64; attempt++) {
+            int ti = rnd.nextInt(templates.size());
+            String t = templates.get(ti);
+            templateId = LabelledPrompt.GENERAL + "/" + kind + "/" + split + "/" + ti;
+            String name = g.names().of(split).get(rnd.nextInt(g.names().of(split).size()));
+            switch (kind) {
+                case "fact-capital", "fact-export" -> {
+                    var f = g.facts().of(split).get(rnd.nextInt(g.facts().of(split).size()));
+                    topic = f.subject();
+                    t = t.replace("{subject}", f.subject());
+                    gold = kind.equals("fact-capital") ? f.capital() : f.export();
+                }
+                case "arithmetic" -> {
+                    int a = 10 + rnd.nextInt(90), b = 10 + rnd.nextInt(90);
+                    if (b > a) {
+                        int x = a;
+                        a = b;
+                        b = x;
+                    }
+                    t = t.replace("{a}", "" + a).replace("{b}", "" + b);
+                    // templates are listed as: plus/add, times/multiply, minus/subtract (lexicon.yaml)
+                    gold = "" + switch (ti % 3) {
+                        case 0 -> a + b;
+                        case 1 -> a * b;
+                        default -> a - b;
+                    };
+                    topic = "arithmetic";
+                }
+                case "reasoning" -> {
+                    int a = 3 + rnd.nextInt(7), b = 4 + rnd.nextInt(9), c = 1 + rnd.nextInt(a * b - 1);
+                    t = t.replace("{a}", "" + a).replace("{b}", "" + b).replace("{c}", "" + c).replace("{name}", name);
+                    gold = "" + (a * b - c);
+                    topic = "reasoning";
+                }
+                default -> throw new IllegalArgumentException("unknown general kind " + kind);
+            }
+            text = dress(t, split, rnd);
+            if (seen.add(text)) break;
+        }
+        String id = split + "-general-" + kind + "-" + String.format("%04d", k);
+        return new LabelledPrompt(id, split, LabelledPrompt.GENERAL, Intent.GENERAL, Style.COMPLY, List.of(), null, gold, topic,
+                templateId, text, LabelledPrompt.NO_ATTACK, text);
+    }
+
+    private String dress(String core, String split, SplittableRandom rnd) {
+        var o = lexicon.openers().of(split);
+        var c = lexicon.closers().of(split);
+        return o.get(rnd.nextInt(o.size())) + core + c.get(rnd.nextInt(c.size()));
+    }
+}

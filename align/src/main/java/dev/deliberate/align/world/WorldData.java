@@ -1,0 +1,88 @@
+package dev.deliberate.align.world;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** SpecWorld splits on disk: {@code train.jsonl}, {@code test.jsonl} (one {@link LabelledPrompt} a line) and {@code world.json}. */
+public final class WorldData {
+    public static final String MANIFEST = "world.json";
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .disable(SerializationFeature.INDENT_OUTPUT)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private WorldData() {}
+
+    public static ObjectMapper mapper() {
+        return JSON;
+    }
+
+    /** Writes each file under a temporary name and renames it, so an interrupted run never leaves a half file. */
+    public static void write(Path dir, SpecWorld.World world) throws IOException {
+        Files.createDirectories(dir);
+        for (String split : List.of(SpecWorld.TRAIN, SpecWorld.TEST)) writeJsonl(dir.resolve(split + ".jsonl"), world.split(split));
+        Map<String, Object> manifest = new LinkedHashMap<>();
+        manifest.put("generator", "specworld");
+        manifest.put("seed", world.config().seed());
+        manifest.put("per_cell", world.config().perCell());
+        manifest.put("general_per_kind", world.config().generalPerKind());
+        manifest.put("test_fraction", world.config().testFraction());
+        manifest.put("spec_hash", world.specHash());
+        manifest.put("train", world.train().size());
+        manifest.put("test", world.test().size());
+        Path tmp = dir.resolve(MANIFEST + ".tmp");
+        JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), manifest);
+        Files.move(tmp, dir.resolve(MANIFEST), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    public static void writeJsonl(Path file, List<LabelledPrompt> prompts) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            for (LabelledPrompt p : prompts) {
+                w.write(JSON.writeValueAsString(p));
+                w.write('\n');
+            }
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Reads one split; a bad line is reported as {@code file:line: what is wrong}. */
+    public static List<LabelledPrompt> read(Path file) throws IOException {
+        List<LabelledPrompt> out = new ArrayList<>();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int n = 0;
+            while ((line = in.readLine()) != null) {
+                n++;
+                if (line.isBlank()) continue;
+                try {
+                    out.add(JSON.readValue(line, LabelledPrompt.class));
+                } catch (JsonProcessingException e) {
+                    throw new IOException(file + ":" + n + ": not a SpecWorld prompt record: " + e.getOriginalMessage()
+                            + " (each line needs id, category, intent, style and prompt)", e);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Reads {@code DIR/<split>.jsonl}. */
+    public static List<LabelledPrompt> read(Path dir, String split) throws IOException {
+        Path f = dir.resolve(split + ".jsonl");
+        if (!Files.exists(f)) throw new IOException(f + " does not exist; run 'deliberate world generate --out " + dir + "' first");
+        return read(f);
+    }
+}

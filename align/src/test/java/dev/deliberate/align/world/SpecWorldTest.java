@@ -1,0 +1,126 @@
+package dev.deliberate.align.world;
+
+import dev.deliberate.align.spec.Style;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class SpecWorldTest {
+    static final SpecWorld W = SpecWorld.builtin();
+
+    @Test
+    void deterministicPerSeedAndDifferentAcrossSeeds() {
+        var c = new SpecWorld.Config(5, 40, 20, 0.25);
+        var a = W.generate(c);
+        var b = W.generate(c);
+        assertEquals(a, b);
+        var other = W.generate(new SpecWorld.Config(6, 40, 20, 0.25));
+        assertNotEquals(a.train().stream().map(LabelledPrompt::prompt).toList(), other.train().stream().map(LabelledPrompt::prompt).toList());
+    }
+
+    @Test
+    void defaultSizeIsAFewThousandAndCountsAddUp() {
+        var c = SpecWorld.Config.defaults(1);
+        int[] ticks = {0};
+        var w = W.generate(c, n -> ticks[0] = n);
+        int total = w.train().size() + w.test().size();
+        assertEquals(W.total(c), total);
+        assertEquals(total, ticks[0]);
+        assertTrue(total >= 2000 && total <= 5000, "default size " + total);
+        for (var row : w.counts().entrySet())
+            for (var cell : row.getValue().entrySet()) {
+                int[] n = cell.getValue();
+                int kinds = row.getKey().equals(LabelledPrompt.GENERAL) ? SpecWorld.GENERAL_KINDS.size() : 1;
+                assertEquals(100 * kinds, n[0] + n[1], row.getKey() + "/" + cell.getKey());
+                assertEquals(25 * kinds, n[1], row.getKey() + "/" + cell.getKey());
+            }
+        String table = w.summary();
+        assertTrue(table.contains("CHEM") && table.contains("harmful-operational") && table.contains("75/25"), table);
+    }
+
+    @Test
+    void trainAndTestShareNoPromptTemplateOrTopic() {
+        var w = W.generate(SpecWorld.Config.defaults(9));
+        Set<String> trainText = w.train().stream().map(LabelledPrompt::prompt).collect(Collectors.toSet());
+        assertTrue(w.test().stream().noneMatch(p -> trainText.contains(p.prompt())));
+        assertTrue(w.test().stream().allMatch(p -> p.template().contains("/test/")));
+        assertTrue(w.train().stream().allMatch(p -> p.template().contains("/train/")));
+        Set<String> trainTopics = w.train().stream().filter(p -> !p.isGeneral() || p.topic().matches("[A-Z].*")).map(LabelledPrompt::topic).collect(Collectors.toSet());
+        assertTrue(w.test().stream().filter(p -> !p.isGeneral() || p.topic().matches("[A-Z].*")).noneMatch(p -> trainTopics.contains(p.topic())),
+                "test topics (hazards, world subjects) must be new");
+        // no test prompt contains a whole train template skeleton either: compare with topic and dressing removed
+        Set<String> trainCores = w.train().stream().map(SpecWorldTest::core).collect(Collectors.toSet());
+        assertTrue(w.test().stream().noneMatch(p -> trainCores.contains(core(p))));
+        assertEquals(w.train().size(), new HashSet<>(w.train().stream().map(LabelledPrompt::id).toList()).size());
+    }
+
+    static String core(LabelledPrompt p) {
+        return p.plain().replace(p.topic() == null ? "\u0000" : p.topic(), "{topic}").replaceAll("\\d+", "#");
+    }
+
+    @Test
+    void everyPromptIsFullyLabelled() {
+        var w = W.generate(new SpecWorld.Config(2, 30, 20, 0.25));
+        Set<LookalikeType> types = new HashSet<>();
+        for (var p : w.train()) check(p, types);
+        for (var p : w.test()) check(p, types);
+        assertEquals(Set.of(LookalikeType.values()), types, "every XSTest look-alike type should occur");
+    }
+
+    private static void check(LabelledPrompt p, Set<LookalikeType> types) {
+        assertNotNull(p.split());
+        if (p.isGeneral()) {
+            assertNotNull(p.gold(), p.id());
+            assertEquals(Style.COMPLY, p.style());
+            assertTrue(p.rules().isEmpty());
+            assertEquals(p.gold(), new GeneralSolver(Lexicon.builtin()).solve(p.prompt()).orElseThrow().answer(), p.prompt());
+            return;
+        }
+        assertFalse(p.rules().isEmpty(), p.id());
+        var rule = W.spec().rule(p.rules().getFirst()).orElseThrow();
+        assertTrue(rule.id().startsWith(p.category() + "-"));
+        assertEquals(rule.style(), p.style());
+        assertTrue(rule.intents().contains(p.intent().wire()));
+        assertEquals(p.intent() == Intent.BENIGN_LOOKALIKE, p.lookalike() != null, p.id());
+        if (p.lookalike() != null) types.add(p.lookalike());
+        assertNull(p.gold());
+        assertTrue(p.prompt().contains(p.topic()), p.prompt());
+        Style expected = p.intent() == Intent.HARMFUL_OPERATIONAL ? W.spec().category(p.category()).orElseThrow().style() : Style.COMPLY;
+        assertEquals(expected, p.style(), p.id());
+    }
+
+    @Test
+    void readerSeparatesOperationalRequestsOnEveryTemplate() {
+        for (var e : Lexicon.builtin().categories().entrySet())
+            for (Intent i : SpecWorld.SAFETY_INTENTS)
+                e.getValue().templates(i).all().forEach(t ->
+                        assertEquals(i == Intent.HARMFUL_OPERATIONAL, RequestReader.operationalCue(t).isPresent(), e.getKey() + ": " + t));
+    }
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void splitsRoundTripThroughJsonlAndBadLinesAreNamed() throws Exception {
+        var w = W.generate(new SpecWorld.Config(4, 8, 4, 0.25));
+        WorldData.write(dir, w);
+        assertEquals(w.train(), WorldData.read(dir, "train"));
+        assertEquals(w.test(), WorldData.read(dir.resolve("test.jsonl")));
+        assertTrue(Files.readString(dir.resolve("world.json")).contains(w.specHash()));
+        String first = Files.readAllLines(dir.resolve("train.jsonl")).getFirst();
+        assertTrue(first.contains("\"intent\":\"harmful-operational\"") && first.contains("\"rules\":[\"VIO-2\"]"), first);
+        Path bad = dir.resolve("bad.jsonl");
+        Files.write(bad, List.of(first, "{\"id\":\"x\",\"category\":\"VIO\",\"intent\":\"evil\",\"style\":\"refuse\",\"prompt\":\"p\"}"));
+        var e = assertThrows(java.io.IOException.class, () -> WorldData.read(bad));
+        assertTrue(e.getMessage().contains("bad.jsonl:2") && e.getMessage().contains("evil"), e.getMessage());
+        assertThrows(java.io.IOException.class, () -> WorldData.read(dir.resolve("nowhere"), "train"));
+    }
+}
