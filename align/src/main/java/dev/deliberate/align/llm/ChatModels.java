@@ -47,8 +47,8 @@ public final class ChatModels {
 
         /** The cache in {@code $DELIBERATE_CACHE} or {@code ~/.cache/deliberate/responses.sqlite}, keys from the process environment. */
         public static OpenOptions defaults() {
-            String dir = System.getenv("DELIBERATE_CACHE");
-            Path cache = dir != null && !dir.isBlank() ? Path.of(dir)
+            String file = System.getenv("DELIBERATE_CACHE");
+            Path cache = file != null && !file.isBlank() ? Path.of(file)
                     : Path.of(System.getProperty("user.home"), ".cache", "deliberate", "responses.sqlite");
             return new OpenOptions(cache, null, System::getenv, 8, 6, Duration.ofMinutes(10));
         }

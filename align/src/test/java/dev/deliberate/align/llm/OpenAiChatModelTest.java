@@ -167,6 +167,62 @@ class OpenAiChatModelTest {
     }
 
     @Test
+    void theKeyStaysOutOfLogsAndTheCacheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        var records = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        var formatter = new java.util.logging.SimpleFormatter();
+        var handler = new java.util.logging.Handler() {
+            public void publish(java.util.logging.LogRecord r) {
+                records.add(formatter.format(r));
+            }
+
+            public void flush() {}
+
+            public void close() {}
+        };
+        handler.setLevel(java.util.logging.Level.ALL);
+        var logger = java.util.logging.Logger.getLogger(OpenAiChatModel.class.getName());
+        var before = logger.getLevel();
+        logger.setLevel(java.util.logging.Level.ALL);
+        logger.addHandler(handler);
+        // fails twice echoing the key, as a careless proxy might, then answers
+        try (var s = new StubServer(r -> r.number() <= 2 ? json(500, "{\"error\":{\"message\":\"upstream saw " + r.headers().get("authorization") + "\"}}") : json(200, ok("done")));
+             var m = new CachedChatModel(new OpenAiChatModel(OpenAiChatModel.Options.of(s.baseUrl(), "m").withApiKey(ApiKey.of(SECRET, "$TEST_KEY"))
+                     .withBackoff(Duration.ofMillis(5), Duration.ofSeconds(1))), ResponseCache.open(tmp.resolve("c.sqlite")), true)) {
+            assertEquals("done", m.chat(HELLO, SamplingParams.greedy(8)).getFirst().answer());
+        } finally {
+            logger.removeHandler(handler);
+            logger.setLevel(before);
+        }
+        assertEquals(2, records.size(), "one line per retry: " + records);
+        for (String line : records) {
+            assertFalse(line.contains(SECRET), "key leaked into the log: " + line);
+            assertTrue(line.contains("redacted $TEST_KEY"), line);
+        }
+        try (var files = java.nio.file.Files.list(tmp)) {
+            for (var f : files.toList())
+                assertFalse(new String(java.nio.file.Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1).contains(SECRET), "key leaked into " + f);
+        }
+    }
+
+    @Test
+    void retriesBehindTheCacheLeaveOneRecordPerSample(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        try (var s = new StubServer(r -> switch (r.number()) {
+            case 1 -> new StubServer.Reset();
+            case 2 -> new StubServer.Stall("{\"choices\":[", 3_000);
+            case 3 -> json(429, "{}");
+            default -> json(200, ok("a", "b"));
+        }); var cache = ResponseCache.open(tmp.resolve("c.sqlite"));
+             var m = new CachedChatModel(client(s, 5, Duration.ofMillis(300)), cache, false)) {
+            var p = SamplingParams.sample(1.0, 8, 2, 1);
+            assertEquals(List.of("a", "b"), m.chat(HELLO, p).stream().map(Completion::answer).toList());
+            assertEquals(4, s.requests.get());
+            assertEquals(2, cache.size(), "one row per sample despite three failed attempts");
+            assertEquals(List.of("a", "b"), m.chat(HELLO, p).stream().map(Completion::answer).toList());
+            assertEquals(4, s.requests.get(), "the rerun is served from the cache");
+        }
+    }
+
+    @Test
     void concurrencyIsBounded() throws Exception {
         var inFlight = new AtomicInteger();
         var peak = new AtomicInteger();
