@@ -263,19 +263,8 @@ public final class OpenAiChatModel implements ChatModel {
     }
 
     private List<Completion> attempt(List<Message> messages, SamplingParams params) throws Transient, InterruptedException {
-        var future = http.sendAsync(request(messages, params, false), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        HttpResponse<String> resp;
-        try {
-            // the request timeout covers the headers only; this bounds the body too
-            resp = future.get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw new Transient("no complete response within " + options.requestTimeout().toMillis() + " ms", 0, null, null);
-        } catch (ExecutionException e) {
-            throw transport(e.getCause());
-        } catch (CancellationException e) {
-            throw new Transient("request cancelled", 0, null, e);
-        }
+        // the client's own request timeout covers the headers only; awaiting the whole body bounds it too
+        HttpResponse<String> resp = send(request(messages, params, false), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8), "no complete response");
         checkStatus(resp.statusCode(), resp.body(), resp.headers());
         JsonNode root;
         try {
@@ -284,6 +273,21 @@ public final class OpenAiChatModel implements ChatModel {
             throw new ModelCallException(where() + " answered 200 with a body that is not JSON: " + snippet(resp.body()), 200, false, null);
         }
         return parseCompletions(root);
+    }
+
+    /** Sends and waits at most the request timeout for what {@code handler} needs; a timeout is a transient failure. */
+    private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler, String timedOut) throws Transient, InterruptedException {
+        var future = http.sendAsync(request, handler);
+        try {
+            return future.get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new Transient(timedOut + " within " + options.requestTimeout().toMillis() + " ms", 0, null, null);
+        } catch (ExecutionException e) {
+            throw transport(e.getCause());
+        } catch (CancellationException e) {
+            throw new Transient("request cancelled", 0, null, e);
+        }
     }
 
     private Transient transport(Throwable cause) {
@@ -392,16 +396,7 @@ public final class OpenAiChatModel implements ChatModel {
 
     private List<Completion> attemptStream(List<Message> messages, SamplingParams params, Consumer<ChatDelta> onDelta)
             throws Transient, InterruptedException {
-        var future = http.sendAsync(request(messages, params, true), HttpResponse.BodyHandlers.ofInputStream());
-        HttpResponse<InputStream> resp;
-        try {
-            resp = future.get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw new Transient("no response headers within " + options.requestTimeout().toMillis() + " ms", 0, null, null);
-        } catch (ExecutionException e) {
-            throw transport(e.getCause());
-        }
+        HttpResponse<InputStream> resp = send(request(messages, params, true), HttpResponse.BodyHandlers.ofInputStream(), "no response headers");
         try (InputStream in = resp.body()) {
             if (resp.statusCode() != 200) {
                 String body = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);

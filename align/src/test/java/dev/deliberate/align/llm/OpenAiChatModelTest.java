@@ -101,28 +101,31 @@ class OpenAiChatModelTest {
         }
     }
 
-    @Test
-    void givesUpAfterItsBudgetWithTheServersMessage() throws Exception {
-        try (var s = new StubServer(r -> json(502, "{\"error\":{\"message\":\"upstream exploded\"}}"));
-             var m = client(s, 2, Duration.ofSeconds(5))) {
+    record Failure(ModelCallException e, int requests) {}
+
+    /** Calls a server that always answers {@code status} with {@code body}, allowing {@code retries} retries. */
+    static Failure failure(int status, String body, int retries) throws Exception {
+        try (var s = new StubServer(r -> json(status, body)); var m = client(s, retries, Duration.ofSeconds(5))) {
             var e = assertThrows(ModelCallException.class, () -> m.chat(HELLO, SamplingParams.greedy(8)));
-            assertEquals(502, e.status());
-            assertTrue(e.transientFailure());
-            assertTrue(e.getMessage().contains("gave up after 3 attempts") && e.getMessage().contains("upstream exploded"), e.getMessage());
-            assertEquals(3, s.requests.get());
+            assertEquals(status, e.status());
+            return new Failure(e, s.requests.get());
         }
     }
 
     @Test
+    void givesUpAfterItsBudgetWithTheServersMessage() throws Exception {
+        var f = failure(502, "{\"error\":{\"message\":\"upstream exploded\"}}", 2);
+        assertTrue(f.e().transientFailure());
+        assertTrue(f.e().getMessage().contains("gave up after 3 attempts") && f.e().getMessage().contains("upstream exploded"), f.e().getMessage());
+        assertEquals(3, f.requests());
+    }
+
+    @Test
     void clientErrorsFailAtOnceNamingStatusAndMessage() throws Exception {
-        try (var s = new StubServer(r -> json(400, "{\"error\":{\"message\":\"max_tokens is too large\",\"type\":\"invalid_request_error\"}}"));
-             var m = client(s, 5, Duration.ofSeconds(5))) {
-            var e = assertThrows(ModelCallException.class, () -> m.chat(HELLO, SamplingParams.greedy(8)));
-            assertEquals(400, e.status());
-            assertFalse(e.transientFailure());
-            assertTrue(e.getMessage().contains("HTTP 400") && e.getMessage().contains("max_tokens is too large"), e.getMessage());
-            assertEquals(1, s.requests.get(), "4xx must not be retried");
-        }
+        var f = failure(400, "{\"error\":{\"message\":\"max_tokens is too large\",\"type\":\"invalid_request_error\"}}", 5);
+        assertFalse(f.e().transientFailure());
+        assertTrue(f.e().getMessage().contains("HTTP 400") && f.e().getMessage().contains("max_tokens is too large"), f.e().getMessage());
+        assertEquals(1, f.requests(), "4xx must not be retried");
     }
 
     @Test
