@@ -40,7 +40,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--api-key-env", paramLabel = "VAR", description = "Require clients to send the key held in environment variable VAR as a bearer token.")
     String apiKeyEnv;
 
-    @Option(names = "--served-model-name", paramLabel = "NAME", description = "The model name clients ask for (default: REF as written).")
+    @Option(names = "--served-model-name", paramLabel = "NAME", description = "The model name clients ask for (default: the upstream's model name for a remote REF, else REF as written).")
     String servedName;
 
     @Option(names = "--max-queue", defaultValue = "64", description = "Requests that may wait; more get 429 (default: ${DEFAULT-VALUE}).")
@@ -120,7 +120,12 @@ final class ServeCommand implements Callable<Integer> {
         }
         boolean remote = ref instanceof ModelRef.Endpoint || ref instanceof ModelRef.OpenAi;
         Scheduler scheduler = Schedulers.forModel(chat, remote, limits);
-        String name = servedName != null ? servedName : ref.text();
+        // a proxy answers to the upstream's model name, so clients need not change theirs
+        String name = servedName != null ? servedName : switch (ref) {
+            case ModelRef.Endpoint e -> e.model();
+            case ModelRef.OpenAi o -> o.model();
+            default -> ref.text();
+        };
         OpenAiServer server;
         try {
             server = new OpenAiServer(name, scheduler, opts);

@@ -47,6 +47,36 @@ class ServeCommandTest {
     }
 
     @Test
+    void aRemoteReferenceIsServedAsACachingProxyUnderItsModelName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        var calls = new java.util.concurrent.atomic.AtomicInteger();
+        ChatModel counted = new ChatModel() {
+            public String id() {
+                return "counted";
+            }
+
+            public List<Completion> chat(List<Message> messages, SamplingParams params) {
+                calls.incrementAndGet();
+                return new Parrot("p").chat(messages, params);
+            }
+        };
+        try (var upstream = new dev.deliberate.cli.serve.OpenAiServer("parrot", new dev.deliberate.cli.serve.BatchingScheduler(counted, 8, 4),
+                dev.deliberate.cli.serve.OpenAiServer.Options.loopback(0))) {
+            var cmd = new ServeCommand();
+            var cl = new CommandLine(cmd);
+            cl.setOut(new PrintWriter(new StringWriter(), true));
+            cl.parseArgs("--model", upstream.baseUrl() + "#parrot", "--port", "0", "--cache", tmp.resolve("proxy.sqlite").toString());
+            var running = cmd.start();
+            try (var client = new OpenAiChatModel(OpenAiChatModel.Options.of(running.server().baseUrl(), "parrot").withMaxRetries(0))) {
+                for (int i = 0; i < 3; i++)
+                    assertEquals("parrot: hi", client.chat(List.of(Message.user("hi")), SamplingParams.greedy(10)).getFirst().answer());
+            } finally {
+                running.stop();
+            }
+            assertEquals(1, calls.get(), "repeats come from the proxy's cache");
+        }
+    }
+
+    @Test
     void servesARegisteredModelOnLoopback() throws Exception {
         ChatModels.register("servetest", (name, o) -> new Parrot("servetest:" + name));
         var cmd = new ServeCommand();

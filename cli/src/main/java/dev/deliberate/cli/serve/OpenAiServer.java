@@ -217,9 +217,10 @@ public final class OpenAiServer implements AutoCloseable {
         if (body.length == 0) throw ApiError.invalid(null, "the request body is empty; send a JSON object");
         try {
             return JSON.readTree(body);
-        } catch (IOException e) {
-            String why = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-            throw ApiError.invalid(null, "could not parse the JSON body of your request: " + why);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            var at = e.getLocation();
+            throw ApiError.invalid(null, "could not parse the JSON body of your request" + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr())
+                    + ": " + e.getOriginalMessage() + " (send one JSON object)");
         }
     }
 
