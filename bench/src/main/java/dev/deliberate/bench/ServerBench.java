@@ -5,6 +5,7 @@ import dev.deliberate.align.llm.Completion;
 import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.llm.OpenAiChatModel;
 import dev.deliberate.align.llm.SamplingParams;
+import dev.deliberate.align.llm.StepwiseChatModel;
 
 import java.io.PrintWriter;
 import java.net.URI;
@@ -18,9 +19,10 @@ import java.util.concurrent.Future;
 
 /**
  * Throughput of the OpenAI-compatible server with 1, 8 and 32 concurrent clients, each sending requests one after
- * another over real loopback HTTP. Every setting runs twice: sequential service (one request at a time, the
- * reference) and batched service; the ratio of their request rates is the speed-up batching buys. Each cell is
- * the median of {@code repeats} runs. The server is passed in, since bench sits below the cli module.
+ * another over real loopback HTTP. Every setting runs under each {@link Mode}: sequential service (one request at
+ * a time, the reference), whole-batch service, and — for a model that decodes step by step — continuous
+ * batching; the ratio of request rates to the sequential one is the speed-up batching buys. Each cell is the
+ * median of {@code repeats} runs. The server is passed in, since bench sits below the cli module.
  */
 public final class ServerBench {
     private ServerBench() {}
@@ -35,10 +37,24 @@ public final class ServerBench {
         void close();
     }
 
-    /** Starts a loopback server in front of {@code model} that decodes up to {@code maxBatch} requests together. */
+    /** How the server shares the model among waiting requests. */
+    public enum Mode {
+        /** one request at a time: the reference */
+        SEQUENTIAL,
+        /** whatever waits joins the next whole batch */
+        BATCHED,
+        /** free slots take waiting sequences between decode steps; only for a {@link StepwiseChatModel} */
+        CONTINUOUS;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Starts a loopback server in front of {@code model} serving in {@code mode}, up to {@code maxBatch} sequences together. */
     @FunctionalInterface
     public interface ServerFactory {
-        Served start(ChatModel model, int maxBatch) throws Exception;
+        Served start(ChatModel model, Mode mode, int maxBatch) throws Exception;
     }
 
     /**
@@ -57,10 +73,11 @@ public final class ServerBench {
     public static List<Row> run(ChatModel model, ServerFactory factory, Config config, PrintWriter log) throws Exception {
         var rows = new ArrayList<Row>();
         for (int clients : config.clients()) {
-            for (String mode : List.of("sequential", "batched")) {
-                int maxBatch = mode.equals("sequential") ? 1 : config.maxBatch();
+            for (Mode mode : Mode.values()) {
+                if (mode == Mode.CONTINUOUS && !(model instanceof StepwiseChatModel)) continue;
+                int maxBatch = mode == Mode.SEQUENTIAL ? 1 : config.maxBatch();
                 var runs = new ArrayList<Row>();
-                try (Served served = factory.start(model, maxBatch)) {
+                try (Served served = factory.start(model, mode, maxBatch)) {
                     once(served, clients, Math.max(1, config.requestsPerClient() / 2), config.maxTokens(), mode); // warm-up
                     for (int r = 0; r < config.repeats(); r++) runs.add(once(served, clients, config.requestsPerClient(), config.maxTokens(), mode));
                 }
@@ -73,7 +90,7 @@ public final class ServerBench {
         return rows;
     }
 
-    private static Row once(Served served, int clients, int perClient, int maxTokens, String mode) throws Exception {
+    private static Row once(Served served, int clients, int perClient, int maxTokens, Mode mode) throws Exception {
         var opts = OpenAiChatModel.Options.of(served.baseUrl(), served.modelName())
                 .withMaxConcurrency(clients).withMaxRetries(0).withRequestTimeout(Duration.ofMinutes(5));
         try (var client = new OpenAiChatModel(opts); var pool = Executors.newFixedThreadPool(clients)) {
@@ -104,7 +121,7 @@ public final class ServerBench {
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             Arrays.sort(latencies);
-            return new Row(mode, clients, latencies.length, latencies.length / seconds, tokens / seconds,
+            return new Row(mode.label(), clients, latencies.length, latencies.length / seconds, tokens / seconds,
                     percentile(latencies, 0.50) / 1e6, percentile(latencies, 0.99) / 1e6);
         }
     }
@@ -130,15 +147,15 @@ public final class ServerBench {
         return String.format(Locale.ROOT, "%-11s %7d %8d %9.1f %10.0f %9.1f %9.1f", r.mode(), r.clients(), r.requests(), r.requestsPerSecond(), r.tokensPerSecond(), r.p50Ms(), r.p99Ms());
     }
 
-    /** One line per client count: batched req/s over sequential req/s. */
+    /** One line per client count and batching mode: its req/s over sequential req/s. */
     public static List<String> speedups(List<Row> rows) {
         var out = new ArrayList<String>();
         for (Row b : rows) {
-            if (!b.mode().equals("batched")) continue;
+            if (b.mode().equals(Mode.SEQUENTIAL.label())) continue;
             for (Row s : rows)
-                if (s.mode().equals("sequential") && s.clients() == b.clients())
-                    out.add(String.format(Locale.ROOT, "%2d clients: batched %.1f req/s vs sequential %.1f req/s = x%.2f", b.clients(), b.requestsPerSecond(), s.requestsPerSecond(),
-                            b.requestsPerSecond() / s.requestsPerSecond()));
+                if (s.mode().equals(Mode.SEQUENTIAL.label()) && s.clients() == b.clients())
+                    out.add(String.format(Locale.ROOT, "%2d clients: %s %.1f req/s vs sequential %.1f req/s = x%.2f", b.clients(), b.mode(), b.requestsPerSecond(),
+                            s.requestsPerSecond(), b.requestsPerSecond() / s.requestsPerSecond()));
         }
         return out;
     }

@@ -11,10 +11,10 @@ class BenchServerCommandTest {
     void reportsEveryCellAndTheSpeedUp() {
         var r = MainTest.run("bench", "server", "--clients", "1,4", "--repeats", "1", "--requests-per-client", "2", "--max-tokens", "4", "--step-ms", "2");
         assertEquals(0, r.code(), r.err());
-        var rows = r.out().lines().filter(l -> l.matches("(sequential|batched) +\\d+ +\\d+ .*")).toList();
-        assertEquals(4, rows.size(), r.out());
+        var rows = r.out().lines().filter(l -> l.matches("(sequential|batched|continuous) +\\d+ +\\d+ .*")).toList();
+        assertEquals(6, rows.size(), r.out());
         assertTrue(rows.getFirst().matches("sequential +1 +2 .*"), rows.getFirst());
-        assertEquals(2, r.out().lines().filter(l -> l.contains("clients: batched") && l.contains(" = x")).count(), r.out());
+        assertEquals(4, r.out().lines().filter(l -> l.matches(" *\\d+ clients: (batched|continuous) .* = x\\d+\\.\\d\\d")).count(), r.out());
     }
 
     @Test

@@ -1,15 +1,16 @@
 package dev.deliberate.cli.serve;
 
 import dev.deliberate.align.llm.ChatModel;
+import dev.deliberate.align.llm.StepwiseChatModel;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
 /**
- * Picks the scheduler for a served model. A model family with a better way to share the hardware (the local
- * engine's slot-based decode, for continuous batching) registers its own here; otherwise a remote endpoint
- * gets a {@link ConcurrentScheduler} and anything else a {@link BatchingScheduler}.
+ * Picks the scheduler for a served model: a remote endpoint gets a {@link ConcurrentScheduler}, a
+ * {@link StepwiseChatModel} (the local engine) a {@link ContinuousBatchingScheduler}, anything else a
+ * {@link BatchingScheduler}. A model family with another way to share the hardware registers its own here.
  */
 public final class Schedulers {
     private Schedulers() {}
@@ -43,7 +44,8 @@ public final class Schedulers {
     /** @param remote the model is an HTTP endpoint (we are a proxy) */
     public static Scheduler forModel(ChatModel model, boolean remote, Limits limits) {
         for (Entry e : REGISTERED) if (e.handles().test(model)) return e.factory().create(model, limits);
-        return remote ? new ConcurrentScheduler(model, limits.maxQueue(), limits.maxConcurrency())
-                : new BatchingScheduler(model, limits.maxQueue(), limits.maxBatch());
+        if (remote) return new ConcurrentScheduler(model, limits.maxQueue(), limits.maxConcurrency());
+        if (model instanceof StepwiseChatModel stepwise) return new ContinuousBatchingScheduler(stepwise, limits.maxQueue(), limits.maxBatch());
+        return new BatchingScheduler(model, limits.maxQueue(), limits.maxBatch());
     }
 }
