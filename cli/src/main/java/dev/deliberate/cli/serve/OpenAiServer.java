@@ -153,7 +153,7 @@ public final class OpenAiServer implements AutoCloseable {
                     default -> {
                         if (path.startsWith("/v1/models/")) {
                             allow(method, "GET");
-                            String id = java.net.URLDecoder.decode(path.substring("/v1/models/".length()), StandardCharsets.UTF_8);
+                            String id = path.substring("/v1/models/".length()); // getPath() has decoded it already
                             if (!id.equals(modelName)) throw unknownModel(id);
                             send(ex, 200, modelCard().toString());
                         } else {
@@ -311,6 +311,15 @@ public final class OpenAiServer implements AutoCloseable {
         var events = new LinkedBlockingQueue<Object>();
         var result = submit(req, events::add);
         result.whenComplete((r, e) -> events.add(END));
+        Object first;
+        try {
+            first = events.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiError(503, "server_error", null, "shutting_down", "the server is shutting down");
+        }
+        // a request the model refuses outright (an upstream 4xx, say) still gets a proper status, as OpenAI's does
+        if (first == END && result.isCompletedExceptionally()) throw modelError(result.exceptionNow());
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
         ex.sendResponseHeaders(200, 0);
@@ -325,9 +334,7 @@ public final class OpenAiServer implements AutoCloseable {
             event(out, c.toString());
         }
         try {
-            while (true) {
-                Object e = events.take();
-                if (e == END) break;
+            for (Object e = first; e != END; e = events.take()) {
                 var d = (ChatDelta) e;
                 ObjectNode c = chunk(id, now);
                 ObjectNode choice = c.withArray("choices").addObject().put("index", d.index());

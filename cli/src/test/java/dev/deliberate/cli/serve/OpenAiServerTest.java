@@ -277,6 +277,7 @@ class OpenAiServerTest {
         var badProxy = track(new OpenAiServer("echo", new ConcurrentScheduler(track(new OpenAiChatModel(OpenAiChatModel.Options.of(upstream.baseUrl(), "not-served").withMaxRetries(0))), 8, 4),
                 OpenAiServer.Options.loopback(0)));
         assertError(raw(badProxy, "POST", "/v1/chat/completions", "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), 404, null, "not-served");
+        assertError(raw(badProxy, "POST", "/v1/chat/completions", "{\"model\":\"echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), 404, null, "not-served");
     }
 
     @Test
