@@ -46,7 +46,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-queue", defaultValue = "64", description = "Requests that may wait; more get 429 (default: ${DEFAULT-VALUE}).")
     int maxQueue;
 
-    @Option(names = "--max-batch", defaultValue = "8", description = "Requests decoded together by a local model (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-batch", defaultValue = "8", description = "Requests decoded together by a local model; for a step-wise engine, the number of sequence slots (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
     @Option(names = "--max-concurrency", defaultValue = "8", description = "Upstream calls in flight when proxying (default: ${DEFAULT-VALUE}).")

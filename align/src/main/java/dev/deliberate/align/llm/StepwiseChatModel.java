@@ -37,7 +37,9 @@ public interface StepwiseChatModel extends ChatModel {
      * What one sequence did in a step.
      *
      * @param sequence the id {@link DecodeSession#admit} gave
-     * @param text     raw text decoded in this step (may hold {@code <think>} tags; may be empty)
+     * @param text     raw text decoded in this step (may hold {@code <think>} tags; may be empty). When the chat
+     *                 template put {@code <think>} into the prompt, the first step's text should start with it, so
+     *                 that the streamed text splits into reasoning and answer as the final completion does
      * @param finished the whole completion when the sequence ended in this step, else null
      */
     record Step(long sequence, String text, Completion finished) {}
