@@ -75,6 +75,32 @@ class OpenAiChatModelTest {
     }
 
     @Test
+    void backoffDoublesWithJitterAndHonoursRetryAfter() {
+        var m = new OpenAiChatModel(OpenAiChatModel.Options.of(java.net.URI.create("http://127.0.0.1:9/v1"), "m")
+                .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)));
+        for (int trial = 0; trial < 200; trial++) {
+            for (int retry = 0; retry < 6; retry++) {
+                long base = Math.min(1000, 100L << retry);
+                long ms = m.backoff(retry, null).toMillis();
+                assertTrue(ms >= base / 2 && ms <= base, "retry " + retry + ": " + ms + " ms not in [" + base / 2 + ", " + base + "]");
+            }
+            long ms = m.backoff(0, Duration.ofMillis(700)).toMillis();
+            assertTrue(ms >= 700 && ms <= 1400, "never sooner than Retry-After: " + ms);
+        }
+        assertNull(m.backoff(0, Duration.ofSeconds(5)), "a wait beyond the cap is refused, not slept");
+        java.util.function.Function<Map<String, String>, Duration> parse = h -> OpenAiChatModel.retryAfter(
+                java.net.http.HttpHeaders.of(h.entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> List.of(e.getValue()))), (a, b) -> true));
+        assertEquals(Duration.ofMillis(1500), parse.apply(Map.of("retry-after", "1.5")));
+        assertEquals(Duration.ofMillis(250), parse.apply(Map.of("retry-after-ms", "250", "retry-after", "9")));
+        var inTwoMinutes = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(120).format(java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME);
+        long s = parse.apply(Map.of("retry-after", inTwoMinutes)).toSeconds();
+        assertTrue(s >= 115 && s <= 120, "HTTP date: " + s);
+        assertNull(parse.apply(Map.of("retry-after", "soon")));
+        assertNull(parse.apply(Map.of()));
+        m.close();
+    }
+
+    @Test
     void retries429HonouringRetryAfter() throws Exception {
         try (var s = new StubServer(r -> r.number() == 1
                 ? new StubServer.Respond(429, Map.of("Retry-After", "1", "Content-Type", "application/json"), "{\"error\":{\"message\":\"slow down\"}}")
