@@ -1,11 +1,159 @@
 package dev.deliberate.cli;
 
+import dev.deliberate.align.llm.ApiKey;
+import dev.deliberate.align.llm.ChatModel;
+import dev.deliberate.align.llm.ChatModels;
+import dev.deliberate.align.llm.ModelRef;
+import dev.deliberate.cli.serve.ChatCompletionRequest;
+import dev.deliberate.cli.serve.OpenAiServer;
+import dev.deliberate.cli.serve.Scheduler;
+import dev.deliberate.cli.serve.Schedulers;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve a model over an OpenAI-compatible HTTP API.")
-final class ServeCommand extends NotBuiltYet {
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve a model over an OpenAI-compatible HTTP API (/v1/models, /v1/chat/completions, streaming included).",
+                "REF is any model reference: a checkpoint directory, world:teacher, or http(s)://host:port/v1#model or openai:MODEL,",
+                "in which case this is a caching proxy."})
+final class ServeCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "REF", description = "The model to serve: " + ModelRef.SYNTAX + ".")
+    String model;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}, loopback only).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8000", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--api-key-env", paramLabel = "VAR", description = "Require clients to send the key held in environment variable VAR as a bearer token.")
+    String apiKeyEnv;
+
+    @Option(names = "--served-model-name", paramLabel = "NAME", description = "The model name clients ask for (default: the upstream's model name for a remote REF, else REF as written).")
+    String servedName;
+
+    @Option(names = "--max-queue", defaultValue = "64", description = "Requests that may wait; more get 429 (default: ${DEFAULT-VALUE}).")
+    int maxQueue;
+
+    @Option(names = "--max-batch", defaultValue = "8", description = "Requests decoded together by a local model; for a step-wise engine, the number of sequence slots (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--max-concurrency", defaultValue = "8", description = "Upstream calls in flight when proxying (default: ${DEFAULT-VALUE}).")
+    int maxConcurrency;
+
+    @Option(names = "--max-body-bytes", defaultValue = "4194304", description = "Larger request bodies get 413 (default: ${DEFAULT-VALUE}).")
+    int maxBodyBytes;
+
+    @Option(names = "--default-max-tokens", defaultValue = "1024", description = "max_tokens when a request gives none (default: ${DEFAULT-VALUE}).")
+    int defaultMaxTokens;
+
+    @Option(names = "--upstream-api-key-env", paramLabel = "VAR", description = "Key for an http(s):// upstream, from environment variable VAR (openai: uses OPENAI_API_KEY).")
+    String upstreamKeyEnv;
+
+    @Option(names = "--cache", paramLabel = "FILE", description = "Response cache for a remote upstream (default: $DELIBERATE_CACHE or ~/.cache/deliberate/responses.sqlite).")
+    Path cache;
+
+    @Option(names = "--no-cache", description = "Proxy without the response cache.")
+    boolean noCache;
+
+    /** A started server and what it owns; {@link #stop} is idempotent. */
+    record Running(OpenAiServer server, ChatModel model) {
+        void stop() {
+            server.stop(Duration.ofSeconds(10));
+            model.close();
+        }
+    }
+
     @Override
-    String arrivesWith() {
-        return "issue #6";
+    public Integer call() throws Exception {
+        Running r = start();
+        var stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            spec.commandLine().getErr().println("deliberate serve: shutting down, letting requests in progress finish");
+            spec.commandLine().getErr().flush();
+            r.stop();
+            stopped.countDown();
+        }, "serve-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    Running start() throws IOException {
+        var ref = parseRef();
+        var limits = new Schedulers.Limits(maxQueue, maxBatch, maxConcurrency);
+        var reqLimits = new ChatCompletionRequest.Limits(ChatCompletionRequest.Limits.DEFAULT.maxN(), ChatCompletionRequest.Limits.DEFAULT.maxTokens(),
+                defaultMaxTokens, ChatCompletionRequest.Limits.DEFAULT.maxStops());
+        ApiKey key = null;
+        if (apiKeyEnv != null) {
+            key = ApiKey.fromEnv(apiKeyEnv, System::getenv);
+            if (key == null) throw new UserError("--api-key-env " + apiKeyEnv + ": that environment variable is unset or empty; export the key clients must send");
+        }
+        OpenAiServer.Options opts;
+        try {
+            opts = new OpenAiServer.Options(host, port, key, maxBodyBytes, reqLimits);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        if (key == null && !isLoopback(host))
+            System.getLogger("dev.deliberate.serve").log(System.Logger.Level.WARNING,
+                    "serving on " + host + " without --api-key-env: anyone who can reach this address can use the model");
+
+        var options = ChatModels.OpenOptions.defaults().withApiKeyEnv(upstreamKeyEnv);
+        if (cache != null) options = options.withCache(cache);
+        if (noCache) options = options.withNoCache();
+        ChatModel chat;
+        try {
+            chat = ChatModels.global().open(ref, options);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        boolean remote = ref instanceof ModelRef.Endpoint || ref instanceof ModelRef.OpenAi;
+        Scheduler scheduler = Schedulers.forModel(chat, remote, limits);
+        // a proxy answers to the upstream's model name, so clients need not change theirs
+        String name = servedName != null ? servedName : switch (ref) {
+            case ModelRef.Endpoint e -> e.model();
+            case ModelRef.OpenAi o -> o.model();
+            default -> ref.text();
+        };
+        OpenAiServer server;
+        try {
+            server = new OpenAiServer(name, scheduler, opts);
+        } catch (IOException e) {
+            scheduler.close();
+            chat.close();
+            throw new UserError("cannot listen on " + host + ":" + port + ": " + e.getMessage() + " (choose another --port, or stop what uses it)");
+        }
+        var out = spec.commandLine().getOut();
+        out.println("serving " + chat.id() + " as '" + name + "' at " + server.baseUrl() + (remote ? " (caching proxy" + (noCache ? ", cache off)" : ")") : "")
+                + (key != null ? ", clients authenticate with $" + apiKeyEnv : ""));
+        out.flush();
+        return new Running(server, chat);
+    }
+
+    private ModelRef parseRef() {
+        try {
+            return ModelRef.parse(model);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--model: " + e.getMessage());
+        }
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 }

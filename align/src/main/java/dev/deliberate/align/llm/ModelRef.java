@@ -1,0 +1,94 @@
+package dev.deliberate.align.llm;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+/**
+ * A model named by one command-line string:
+ * <ul>
+ *   <li>{@code path/to/checkpoint} — a local Hugging Face checkpoint directory ({@link Local});</li>
+ *   <li>{@code http(s)://host:port/v1#model-name} — any OpenAI-compatible endpoint ({@link Endpoint});</li>
+ *   <li>{@code openai:MODEL} — the endpoint in {@code OPENAI_BASE_URL} (default the OpenAI API) with the key
+ *       in {@code OPENAI_API_KEY} ({@link OpenAi});</li>
+ *   <li>{@code SCHEME:NAME} — a model from a registered provider, such as {@code world:teacher} ({@link Named}).</li>
+ * </ul>
+ * Parsing is syntactic; whether a directory exists or a scheme has a provider is checked by {@link ChatModels#open}.
+ */
+public sealed interface ModelRef {
+
+    /** The reference as the user would write it; never contains a key. */
+    String text();
+
+    record Local(Path dir) implements ModelRef {
+        public String text() {
+            return dir.toString();
+        }
+    }
+
+    /** @param baseUrl the API root that {@code /chat/completions} hangs off, without a trailing slash */
+    record Endpoint(URI baseUrl, String model) implements ModelRef {
+        public String text() {
+            return baseUrl + "#" + model;
+        }
+    }
+
+    record OpenAi(String model) implements ModelRef {
+        public String text() {
+            return "openai:" + model;
+        }
+    }
+
+    record Named(String scheme, String name) implements ModelRef {
+        public String text() {
+            return scheme + ":" + name;
+        }
+    }
+
+    String SYNTAX = "a checkpoint directory, http(s)://host:port/v1#model-name, openai:MODEL, or SCHEME:NAME such as world:teacher";
+
+    // two letters at least, so that a Windows drive (C:\models) reads as a path
+    Pattern SCHEME = Pattern.compile("([a-z][a-z0-9+.-]+):(.*)", Pattern.DOTALL);
+
+    static ModelRef parse(String ref) {
+        if (ref == null || ref.isBlank()) throw new IllegalArgumentException("empty model reference; expected " + SYNTAX);
+        String s = ref.strip();
+        String lower = s.toLowerCase(java.util.Locale.ROOT);
+        if (lower.startsWith("http://") || lower.startsWith("https://")) return parseEndpoint(s);
+        var m = SCHEME.matcher(s);
+        if (m.matches()) {
+            String scheme = m.group(1), name = m.group(2);
+            if (name.isBlank()) throw new IllegalArgumentException("model reference '" + s + "' names no model after '" + scheme + ":'; expected e.g. "
+                    + (scheme.equals("openai") ? "openai:gpt-4o" : scheme + ":teacher"));
+            return scheme.equals("openai") ? new OpenAi(name) : new Named(scheme, name);
+        }
+        try {
+            return new Local(Path.of(s));
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("model reference '" + s + "' is not a valid path (" + e.getReason() + "); expected " + SYNTAX);
+        }
+    }
+
+    private static Endpoint parseEndpoint(String s) {
+        URI uri;
+        try {
+            uri = new URI(s);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("model reference '" + s + "' is not a valid URL (" + e.getReason() + "); expected http(s)://host:port/v1#model-name");
+        }
+        if (uri.getHost() == null)
+            throw new IllegalArgumentException("model reference '" + s + "' has no host; expected http(s)://host:port/v1#model-name");
+        if (uri.getRawUserInfo() != null)
+            throw new IllegalArgumentException("model reference for host " + uri.getHost() + " carries credentials in the URL; pass the key through an environment variable instead");
+        String model = uri.getFragment();
+        if (model == null || model.isBlank())
+            throw new IllegalArgumentException("model reference '" + s + "' names no model; add it after '#', e.g. " + s + (s.endsWith("#") ? "" : "#") + "my-model");
+        if (uri.getRawQuery() != null)
+            throw new IllegalArgumentException("model reference '" + s + "' has a query string; expected http(s)://host:port/v1#model-name");
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath().replaceAll("/+$", "");
+        URI base = URI.create(uri.getScheme().toLowerCase(java.util.Locale.ROOT) + "://" + uri.getRawAuthority() + path);
+        return new Endpoint(base, model);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.deliberate.align.llm;
+
+import dev.deliberate.engine.tokenizer.Reasoning;
+
+/**
+ * Splits streamed text into reasoning and answer deltas as it arrives, agreeing with {@link Reasoning#split}
+ * on the whole text whenever the output opens with {@code <think>} or has no tags at all: newlines at the
+ * edges of the think block are held back until it is clear whether more text follows, and a tag cut between
+ * two chunks is held until it completes. Text before a {@code </think>} that was never opened (templates that
+ * put {@code <think>} in the prompt) cannot be told from an answer while streaming; it goes out as answer
+ * and only the final {@link Completion} (split on the whole text) files it as reasoning.
+ */
+public final class ThinkStreamSplitter {
+    /** Deltas for the caller: either part may be empty. */
+    public record Piece(String reasoning, String answer) {
+        static final Piece NONE = new Piece("", "");
+
+        public boolean isEmpty() {
+            return reasoning.isEmpty() && answer.isEmpty();
+        }
+    }
+
+    private enum State { START, REASONING, AFTER_CLOSE, ANSWER }
+
+    private State state = State.START;
+    private final StringBuilder pending = new StringBuilder();
+    private final StringBuilder all = new StringBuilder();
+    private boolean reasoningStarted;
+
+    /** Feeds the next chunk and returns what can be handed out now. */
+    public Piece accept(String chunk) {
+        all.append(chunk);
+        pending.append(chunk);
+        StringBuilder r = new StringBuilder(), a = new StringBuilder();
+        drain(r, a, false);
+        return r.isEmpty() && a.isEmpty() ? Piece.NONE : new Piece(r.toString(), a.toString());
+    }
+
+    /** Ends the stream and returns whatever was held back. */
+    public Piece finish() {
+        StringBuilder r = new StringBuilder(), a = new StringBuilder();
+        drain(r, a, true);
+        return r.isEmpty() && a.isEmpty() ? Piece.NONE : new Piece(r.toString(), a.toString());
+    }
+
+    /** Everything fed so far. */
+    public String text() {
+        return all.toString();
+    }
+
+    private void drain(StringBuilder r, StringBuilder a, boolean end) {
+        while (true) {
+            switch (state) {
+                case START -> {
+                    String t = pending.toString();
+                    int lead = 0;
+                    while (lead < t.length() && Character.isWhitespace(t.charAt(lead))) lead++;
+                    String rest = t.substring(lead);
+                    if (rest.startsWith(Reasoning.OPEN)) {
+                        pending.delete(0, lead + Reasoning.OPEN.length()); // a blank prefix before <think> is dropped
+                        state = State.REASONING;
+                        continue;
+                    }
+                    if (!end && Reasoning.OPEN.startsWith(rest)) return; // maybe the start of <think>
+                    state = State.ANSWER;
+                    continue;
+                }
+                case REASONING -> {
+                    if (!reasoningStarted) { // leading newlines of the think block are trimmed
+                        int n = 0;
+                        while (n < pending.length() && pending.charAt(n) == '\n') n++;
+                        pending.delete(0, n);
+                        if (pending.isEmpty()) return;
+                        reasoningStarted = true;
+                    }
+                    int close = pending.indexOf(Reasoning.CLOSE);
+                    if (close >= 0) {
+                        r.append(trimTrailingNewlines(pending.substring(0, close)));
+                        pending.delete(0, close + Reasoning.CLOSE.length());
+                        state = State.AFTER_CLOSE;
+                        continue;
+                    }
+                    int keep = end ? 0 : heldTail(pending);
+                    String out = pending.substring(0, pending.length() - keep);
+                    if (end) out = trimTrailingNewlines(out);
+                    r.append(out);
+                    pending.delete(0, pending.length() - keep);
+                    if (end) pending.setLength(0);
+                    return;
+                }
+                case AFTER_CLOSE -> {
+                    int n = 0;
+                    while (n < pending.length() && pending.charAt(n) == '\n') n++;
+                    pending.delete(0, n);
+                    if (pending.isEmpty()) return;
+                    state = State.ANSWER;
+                    continue;
+                }
+                case ANSWER -> {
+                    a.append(pending);
+                    pending.setLength(0);
+                    return;
+                }
+            }
+        }
+    }
+
+    /** How many trailing characters to hold: a run of newlines (they may end the block) plus a partial {@code </think>}. */
+    private static int heldTail(CharSequence s) {
+        int partial = 0;
+        for (int k = Math.min(Reasoning.CLOSE.length() - 1, s.length()); k > 0; k--) {
+            if (Reasoning.CLOSE.startsWith(s.subSequence(s.length() - k, s.length()).toString())) {
+                partial = k;
+                break;
+            }
+        }
+        int i = s.length() - partial;
+        while (i > 0 && s.charAt(i - 1) == '\n') i--;
+        return s.length() - i;
+    }
+
+    private static String trimTrailingNewlines(String s) {
+        int b = s.length();
+        while (b > 0 && s.charAt(b - 1) == '\n') b--;
+        return s.substring(0, b);
+    }
+}

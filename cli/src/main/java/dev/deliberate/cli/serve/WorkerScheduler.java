@@ -1,0 +1,95 @@
+package dev.deliberate.cli.serve;
+
+import dev.deliberate.align.llm.ChatDelta;
+import dev.deliberate.align.llm.ChatRequest;
+import dev.deliberate.align.llm.Completion;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * What the schedulers that own the model share: a bounded queue of waiting requests and one worker thread, the
+ * only one that touches the model, so a local engine needs no locking.
+ */
+abstract sealed class WorkerScheduler<P extends WorkerScheduler.Pending> implements Scheduler permits BatchingScheduler, ContinuousBatchingScheduler {
+
+    /** A request waiting for or in the model, with where its text and result go. */
+    static class Pending {
+        final ChatRequest request;
+        final Consumer<ChatDelta> onDelta;
+        final CompletableFuture<List<Completion>> result = new CompletableFuture<>();
+
+        Pending(ChatRequest request, Consumer<ChatDelta> onDelta) {
+            this.request = request;
+            this.onDelta = onDelta;
+        }
+    }
+
+    final int maxQueue, width;
+    final BlockingQueue<P> queue;
+    volatile boolean open = true;
+    private final Thread worker;
+
+    /** @param width how many requests or sequences the model takes at once, named {@code widthName} in errors */
+    WorkerScheduler(String name, int maxQueue, int width, String widthName) {
+        if (maxQueue < 1 || width < 1) throw new IllegalArgumentException("max-queue and " + widthName + " must be >= 1, got " + maxQueue + " and " + width);
+        this.maxQueue = maxQueue;
+        this.width = width;
+        this.queue = new ArrayBlockingQueue<>(maxQueue);
+        this.worker = Thread.ofPlatform().name(name).daemon().unstarted(this::work);
+    }
+
+    /** Subclass constructors call this last, once their fields are set. */
+    final void start() {
+        worker.start();
+    }
+
+    abstract P pending(ChatRequest request, Consumer<ChatDelta> onDelta);
+
+    /** The worker's loop: serve until {@link #open} is false and nothing is left, or until interrupted. */
+    abstract void serve() throws InterruptedException;
+
+    private void work() {
+        try {
+            serve();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            P p;
+            while ((p = queue.poll()) != null) p.result.completeExceptionally(new ShuttingDown());
+        }
+    }
+
+    @Override
+    public CompletableFuture<List<Completion>> submit(ChatRequest request, Consumer<ChatDelta> onDelta) {
+        if (!open) throw new ShuttingDown();
+        P p = pending(request, onDelta);
+        if (!queue.offer(p)) throw new QueueFull(maxQueue);
+        return p.result;
+    }
+
+    @Override
+    public int queued() {
+        return queue.size();
+    }
+
+    /** Waits up to {@code grace} for queued and running work, then fails the rest. */
+    public void close(Duration grace) {
+        open = false;
+        try {
+            worker.join(grace);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        worker.interrupt();
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+}
