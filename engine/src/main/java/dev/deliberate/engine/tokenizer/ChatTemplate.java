@@ -108,6 +108,7 @@ public final class ChatTemplate {
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withElResolver(resolver)
+                .withNestedInterpretationEnabled(false) // content that looks like {{ … }} is text, never re-rendered
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withUseNaturalOperatorPrecedence(true)
                         .withParseWhitespaceControlStrictly(true)
@@ -116,16 +117,20 @@ public final class ChatTemplate {
                         .build())
                 .build();
         var jinjava = new Jinjava(config);
+        jinjava.registerFunction(function("raise_exception", "raiseException"));
+        jinjava.registerFunction(function("strftime_now", "strftimeNow"));
+        jinjava.registerFilter(new JinjaHfFunctions.ToJson());
+        return jinjava;
+    }
+
+    private static ELFunctionDefinition function(String name, String method) {
         try {
-            jinjava.registerFunction(new ELFunctionDefinition("", "raise_exception",
-                    JinjaHfFunctions.class.getMethod("raiseException", String.class)));
-            jinjava.registerFunction(new ELFunctionDefinition("", "strftime_now",
-                    JinjaHfFunctions.class.getMethod("strftimeNow", String.class)));
+            var m = JinjaHfFunctions.class.getMethod(method, String.class);
+            m.setAccessible(true); // the helpers' class is package-private; the EL invokes them reflectively
+            return new ELFunctionDefinition("", name, m);
         } catch (NoSuchMethodException e) {
             throw new IllegalStateException(e);
         }
-        jinjava.registerFilter(new JinjaHfFunctions.ToJson());
-        return jinjava;
     }
 
     /**
