@@ -238,9 +238,14 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         return out;
     }
 
+    /** Held so the level set below stays (java.util.logging keeps loggers weakly). */
+    private static final java.util.logging.Logger DJL_CUDA_LOG = java.util.logging.Logger.getLogger("ai.djl.util.cuda.CudaUtils");
+
     static {
         // DJL picks a CUDA flavour of the library on GPU machines and would download it; the CPU one in the jar is all we need
         if (System.getProperty("ai.djl.offline") == null) System.setProperty("ai.djl.offline", "true");
+        // DJL probes for GPUs while picking that flavour and warns when it finds a CUDA runtime without a driver: noise for a CPU tokenizer
+        DJL_CUDA_LOG.setLevel(java.util.logging.Level.SEVERE);
     }
 
     private static long createNative(ObjectNode json, String source) {
