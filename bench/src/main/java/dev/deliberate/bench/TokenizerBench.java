@@ -1,16 +1,19 @@
 package dev.deliberate.bench;
 
-import dev.deliberate.engine.tokenizer.Tokenizer;
+import dev.deliberate.engine.tokenizer.HfTokenizer;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * Encode throughput of a tokenizer on {@link TokenizerBenchText}: one thread encodes every document in turn, several
- * timed runs after a warm-up, median reported beside the goal. Reference: Hugging Face {@code tokenizers} (Rust)
- * encodes roughly 5–20 MB/s on one core; the issue's goal is at least 5 MB/s.
+ * Encode throughput on {@link TokenizerBenchText}: one thread encodes every document in turn, several timed runs
+ * after a warm-up, median reported. Two encoders on the same tokenizer and text: ours ({@link HfTokenizer#encode},
+ * in Java where the tokenizer's shape allows) and the reference, Hugging Face {@code tokenizers} (Rust) through
+ * DJL's JNI binding — whose ids ours must equal on every document. The issue's goal is at least 5 MB/s on one
+ * core (HF tokenizers does roughly 5–20 MB/s single-threaded on an idle machine).
  */
 public final class TokenizerBench {
     public static final double GOAL_MB_PER_S = 5.0;
@@ -26,33 +29,54 @@ public final class TokenizerBench {
 
     private TokenizerBench() {}
 
-    public static Result run(Tokenizer tokenizer, List<String> docs, int runs) {
+    public static Result run(Function<String, int[]> encoder, List<String> docs, int runs) {
         long bytes = 0;
         for (String d : docs) bytes += d.getBytes(StandardCharsets.UTF_8).length;
-        long tokens = encodeAll(tokenizer, docs.subList(0, Math.min(docs.size(), 2000))); // warm-up: JIT, BPE caches
+        long tokens = encodeAll(encoder, docs.subList(0, Math.min(docs.size(), 2000))); // warm-up: JIT, BPE caches
         double[] rates = new double[runs];
         for (int r = 0; r < runs; r++) {
             long t0 = System.nanoTime();
-            tokens = encodeAll(tokenizer, docs);
+            tokens = encodeAll(encoder, docs);
             rates[r] = bytes / 1e6 / ((System.nanoTime() - t0) / 1e9);
         }
         return new Result(bytes, docs.size(), tokens, rates);
     }
 
-    private static long encodeAll(Tokenizer tokenizer, List<String> docs) {
+    private static long encodeAll(Function<String, int[]> encoder, List<String> docs) {
         long n = 0;
-        for (String d : docs) n += tokenizer.encode(d, false).length;
+        for (String d : docs) n += encoder.apply(d).length;
         return n;
     }
 
-    public static void report(Result r, String what, PrintWriter out) {
-        out.printf("tokenizer encode: %s, one thread, %.1f MB mixed-language text (%,d documents, %,d tokens)%n",
-                what, r.bytes() / 1e6, r.documents(), r.tokens());
-        for (int i = 0; i < r.mbPerSecond().length; i++) out.printf("  run %d: %.2f MB/s%n", i + 1, r.mbPerSecond()[i]);
-        double median = r.medianMbPerSecond();
-        out.printf("median: %.2f MB/s (%.2f M tokens/s)%n", median, median * r.tokens() / r.bytes());
-        out.printf("goal: >= %.0f MB/s on one core (HF tokenizers, Rust, does roughly 5-20 MB/s): ratio %.2fx%n",
-                GOAL_MB_PER_S, median / GOAL_MB_PER_S);
+    /** The number of documents whose ids differ between our encoder and the reference (0 is the only right answer). */
+    public static int mismatches(HfTokenizer tokenizer, List<String> docs) {
+        int bad = 0;
+        for (String d : docs) if (!Arrays.equals(tokenizer.encode(d, false), tokenizer.encodeWithRust(d, false))) bad++;
+        return bad;
+    }
+
+    /** Runs both encoders and prints the comparison; returns the number of documents whose ids differ. */
+    public static int compare(HfTokenizer tokenizer, String name, List<String> docs, int runs, PrintWriter out) {
+        int bad = mismatches(tokenizer, docs);
+        Result ours = run(d -> tokenizer.encode(d, false), docs, runs);
+        Result rust = run(d -> tokenizer.encodeWithRust(d, false), docs, runs);
+        out.printf("tokenizer encode, %s, one thread, %.1f MB mixed-language text (%,d documents, %,d tokens), %d runs each%n",
+                name, ours.bytes() / 1e6, ours.documents(), ours.tokens(), runs);
+        line(out, tokenizer.encodesInJava() ? "ours (Java)" : "ours (= Rust, no Java path for this shape)", ours);
+        line(out, "reference: HF tokenizers (Rust) via DJL", rust);
+        out.printf("ids identical on %,d of %,d documents%n", docs.size() - bad, docs.size());
+        double median = ours.medianMbPerSecond();
+        out.printf("ratio ours / reference: %.2fx%n", median / rust.medianMbPerSecond());
+        out.printf("goal: >= %.0f MB/s on one core (HF tokenizers does roughly 5-20 MB/s idle): ours %.2f MB/s = %.2fx the goal%n",
+                GOAL_MB_PER_S, median, median / GOAL_MB_PER_S);
         out.flush();
+        return bad;
+    }
+
+    private static void line(PrintWriter out, String label, Result r) {
+        StringBuilder runs = new StringBuilder();
+        for (double v : r.mbPerSecond()) runs.append(runs.isEmpty() ? "" : ", ").append(String.format("%.2f", v));
+        out.printf("  %-42s median %6.2f MB/s  (%.2f M tokens/s; runs: %s)%n", label + ":", r.medianMbPerSecond(),
+                r.medianMbPerSecond() * r.tokens() / r.bytes(), runs);
     }
 }

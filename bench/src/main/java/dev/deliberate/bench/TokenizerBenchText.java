@@ -70,11 +70,22 @@ public final class TokenizerBenchText {
         return sb.append("\n\n").toString();
     }
 
+    private static final String[] SYLLABLES = ("ka lo mi ren tus vo zar quen bri dal fe gno hu jix pla sto wer yal cor nem "
+            + "ta ri on el sa ve mor lin qua dex pho struc tion ment able ing").split(" ");
+
+    /** A made-up word, so the text keeps meeting words no cache has seen (as real text does: names, typos, jargon). */
+    private static String rareWord(Random r) {
+        StringBuilder w = new StringBuilder();
+        for (int i = 1 + r.nextInt(4); i > 0; i--) w.append(SYLLABLES[r.nextInt(SYLLABLES.length)]);
+        return w.toString();
+    }
+
     private static void sentence(Random r, StringBuilder sb, String[] words, String sep, String end) {
         int n = 4 + r.nextInt(14);
         for (int i = 0; i < n; i++) {
-            // Zipf-like: frequent words come first in each list
-            String w = words[(int) (words.length * Math.pow(r.nextDouble(), 2.5))];
+            // Zipf-like: frequent words come first in each list; one word in five is rare (Latin-script text only)
+            String w = sep.equals(" ") && words == ENGLISH && r.nextInt(5) == 0 ? rareWord(r)
+                    : words[(int) (words.length * Math.pow(r.nextDouble(), 2.5))];
             if (i == 0 && sep.equals(" ") && !w.isEmpty()) w = Character.toUpperCase(w.charAt(0)) + w.substring(1);
             sb.append(i == 0 ? "" : sep).append(w);
         }

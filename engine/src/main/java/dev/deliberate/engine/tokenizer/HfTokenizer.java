@@ -46,6 +46,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     private final boolean[] special;
     private final SpecialTokens specialTokens;
     private final String chatTemplateSource;
+    private final ByteLevelBpeEncoder javaEncoder;
 
     private HfTokenizer(String source, ObjectNode tokenizerJson, TokenizerConfig config, String chatTemplateSource) {
         this.source = source;
@@ -66,6 +67,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
             tokenToId.put(t.content(), t.id());
             special[t.id()] = t.special();
         }
+        this.javaEncoder = Boolean.getBoolean("deliberate.tokenizer.rustOnly") ? null : ByteLevelBpeEncoder.supports(tokenizerJson, vocab, added);
         this.handle = createNative(tokenizerJson, source);
         long h = handle;
         this.cleanable = CLEANER.register(this, () -> TokenizersLibrary.LIB.deleteTokenizer(h));
@@ -129,8 +131,18 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         return Optional.of(new ChatTemplate(chatTemplateSource, vars));
     }
 
+    /** True when encoding runs in Java ({@link ByteLevelBpeEncoder}) rather than through the Rust library. */
+    public boolean encodesInJava() {
+        return javaEncoder != null;
+    }
+
     @Override
     public int[] encode(String text, boolean addSpecialTokens) {
+        return javaEncoder != null ? javaEncoder.encode(text) : encodeWithRust(text, addSpecialTokens);
+    }
+
+    /** Encoding by the reference implementation, whatever {@link #encode} uses: for comparisons and benchmarks. */
+    public int[] encodeWithRust(String text, boolean addSpecialTokens) {
         long enc = TokenizersLibrary.LIB.encode(handle, text, addSpecialTokens);
         try {
             return toInts(TokenizersLibrary.LIB.getTokenIds(enc));
@@ -141,6 +153,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
 
     @Override
     public List<int[]> encodeBatch(List<String> texts, boolean addSpecialTokens) {
+        if (javaEncoder != null) return Tokenizer.super.encodeBatch(texts, addSpecialTokens);
         long[] encs = TokenizersLibrary.LIB.batchEncode(handle, texts.toArray(String[]::new), addSpecialTokens);
         List<int[]> out = new ArrayList<>(encs.length);
         try {
