@@ -22,41 +22,40 @@ class TokenizeCommandTest {
         return dir;
     }
 
-    @Test
-    void plainLinesReproduceTheGoldenIds(@TempDir Path tmp) throws Exception {
-        List<String> golden = Files.readAllLines(qwen3().resolve("golden-encode.jsonl"));
+    /** Feeds each golden line, turned into input by {@code toInput}, through the command; returns (golden, output) pairs. */
+    static List<JsonNode[]> throughTheCommand(Path tmp, String golden, java.util.function.UnaryOperator<JsonNode> toInput, String... flags)
+            throws Exception {
+        List<String> lines = Files.readAllLines(qwen3().resolve(golden));
         StringBuilder in = new StringBuilder();
-        for (String g : golden) in.append(JSON.writeValueAsString(JSON.readTree(g).get("text").asText())).append('\n');
+        for (String g : lines) in.append(JSON.writeValueAsString(toInput.apply(JSON.readTree(g)))).append('\n');
         Path input = Files.writeString(tmp.resolve("in.jsonl"), in);
-        MainTest.Run r = MainTest.run("tokenize", "--tokenizer", qwen3().toString(), "--no-special", "--input", input.toString());
+        List<String> args = new java.util.ArrayList<>(List.of("tokenize", "--tokenizer", qwen3().toString(), "--input", input.toString()));
+        args.addAll(List.of(flags));
+        MainTest.Run r = MainTest.run(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
         List<String> out = r.out().lines().toList();
-        assertEquals(golden.size(), out.size());
-        for (int i = 0; i < golden.size(); i++) {
-            JsonNode want = JSON.readTree(golden.get(i)), got = JSON.readTree(out.get(i));
-            assertEquals(want, got, "line " + (i + 1));
-        }
+        assertEquals(lines.size(), out.size());
+        List<JsonNode[]> pairs = new java.util.ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) pairs.add(new JsonNode[]{JSON.readTree(lines.get(i)), JSON.readTree(out.get(i))});
+        return pairs;
+    }
+
+    @Test
+    void plainLinesReproduceTheGoldenIds(@TempDir Path tmp) throws Exception {
+        for (JsonNode[] p : throughTheCommand(tmp, "golden-encode.jsonl", g -> g.get("text"), "--no-special")) assertEquals(p[0], p[1]);
     }
 
     @Test
     void chatLinesReproduceTheGoldenRendering(@TempDir Path tmp) throws Exception {
-        List<String> golden = Files.readAllLines(qwen3().resolve("golden-chat.jsonl"));
-        StringBuilder in = new StringBuilder();
-        for (String g : golden) {
-            var o = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(g);
+        var pairs = throughTheCommand(tmp, "golden-chat.jsonl", g -> {
+            var o = ((com.fasterxml.jackson.databind.node.ObjectNode) g).deepCopy();
             o.remove("rendered");
-            in.append(JSON.writeValueAsString(o)).append('\n');
-        }
-        Path input = Files.writeString(tmp.resolve("chat.jsonl"), in);
-        MainTest.Run r = MainTest.run("tokenize", "--tokenizer", qwen3().toString(), "--chat", "--input", input.toString());
-        assertEquals(0, r.code(), r.err());
-        List<String> out = r.out().lines().toList();
-        assertEquals(golden.size(), out.size());
-        for (int i = 0; i < golden.size(); i++) {
-            JsonNode want = JSON.readTree(golden.get(i)), got = JSON.readTree(out.get(i));
-            assertEquals(want.get("rendered"), got.get("rendered"), "line " + (i + 1));
-            assertEquals(want.get("messages"), got.get("messages"));
-            assertTrue(got.get("ids").size() > 3);
+            return o;
+        }, "--chat");
+        for (JsonNode[] p : pairs) {
+            assertEquals(p[0].get("rendered"), p[1].get("rendered"));
+            assertEquals(p[0].get("messages"), p[1].get("messages"));
+            assertTrue(p[1].get("ids").size() > 3);
         }
     }
 

@@ -1,7 +1,5 @@
 package dev.deliberate.engine.tokenizer;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,17 +12,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 class AssistantMaskTest {
-    static HfTokenizer qwen;
-
-    @BeforeAll
-    static void load() {
-        qwen = HfTokenizer.load(Shared.qwen3());
-    }
-
-    @AfterAll
-    static void close() {
-        qwen.close();
-    }
+    static final HfTokenizer qwen = Shared.qwen3Tokenizer();
 
     /** The decoded runs of consecutive masked tokens. */
     static List<String> maskedRuns(Tokenizer t, AssistantMask m) {

@@ -2,8 +2,6 @@ package dev.deliberate.engine.tokenizer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,17 +14,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** The Java encoder against its reference, the Rust library, on the same tokenizer.json. */
 class ByteLevelBpeEncoderTest {
-    static HfTokenizer qwen;
-
-    @BeforeAll
-    static void load() {
-        qwen = HfTokenizer.load(Shared.qwen3());
-    }
-
-    @AfterAll
-    static void close() {
-        qwen.close();
-    }
+    static final HfTokenizer qwen = Shared.qwen3Tokenizer();
 
     /** Pieces chosen to exercise every alternative of the Split regex and the added-token split. */
     static final String[] PIECES = {" ", "  ", "\t", "\n", "\r\n", "\r", "\u00a0", "\u3000", "\u2009", "\u200b", "\u000b", "\u001c", "\u0085",

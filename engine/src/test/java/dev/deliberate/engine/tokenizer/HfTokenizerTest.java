@@ -2,8 +2,6 @@ package dev.deliberate.engine.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.URISyntaxException;
@@ -18,17 +16,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class HfTokenizerTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    static HfTokenizer qwen;
-
-    @BeforeAll
-    static void load() {
-        qwen = HfTokenizer.load(Shared.qwen3());
-    }
-
-    @AfterAll
-    static void close() {
-        qwen.close();
-    }
+    static final HfTokenizer qwen = Shared.qwen3Tokenizer();
 
     static int[] ints(JsonNode arr) {
         int[] out = new int[arr.size()];
