@@ -32,6 +32,24 @@ class ChatTemplateTest {
         }
     }
 
+    /** Conversations rendered by real Jinja2 as transformers sets it up (see jinja2_goldens.py beside the file). */
+    @Test
+    void jinja2GoldensForToolsToolCallsReasoningAndOurChatMl() throws Exception {
+        String qwen = JSON.readTree(Shared.qwen3().resolve("tokenizer_config.json").toFile()).get("chat_template").asText();
+        var in = ChatTemplateTest.class.getResourceAsStream("jinja2-goldens.jsonl");
+        assertNotNull(in, "missing test resource jinja2-goldens.jsonl");
+        List<String> lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        assertEquals(8, lines.size());
+        for (String line : lines) {
+            @SuppressWarnings("unchecked") Map<String, Object> g = JSON.readValue(line, Map.class);
+            String source = g.get("template").equals("qwen3") ? qwen : ChatTemplate.CHATML;
+            var t = new ChatTemplate(source, Map.of("eos_token", "<|im_end|>", "pad_token", "<|endoftext|>"));
+            @SuppressWarnings("unchecked") var msgs = (List<Map<String, Object>>) g.get("messages");
+            @SuppressWarnings("unchecked") var kwargs = (Map<String, Object>) g.get("kwargs");
+            assertEquals(g.get("rendered"), t.renderMaps(msgs, (Boolean) g.get("add_generation_prompt"), kwargs), line);
+        }
+    }
+
     static String render(String template, Map<String, ?> vars) {
         return new ChatTemplate(template, vars).renderMaps(List.of(), false, Map.of());
     }
