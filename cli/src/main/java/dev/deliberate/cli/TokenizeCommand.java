@@ -25,9 +25,10 @@ import java.util.concurrent.Callable;
 
 /** {@code deliberate tokenize}: check tokenization and chat rendering from the shell, one JSON line in, one out. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
-        description = {"Tokenize JSONL from stdin with a Hugging Face tokenizer (and render chat templates).",
-                "Each line is a JSON string -> {\"text\",\"ids\",\"decoded\"}; with --chat, each line is",
-                "{\"messages\",\"add_generation_prompt\",\"kwargs\"} -> the same object plus \"rendered\" and \"ids\"."})
+        description = {"Tokenize JSONL from stdin with a Hugging Face tokenizer (and render chat templates).", "",
+                "Each line is a JSON string -> {\"text\",\"ids\",\"decoded\"}.",
+                "With --chat, each line is {\"messages\",\"add_generation_prompt\",\"kwargs\"}",
+                "-> the same object plus \"rendered\" and \"ids\".", ""})
 final class TokenizeCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
