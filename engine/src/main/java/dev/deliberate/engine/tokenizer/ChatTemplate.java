@@ -150,6 +150,9 @@ public final class ChatTemplate {
             }
             out.append(template, i, open + 2);
             String close = template.charAt(open + 1) == '{' ? "}}" : "%}";
+            // a macro's own parameter list ({% macro f(a=1) %}) is parsed by the tag, not the expression parser
+            boolean definesMacro = close.equals("%}") && template.substring(open + 2, Math.min(n, open + 40))
+                    .replaceFirst("^[-+]?\\s*", "").matches("(?s)(macro|call)\\b.*");
             int j = open + 2, depth = 0;
             char quote = 0;
             var kwargDepths = new java.util.ArrayDeque<Integer>();
@@ -185,7 +188,7 @@ public final class ChatTemplate {
                     case '=' -> {
                         boolean comparison = j + 1 < n && template.charAt(j + 1) == '='
                                 || j > 0 && "=!<>".indexOf(template.charAt(j - 1)) >= 0;
-                        if (depth > 0 && !comparison && precededByName(template, j)) {
+                        if (depth > 0 && !comparison && !definesMacro && precededByName(template, j)) {
                             out.append("=(");
                             kwargDepths.push(depth);
                             j++;

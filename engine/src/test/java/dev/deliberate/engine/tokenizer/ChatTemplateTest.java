@@ -127,6 +127,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void keywordArgumentsInMacrosCallsAndComparisons() {
+        assertEquals("hi x|hi y z", render("{% macro greet(name='x', rest='') %}hi {{ name }}{{ rest }}{% endmacro %}"
+                + "{{ greet() }}|{{ greet(name='y', rest=' ' ~ 'z') }}", Map.of()));
+        assertEquals("yes", render("{{ 'yes' if (1 == 1) and ([1, 2]|length >= 2) else 'no' }}", Map.of()));
+        assertEquals("[1, 2]", render("{{ x | tojson(indent=None) }}", Map.of("x", List.of(1, 2))));
+    }
+
+    @Test
     void specialTokenVariablesAndTrimBlocks() {
         String t = "{{ bos_token }}\n{% for m in messages %}\n  {% if m.role == 'user' %}\n[{{ m.content }}]\n  {% endif %}\n{% endfor %}{{ eos_token }}";
         String out = new ChatTemplate(t, Map.of("bos_token", "<s>", "eos_token", "</s>"))
