@@ -32,21 +32,31 @@ class ChatTemplateTest {
         }
     }
 
-    /** Conversations rendered by real Jinja2 as transformers sets it up (see jinja2_goldens.py beside the file). */
+    /** Conversations rendered by real Jinja2 as transformers sets it up (see jinja2_goldens.py beside the file): Qwen3 with
+     *  tools and tool calls, our ChatML, Llama 2's template, and a mix of filters and loop variables. */
     @Test
-    void jinja2GoldensForToolsToolCallsReasoningAndOurChatMl() throws Exception {
+    void jinja2GoldensRenderExactly() throws Exception {
         String qwen = JSON.readTree(Shared.qwen3().resolve("tokenizer_config.json").toFile()).get("chat_template").asText();
         var in = ChatTemplateTest.class.getResourceAsStream("jinja2-goldens.jsonl");
         assertNotNull(in, "missing test resource jinja2-goldens.jsonl");
         List<String> lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
-        assertEquals(8, lines.size());
+        assertEquals(11, lines.size());
         for (String line : lines) {
             @SuppressWarnings("unchecked") Map<String, Object> g = JSON.readValue(line, Map.class);
-            String source = g.get("template").equals("qwen3") ? qwen : ChatTemplate.CHATML;
-            var t = new ChatTemplate(source, Map.of("eos_token", "<|im_end|>", "pad_token", "<|endoftext|>"));
+            String source = switch ((String) g.get("template")) {
+                case "qwen3" -> qwen;
+                case "chatml" -> ChatTemplate.CHATML;
+                default -> (String) g.get("source");
+            };
+            @SuppressWarnings("unchecked") var t = new ChatTemplate(source, (Map<String, Object>) g.get("special"));
             @SuppressWarnings("unchecked") var msgs = (List<Map<String, Object>>) g.get("messages");
             @SuppressWarnings("unchecked") var kwargs = (Map<String, Object>) g.get("kwargs");
             assertEquals(g.get("rendered"), t.renderMaps(msgs, (Boolean) g.get("add_generation_prompt"), kwargs), line);
+            if (g.get("template").equals("llama2")) {
+                var e = assertThrows(ChatTemplate.ChatTemplateException.class,
+                        () -> t.render(List.of(ChatMessage.user("a"), ChatMessage.user("b")), false));
+                assertEquals("chat template raised: Conversation roles must alternate user/assistant/user/assistant/...", e.getMessage());
+            }
         }
     }
 

@@ -25,6 +25,20 @@ chatml = open(sys.argv[2]).read()
 tools = [{"type": "function", "function": {"name": "get_weather", "description": "Weather «today» in a city",
                                            "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
                                                           "required": ["city"]}}}]
+# the Llama 2 chat template as transformers shipped it: slicing, subscripts, boolean comparisons, raise_exception
+llama2 = ("{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}"
+          "{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}{% for message in loop_messages %}"
+          "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+          "{% if loop.index0 == 0 and system_message != false %}{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}"
+          "{% else %}{% set content = message['content'] %}{% endif %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}"
+          "{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}")
+# a mix of what other templates use: loop.length, filters, dict items, membership, inline if, whitespace control
+features = ("{%- for m in messages -%}\n"
+            "  {{- loop.index }}/{{ loop.length }} {{ m.role | upper }}{{ ' (first)' if loop.first }}: {{ m.content | trim }}\n"
+            "  {%- if m.meta is defined %} [{% for k, v in m.meta.items() %}{{ k }}={{ v }}{{ ', ' if not loop.last }}{% endfor %}]{% endif %}\n"
+            "  {%- if 'secret' in m.content %} (redacted){% endif %}\n"
+            "{% endfor %}\n"
+            "{{- messages | map(attribute='role') | join(',') }}|{{ messages | selectattr('role', 'equalto', 'user') | list | length }}")
 cases = [
     ("qwen3", [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Weather in Zürich?"}], True, {"tools": tools}),
     ("qwen3", [{"role": "user", "content": "Weather?"},
@@ -46,9 +60,17 @@ cases = [
     ("chatml", [{"role": "user", "content": "q"}], True, {"enable_thinking": False}),
     ("chatml", [{"role": "user", "content": "q"}, {"role": "assistant", "content": "plain answer"}], True, {}),
 ]
+cases += [
+    ("llama2", [{"role": "system", "content": "Be safe."}, {"role": "user", "content": " Hi "}, {"role": "assistant", "content": "Hello "},
+                {"role": "user", "content": "Bye"}], False, {}),
+    ("llama2", [{"role": "user", "content": "just one"}], False, {}),
+    ("features", [{"role": "user", "content": "  padded  ", "meta": {"a": 1, "b": "x"}}, {"role": "assistant", "content": "a secret"},
+                  {"role": "user", "content": "u2"}], False, {}),
+]
+templates = {"qwen3": qwen3, "chatml": chatml, "llama2": llama2, "features": features}
 for name, messages, agp, kwargs in cases:
-    template = env.from_string(qwen3 if name == "qwen3" else chatml)
-    rendered = template.render(messages=messages, add_generation_prompt=agp, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                               **kwargs)
-    print(json.dumps({"template": name, "messages": messages, "add_generation_prompt": agp, "kwargs": kwargs, "rendered": rendered},
+    template = env.from_string(templates[name])
+    special = {"bos_token": "<s>", "eos_token": "</s>"} if name == "llama2" else {"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"}
+    rendered = template.render(messages=messages, add_generation_prompt=agp, **special, **kwargs)
+    print(json.dumps({"template": name, "source": None if name in ("qwen3", "chatml") else templates[name], "special": special, "messages": messages, "add_generation_prompt": agp, "kwargs": kwargs, "rendered": rendered},
                      ensure_ascii=False))
