@@ -87,7 +87,7 @@ public final class BpeTrainer {
             ObjectNode pre = root.putObject("pre_tokenizer").put("type", "Sequence");
             ArrayNode pres = pre.putArray("pretokenizers");
             ObjectNode split = pres.addObject().put("type", "Split");
-            split.putObject("pattern").put("Regex", ByteLevel.SPLIT_REGEX);
+            split.putObject("pattern").put("Regex", SplitPreTokenizer.QWEN_REGEX);
             split.put("behavior", "Isolated").put("invert", false);
             byteLevel(pres.addObject());
             byteLevel(root.putObject("post_processor"));
@@ -134,6 +134,8 @@ public final class BpeTrainer {
         }
     }
 
+    private static final SplitPreTokenizer QWEN_SPLIT = new SplitPreTokenizer(1);
+
     private final Config config;
 
     public BpeTrainer(Config config) {
@@ -155,8 +157,12 @@ public final class BpeTrainer {
             Matcher sm = specials.matcher(doc);
             while (true) {
                 int end = sm.find() ? sm.start() : doc.length();
-                Matcher m = ByteLevel.SPLIT.matcher(doc).region(from, end);
-                while (m.find()) counts.computeIfAbsent(m.group(), k -> new int[1])[0]++;
+                String piece = doc.substring(from, end);
+                for (int i = 0; i < piece.length(); ) {
+                    int e = QWEN_SPLIT.next(piece, i);
+                    counts.computeIfAbsent(piece.substring(i, e), k -> new int[1])[0]++;
+                    i = e;
+                }
                 if (end == doc.length()) break;
                 from = sm.end();
             }

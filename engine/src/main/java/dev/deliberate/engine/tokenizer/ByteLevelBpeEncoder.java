@@ -13,19 +13,15 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A pure-Java encoder for the byte-level BPE {@code tokenizer.json} shape of Qwen2/Qwen3, Llama 3 and our own
  * {@link BpeTrainer}: added tokens split first (leftmost-longest), NFC or no normaliser, the GPT-4-style Split
- * regex (hand-compiled below, with Oniguruma's Unicode {@code \s}), GPT-2's byte-level alphabet, and BPE merges
+ * regex ({@link SplitPreTokenizer}), GPT-2's byte-level alphabet, and BPE merges
  * applied lowest rank first, leftmost on ties — the order of HF tokenizers' {@code Word::merge_all}. It gives the
  * same ids as the Rust library (tested on the goldens and differentially on megabytes of text) at several times
  * its speed through JNI; {@link #supports} refuses every other shape, which then stays with the Rust library.
  */
 final class ByteLevelBpeEncoder {
-    /** Qwen2/Qwen3 (single digits) and Llama 3 (up to three digits) pre-tokenisation patterns. */
-    static final String QWEN_REGEX = ByteLevel.SPLIT_REGEX;
-    static final String LLAMA3_REGEX = QWEN_REGEX.replace("|\\p{N}|", "|\\p{N}{1,3}|");
-
     private static final int CACHE_LIMIT = 200_000;
 
-    private final int maxDigits;
+    private final SplitPreTokenizer split;
     private final boolean nfc;
     private final boolean ignoreMerges;
     private final Map<String, Integer> vocab;
@@ -38,7 +34,7 @@ final class ByteLevelBpeEncoder {
 
     private ByteLevelBpeEncoder(int maxDigits, boolean nfc, boolean ignoreMerges, Map<String, Integer> vocab, JsonNode mergesJson,
                                 List<TokenizerConfig.AddedToken> addedTokens) {
-        this.maxDigits = maxDigits;
+        this.split = new SplitPreTokenizer(maxDigits);
         this.nfc = nfc;
         this.ignoreMerges = ignoreMerges;
         this.vocab = vocab;
@@ -91,7 +87,7 @@ final class ByteLevelBpeEncoder {
         if (!split.path("type").asText().equals("Split") || !split.path("behavior").asText().equals("Isolated")
                 || split.path("invert").asBoolean(false)) return null;
         String regex = split.path("pattern").path("Regex").asText("");
-        int maxDigits = regex.equals(QWEN_REGEX) ? 1 : regex.equals(LLAMA3_REGEX) ? 3 : 0;
+        int maxDigits = regex.equals(SplitPreTokenizer.QWEN_REGEX) ? 1 : regex.equals(SplitPreTokenizer.LLAMA3_REGEX) ? 3 : 0;
         if (maxDigits == 0) return null;
         if (!bl.path("type").asText().equals("ByteLevel") || bl.path("add_prefix_space").asBoolean(false) || bl.path("use_regex").asBoolean(true))
             return null;
@@ -141,7 +137,7 @@ final class ByteLevelBpeEncoder {
         if (nfc && !belowCombiningMarks(s)) s = Normalizer.normalize(s, Normalizer.Form.NFC);
         int i = 0, n = s.length();
         while (i < n) {
-            int end = nextPreToken(s, i);
+            int end = split.next(s, i);
             String word = s.substring(i, end);
             int[] ids = cache.get(word);
             if (ids == null) {
@@ -158,86 +154,6 @@ final class ByteLevelBpeEncoder {
     private static boolean belowCombiningMarks(String s) {
         for (int i = 0; i < s.length(); i++) if (s.charAt(i) >= 0x300) return false;
         return true;
-    }
-
-    // --- the Split regex, alternative by alternative, with Oniguruma's leftmost-first backtracking semantics ---
-    // (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,maxDigits}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
-
-    /** End of the pre-token starting at {@code i}. */
-    int nextPreToken(String s, int i) {
-        int n = s.length();
-        int c = s.codePointAt(i);
-        int ci = i + Character.charCount(c);
-        if (c == '\'' && ci < n) {
-            int e = contraction(s, ci);
-            if (e > 0) return e;
-        }
-        if (isLetter(c)) return letters(s, ci);
-        if (c != '\r' && c != '\n' && !isNumber(c) && ci < n && isLetter(s.codePointAt(ci))) return letters(s, ci);
-        if (isNumber(c)) {
-            int e = ci;
-            for (int d = 1; d < maxDigits && e < n && isNumber(s.codePointAt(e)); d++) e += Character.charCount(s.codePointAt(e));
-            return e;
-        }
-        int symStart = c == ' ' && ci < n && isSymbol(s.codePointAt(ci)) ? ci : isSymbol(c) ? i : -1;
-        if (symStart >= 0) {
-            int e = symStart;
-            while (e < n && isSymbol(s.codePointAt(e))) e += Character.charCount(s.codePointAt(e));
-            while (e < n && (s.charAt(e) == '\r' || s.charAt(e) == '\n')) e++;
-            return e;
-        }
-        // c is whitespace: W = the whitespace run from i
-        int w = i, lastNewline = -1;
-        while (w < n) {
-            int d = s.codePointAt(w);
-            if (!isWhite(d)) break;
-            if (d == '\r' || d == '\n') lastNewline = w;
-            w += Character.charCount(d);
-        }
-        if (lastNewline >= 0) return lastNewline + 1; // \s*[\r\n]+
-        if (w == n) return w; // \s+(?!\S) at the end
-        int lastStart = w - Character.charCount(s.codePointBefore(w));
-        if (lastStart > i) return lastStart; // \s+(?!\S): all but the last, which precedes a non-space
-        return w; // \s+
-    }
-
-    private static int contraction(String s, int j) {
-        char a = Character.toLowerCase(s.charAt(j));
-        char b = j + 1 < s.length() ? Character.toLowerCase(s.charAt(j + 1)) : 0;
-        if (a == 's' || a == 'ſ' || a == 't' || a == 'm' || a == 'd') return j + 1;
-        if ((a == 'r' || a == 'v') && b == 'e') return j + 2;
-        if (a == 'l' && b == 'l') return j + 2;
-        return -1;
-    }
-
-    private static int letters(String s, int e) {
-        while (e < s.length()) {
-            int d = s.codePointAt(e);
-            if (!isLetter(d)) break;
-            e += Character.charCount(d);
-        }
-        return e;
-    }
-
-    static boolean isLetter(int c) {
-        if (c < 128) return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-        return Character.isLetter(c);
-    }
-
-    static boolean isNumber(int c) {
-        if (c < 128) return c >= '0' && c <= '9';
-        int t = Character.getType(c);
-        return t == Character.DECIMAL_DIGIT_NUMBER || t == Character.LETTER_NUMBER || t == Character.OTHER_NUMBER;
-    }
-
-    /** Unicode White_Space, which is Oniguruma's {@code \s} (Java's isWhitespace differs: no NBSP, adds U+001C–U+001F). */
-    static boolean isWhite(int c) {
-        return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A)
-                || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
-    }
-
-    private static boolean isSymbol(int c) {
-        return !isWhite(c) && !isLetter(c) && !isNumber(c);
     }
 
     // --- BPE on one pre-token ---
