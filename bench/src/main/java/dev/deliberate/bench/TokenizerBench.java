@@ -7,10 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * Encode throughput on {@link TokenizerBenchText}: one thread encodes every document in turn, several timed runs
- * after a warm-up, median reported. Two encoders on the same tokenizer and text: ours ({@link HfTokenizer#encode},
+ * Encode throughput on {@link TokenizerBenchText}: one thread encodes every document in turn; several timed runs,
+ * each with a fresh tokenizer warmed up on other text; median reported. Two encoders on the same tokenizer and text: ours ({@link HfTokenizer#encode},
  * in Java where the tokenizer's shape allows) and the reference, Hugging Face {@code tokenizers} (Rust) through
  * DJL's JNI binding — whose ids ours must equal on every document. The issue's goal is at least 5 MB/s on one
  * core (HF tokenizers does roughly 5–20 MB/s single-threaded on an idle machine).
@@ -29,15 +30,23 @@ public final class TokenizerBench {
 
     private TokenizerBench() {}
 
-    public static Result run(Function<String, int[]> encoder, List<String> docs, int runs) {
+    /**
+     * Times {@code runs} passes over {@code docs}, each with a freshly loaded tokenizer (so no pass profits from a word
+     * cache filled by the one before, as a stream of new text would not), warmed up first on other text (JIT).
+     */
+    public static Result run(Supplier<HfTokenizer> load, boolean rust, List<String> warmUp, List<String> docs, int runs) {
         long bytes = 0;
         for (String d : docs) bytes += d.getBytes(StandardCharsets.UTF_8).length;
-        long tokens = encodeAll(encoder, docs.subList(0, Math.min(docs.size(), 2000))); // warm-up: JIT, BPE caches
+        long tokens = 0;
         double[] rates = new double[runs];
         for (int r = 0; r < runs; r++) {
-            long t0 = System.nanoTime();
-            tokens = encodeAll(encoder, docs);
-            rates[r] = bytes / 1e6 / ((System.nanoTime() - t0) / 1e9);
+            try (HfTokenizer t = load.get()) {
+                Function<String, int[]> encoder = rust ? d -> t.encodeWithRust(d, false) : d -> t.encode(d, false);
+                encodeAll(encoder, warmUp);
+                long t0 = System.nanoTime();
+                tokens = encodeAll(encoder, docs);
+                rates[r] = bytes / 1e6 / ((System.nanoTime() - t0) / 1e9);
+            }
         }
         return new Result(bytes, docs.size(), tokens, rates);
     }
@@ -56,13 +65,18 @@ public final class TokenizerBench {
     }
 
     /** Runs both encoders and prints the comparison; returns the number of documents whose ids differ. */
-    public static int compare(HfTokenizer tokenizer, String name, List<String> docs, int runs, PrintWriter out) {
-        int bad = mismatches(tokenizer, docs);
-        Result ours = run(d -> tokenizer.encode(d, false), docs, runs);
-        Result rust = run(d -> tokenizer.encodeWithRust(d, false), docs, runs);
-        out.printf("tokenizer encode, %s, one thread, %.1f MB mixed-language text (%,d documents, %,d tokens), %d runs each%n",
-                name, ours.bytes() / 1e6, ours.documents(), ours.tokens(), runs);
-        line(out, tokenizer.encodesInJava() ? "ours (Java)" : "ours (= Rust, no Java path for this shape)", ours);
+    public static int compare(Supplier<HfTokenizer> load, String name, List<String> warmUp, List<String> docs, int runs, PrintWriter out) {
+        int bad;
+        boolean java;
+        try (HfTokenizer t = load.get()) {
+            bad = mismatches(t, docs);
+            java = t.encodesInJava();
+        }
+        Result ours = run(load, false, warmUp, docs, runs);
+        Result rust = run(load, true, warmUp, docs, runs);
+        out.printf("tokenizer encode, %s, one thread, %.1f MB mixed-language text (%,d documents, %,d tokens), %d runs each,"
+                        + " fresh tokenizer per run%n", name, ours.bytes() / 1e6, ours.documents(), ours.tokens(), runs);
+        line(out, java ? "ours (Java)" : "ours (= Rust, no Java path for this shape)", ours);
         line(out, "reference: HF tokenizers (Rust) via DJL", rust);
         out.printf("ids identical on %,d of %,d documents%n", docs.size() - bad, docs.size());
         double median = ours.medianMbPerSecond();

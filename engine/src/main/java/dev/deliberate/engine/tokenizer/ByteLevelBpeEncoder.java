@@ -165,29 +165,30 @@ final class ByteLevelBpeEncoder {
             if (whole != null) return new int[]{whole};
         }
         int n = bytes.length;
-        int[] id = new int[n], prev = new int[n], next = new int[n];
+        if (n == 1) return new int[]{byteIds[bytes[0] & 0xFF]};
+        Scratch w = SCRATCH.get().ensure(n);
+        int[] id = w.id, prev = w.prev, next = w.next;
         for (int i = 0; i < n; i++) {
             id[i] = byteIds[bytes[i] & 0xFF];
             prev[i] = i - 1;
             next[i] = i + 1;
         }
-        if (n == 1) return id;
-        LongHeap heap = new LongHeap(n);
+        LongHeap heap = w.heap;
+        heap.size = 0;
         for (int i = 0; i + 1 < n; i++) {
             long m = merges.get(id[i], id[i + 1]);
             if (m >= 0) heap.push((m >>> 32) << 32 | i);
         }
-        boolean[] gone = new boolean[n];
         int alive = n;
         while (heap.size > 0) {
             long top = heap.pop();
             int pos = (int) top, rank = (int) (top >>> 32);
-            if (gone[pos] || next[pos] >= n) continue;
+            if (id[pos] < 0 || next[pos] >= n) continue;
             int nx = next[pos];
             long m = merges.get(id[pos], id[nx]);
             if (m < 0 || (int) (m >>> 32) != rank) continue; // stale: this pair changed since it was queued
             id[pos] = (int) m;
-            gone[nx] = true;
+            id[nx] = -1; // merged into pos
             alive--;
             next[pos] = next[nx];
             if (next[nx] < n) prev[next[nx]] = pos;
@@ -203,6 +204,23 @@ final class ByteLevelBpeEncoder {
         int[] out = new int[alive];
         for (int i = 0, k = 0; i < n; i = next[i]) out[k++] = id[i];
         return out;
+    }
+
+    /** Per-thread work arrays for {@link #bpe}, grown as needed, so a word costs no allocation but its result. */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static final class Scratch {
+        int[] id = new int[64], prev = new int[64], next = new int[64];
+        final LongHeap heap = new LongHeap(64);
+
+        Scratch ensure(int n) {
+            if (id.length < n) {
+                id = new int[n * 2];
+                prev = new int[n * 2];
+                next = new int[n * 2];
+            }
+            return this;
+        }
     }
 
     /** Open-addressing map from a pair of ids to {@code rank << 32 | mergedId}; -1 when absent. */

@@ -24,10 +24,13 @@ import java.util.Objects;
  *
  * <p>jinjava is made to behave like transformers' Jinja2 environment: {@code trim_blocks} and
  * {@code lstrip_blocks} on; Python string methods ({@link JinjaPythonStrings}); HF's {@code tojson},
- * {@code raise_exception} and {@code strftime_now} ({@link JinjaHfFunctions}); natural operator precedence (so
- * {@code namespace(i=messages|length - 1)} parses); and {@code x[::-1]} (which jinjava cannot parse) rewritten
- * to {@code x|reverse}. Any template error fails the render — jinjava's habit of printing {@code null} for a
- * failed call is how the Qwen3 template used to lose assistant content.
+ * {@code raise_exception} and {@code strftime_now} ({@link JinjaHfFunctions}); {@code x[::-1]} (which jinjava
+ * cannot parse) rewritten to {@code x|reverse}, and keyword-argument values parenthesised so that
+ * {@code namespace(i=messages|length - 1)} means what it does in Jinja2 ({@link #prepare}); message content is
+ * never re-interpreted as template text. Any template error fails the render — jinjava's habit of printing
+ * {@code null} for a failed call is how the Qwen3 template used to lose assistant content. Checked against
+ * transformers' renderings (Qwen3, Llama 2, ours). Known difference: a bare boolean prints as {@code true}, where
+ * Jinja2 prints {@code True}; chat templates test booleans but do not print them.
  */
 public final class ChatTemplate {
     /** A Qwen3-style ChatML template for our own models: earlier turns' {@code <think>} blocks dropped, enable_thinking honoured. */
@@ -49,9 +52,9 @@ public final class ChatTemplate {
         this.defaults = Map.copyOf(defaults);
     }
 
-    /** Our built-in ChatML template with {@code <|endoftext|>} as the eos token. */
+    /** Our built-in ChatML template, with the special tokens {@link BpeTrainer} writes into tokenizer_config.json. */
     public static ChatTemplate chatMl() {
-        return new ChatTemplate(CHATML, Map.of("eos_token", "<|endoftext|>"));
+        return new ChatTemplate(CHATML, Map.of("eos_token", SpecialTokens.IM_END, "pad_token", SpecialTokens.END_OF_TEXT));
     }
 
     public String source() {
