@@ -237,7 +237,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new UserError(f + " is not valid JSON (" + e.getMessage() + "); remove it or use another --out");
         }
         for (String k : IDENTITY) {
-            if (!before.path(k).equals(now.path(k)))
+            if (!before.path(k).toString().equals(now.path(k).toString()))
                 throw new UserError(out + " holds results of a run with " + k + "=" + before.path(k) + ", not " + now.path(k)
                         + "; rerun with the same flags to resume, or use another --out");
         }

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * missing is recorded in {@link #problems()} for the report to say, never thrown.
  *
  * @param dir        the folder
- * @param label      the method's name: {@code config.json}'s {@code label}, else the folder name (made unique by path)
+ * @param label      the method's name: {@code config.json}'s {@code label}, else the folder's path below the folder searched
  * @param config     {@code config.json}, or null
  * @param metrics    {@code metrics.json} (eval), or null
  * @param results    {@code results.jsonl} lines (eval); empty if none
@@ -45,20 +45,26 @@ public record RunFolder(Path dir, String label, JsonNode config, JsonNode metric
      */
     public static List<RunFolder> discover(List<Path> roots) {
         var dirs = new ArrayList<Path>();
+        var names = new HashMap<Path, String>();
         for (Path root : roots) {
             if (!Files.isDirectory(root)) throw new IllegalArgumentException(root + " is not a folder; give run folders (those written with --out)");
             try (Stream<Path> s = Files.walk(root, 8)) {
                 s.filter(Files::isDirectory)
                         .filter(d -> !isUnder(root, d, "checkpoint") && !isUnder(root, d, "state"))
                         .filter(d -> MARKERS.stream().anyMatch(m -> Files.isRegularFile(d.resolve(m))))
-                        .forEach(d -> dirs.add(d.toAbsolutePath().normalize()));
+                        .forEach(d -> {
+                            Path abs = d.toAbsolutePath().normalize();
+                            dirs.add(abs);
+                            String rel = root.relativize(d).toString();
+                            names.putIfAbsent(abs, rel.isEmpty() ? abs.getFileName().toString() : rel.replace('\\', '/'));
+                        });
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot search " + root + ": " + e.getMessage(), e);
             }
         }
         List<Path> unique = dirs.stream().distinct().sorted(Comparator.comparing(Path::toString)).toList();
         var runs = new ArrayList<RunFolder>();
-        for (Path d : unique) runs.add(read(d));
+        for (Path d : unique) runs.add(read(d, names.get(d)));
         // two folders with one label (seed-1/saro, seed-2/saro) are told apart by their parent's name
         var count = new HashMap<String, Integer>();
         runs.forEach(r -> count.merge(r.label(), 1, Integer::sum));
@@ -77,8 +83,13 @@ public record RunFolder(Path dir, String label, JsonNode config, JsonNode metric
         return false;
     }
 
-    /** Reads one folder; unreadable pieces become problems. */
+    /** Reads one folder, named by its folder name unless config.json gives a label; unreadable pieces become problems. */
     public static RunFolder read(Path dir) {
+        return read(dir, dir.getFileName().toString());
+    }
+
+    /** Reads one folder; {@code name} labels it when config.json gives no label (its path below the folder searched). */
+    static RunFolder read(Path dir, String name) {
         var problems = new ArrayList<String>();
         JsonNode config = json(dir.resolve("config.json"), problems, false);
         JsonNode metrics = json(dir.resolve("metrics.json"), problems, false);
@@ -88,7 +99,7 @@ public record RunFolder(Path dir, String label, JsonNode config, JsonNode metric
         if (metrics == null && !results.isEmpty()) problems.add("metrics.json is missing (the eval did not finish; rerun it to resume)");
         if (metrics != null && results.isEmpty()) problems.add("results.jsonl is missing or empty: no transcripts or length histograms");
         String label = config != null && config.hasNonNull("label") && !config.get("label").asText().isBlank()
-                ? config.get("label").asText() : dir.getFileName().toString();
+                ? config.get("label").asText() : name;
         return new RunFolder(dir, label, config, metrics, results, training, embedding, problems);
     }
 
