@@ -122,16 +122,16 @@ final class EvalCommand implements Callable<Integer> {
         if (cache != null) options = options.withCache(cache);
         if (noCache) options = options.withNoCache();
         boolean world = config.benchmarks().stream().anyMatch(b -> b instanceof EvalBenchmark.World);
-        ObjectNode snapshot = snapshot(config);
-        checkResumable(snapshot);
         EvalJudges js = EvalJudgeRefs.open(judges, world, Spec.defaultSpec(), options);
+        ObjectNode snapshot = snapshot(config, js);
+        checkResumable(snapshot);
         ChatModel m;
         try {
             m = ChatModels.global().open(model, options);
         } catch (IllegalArgumentException e) {
             throw new UserError("--model: " + e.getMessage());
         }
-        AtomicFiles.writeString(out.resolve("config.json"), pretty(snapshot));
+        AtomicFiles.writeString(out.resolve("config.json"), EvalRunner.pretty(snapshot));
         EvalMetrics metrics;
         int[] counts = new int[2];
         try (m; var bar = new LazyBar(err)) {
@@ -156,7 +156,7 @@ final class EvalCommand implements Callable<Integer> {
         summary.put("command", "eval").put("label", metrics.label()).put("model", metrics.model())
                 .put("cells", counts[0]).put("cells_resumed", counts[1]).put("seconds", Math.round(seconds * 10) / 10.0);
         summary.set("metrics", Jsonl.MAPPER.valueToTree(readTree(metrics.toJson()).get("benchmarks")));
-        AtomicFiles.writeString(out.resolve("summary.json"), pretty(summary));
+        AtomicFiles.writeString(out.resolve("summary.json"), EvalRunner.pretty(summary));
         var o = cmd.commandLine().getOut();
         o.print(metrics.table());
         o.printf(Locale.ROOT, "%d cells (%d resumed) in %.1f s; wrote %s and %s%n", counts[0], counts[1], seconds,
@@ -208,17 +208,15 @@ final class EvalCommand implements Callable<Integer> {
         return Path.of("..", "shared", "benchmarks").toAbsolutePath().normalize();
     }
 
-    private ObjectNode snapshot(EvalConfig c) {
-        ObjectNode s = Jsonl.MAPPER.createObjectNode();
-        s.put("command", "eval").put("version", Version.number()).put("started", Instant.now().toString());
-        s.put("label", c.label()).put("model", model);
+    /** The library's snapshot with the flags as the user spelled them and the version. */
+    private ObjectNode snapshot(EvalConfig c, EvalJudges js) {
+        ObjectNode s = EvalRunner.snapshot(c, model, js);
+        s.put("version", Version.number());
         var b = s.putArray("bench");
         benches.forEach(b::add);
-        s.put("attacks", attacks);
         var j = s.putArray("judge");
         (judges.isEmpty() ? List.of("world:judge") : judges).forEach(j::add);
-        s.put("samples", samples).put("temperature", temperature).put("max_tokens", maxTokens).put("limit", limit)
-                .put("seed", seed).put("threads", threads).put("spec_in_context", c.specContext().wire()).put("bootstrap", resamples);
+        s.put("limit", limit);
         if (worldDir != null) s.put("world", worldDir.toString());
         s.put("benchmarks_dir", (benchmarksDir != null ? benchmarksDir : defaultBenchmarksDir()).toString());
         return s;
@@ -247,14 +245,6 @@ final class EvalCommand implements Callable<Integer> {
     private static JsonNode readTree(String json) {
         try {
             return Jsonl.MAPPER.readTree(json);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String pretty(JsonNode n) {
-        try {
-            return Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -26,13 +26,16 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "The page to write (default: RUN_DIR/report.html for one folder, else ./report.html).")
     Path out;
 
+    @Option(names = "--baseline", paramLabel = "LABEL", description = "Add accuracy changes against this method (the model before safety training).")
+    String baseline;
+
     @Override
     public Integer call() {
         Path file = out != null ? out : runs.size() == 1 ? runs.getFirst().resolve("report.html") : Path.of("report.html");
         for (Path r : runs) if (!Files.isDirectory(r)) throw new UserError(r + " is not a folder; give run folders (those written with --out)");
         ReportWriter.Written w;
         try {
-            w = ReportWriter.write(runs, file);
+            w = ReportWriter.write(runs, baseline, file);
         } catch (IllegalArgumentException | UncheckedIOException e) {
             throw new UserError(e.getMessage());
         }

@@ -3,6 +3,9 @@ package dev.deliberate.align.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.deliberate.align.attack.Attacks;
 import dev.deliberate.align.data.AtomicFiles;
+import dev.deliberate.align.eval.metrics.Bootstrap;
+import dev.deliberate.align.eval.metrics.Estimate;
+import dev.deliberate.align.eval.metrics.Rates;
 import dev.deliberate.align.report.chart.BarChart;
 import dev.deliberate.align.report.chart.Chart;
 import dev.deliberate.align.report.chart.Histogram;
@@ -41,15 +44,23 @@ public final class ReportWriter {
 
     /** Discovers the run folders under {@code roots}, renders the report and writes it to {@code out} atomically. */
     public static Written write(List<Path> roots, Path out) {
+        return write(roots, null, out);
+    }
+
+    /**
+     * As {@link #write(List, Path)}, with accuracy changes against the run labelled {@code baseline} (the model before
+     * safety training), paired over the items both answered; null = no baseline.
+     */
+    public static Written write(List<Path> roots, String baseline, Path out) {
         List<RunFolder> runs = RunFolder.discover(roots);
         var notes = new ArrayList<String>();
-        String page = render(runs, notes);
+        String page = render(runs, baseline, notes);
         AtomicFiles.writeString(out, page);
         return new Written(out, runs, notes);
     }
 
     /** The page for these runs; {@code notes} collects what is missing (also printed in the page). */
-    public static String render(List<RunFolder> runs, List<String> notes) {
+    public static String render(List<RunFolder> runs, String baseline, List<String> notes) {
         var body = new ArrayList<String>();
         var evals = runs.stream().filter(RunFolder::isEval).toList();
         var trains = runs.stream().filter(RunFolder::isTraining).toList();
@@ -59,7 +70,7 @@ public final class ReportWriter {
         for (RunFolder r : runs) for (String p : r.problems()) notes.add(r.label() + ": " + p);
 
         body.add(Html.heading("Comparison"));
-        body.add(comparison(evals, notes));
+        body.add(comparison(evals, baseline, notes));
         body.add(Html.heading("Attack success vs over-refusal"));
         body.add(pareto(evals, notes));
         body.add(Html.heading("Attack success per attack family"));
@@ -100,8 +111,10 @@ public final class ReportWriter {
             new Column("policy retrieval", "/policy_retrieval"), new Column("reasoning tokens", "/tokens/mean_reasoning"),
             new Column("answer tokens", "/tokens/mean_answer"));
 
-    private static String comparison(List<RunFolder> evals, List<String> notes) {
+    private static String comparison(List<RunFolder> evals, String baseline, List<String> notes) {
         var withMetrics = evals.stream().filter(r -> r.metrics() != null).toList();
+        if (baseline != null && evals.stream().noneMatch(r -> r.label().equals(baseline)))
+            notes.add("baseline '" + baseline + "' is not among the evaluated runs " + evals.stream().map(RunFolder::label).toList());
         if (withMetrics.isEmpty()) {
             notes.add("comparison table: no metrics.json in any folder");
             return Html.paragraph("No evaluated run has metrics.json.");
@@ -114,17 +127,39 @@ public final class ReportWriter {
             }
             var header = new ArrayList<String>(List.of("method"));
             used.forEach(c -> header.add(c.title()));
+            Optional<RunFolder> base = baseline == null ? Optional.empty()
+                    : evals.stream().filter(r -> r.label().equals(baseline)).findFirst();
+            boolean delta = base.isPresent() && !correctness(base.get(), bench).isEmpty();
+            if (delta) header.add("Δ accuracy vs " + baseline);
             var rows = new ArrayList<List<String>>();
             for (RunFolder r : withMetrics) {
                 JsonNode m = bench(r, bench);
                 if (m.isMissingNode()) continue;
                 var row = new ArrayList<String>(List.of(r.label()));
                 for (Column c : used) row.add(estimate(m.at(c.pointer())));
+                if (delta) {
+                    var after = correctness(r, bench);
+                    row.add(after.isEmpty() ? "" : format(Rates.accuracyChange(correctness(base.get(), bench), after, Bootstrap.DEFAULT)));
+                }
                 rows.add(row);
             }
             b.append("<h3>").append(Html.escape(bench)).append("</h3>").append(Html.table(header, rows));
         }
         return b.toString();
+    }
+
+    /** Graded outputs (general tasks, GSM8K) of a run on one benchmark, un-attacked, one flag per sample. */
+    private static List<Rates.Flag> correctness(RunFolder r, String bench) {
+        return r.results().stream()
+                .filter(l -> l.path("benchmark").asText().equals(bench) && l.path("attack").asText("none").equals("none")
+                        && l.at("/labels/correct").isBoolean())
+                .map(l -> Rates.Flag.of(l.path("item").asText(), l.at("/labels/correct").asBoolean()))
+                .toList();
+    }
+
+    private static String format(Estimate e) {
+        if (e.isEmpty()) return "n/a";
+        return String.format(Locale.ROOT, "%+.3f [%+.3f, %+.3f]", e.value(), e.lo(), e.hi());
     }
 
     private static List<String> benchmarks(List<RunFolder> runs) {

@@ -125,6 +125,30 @@ class ReportWriterTest {
         return w.runs().stream().map(RunFolder::label).sorted().toList();
     }
 
+    static String graded(String item, boolean correct) {
+        return "{\"key\":\"gsm8k/" + item + "/none/0\",\"benchmark\":\"gsm8k\",\"item\":\"" + item + "\",\"attack\":\"none\",\"attack_split\":\"none\","
+                + "\"sample\":0,\"prompt\":\"q\",\"answer\":\"a\",\"reasoning_tokens\":-1,\"answer_tokens\":-1,\"labels\":{\"correct\":" + correct + "}}\n";
+    }
+
+    @Test
+    void accuracyChangesAgainstABaselineArePaired(@TempDir Path tmp) throws Exception {
+        for (String run : List.of("base", "safe")) {
+            Files.createDirectories(tmp.resolve(run));
+            Files.writeString(tmp.resolve(run + "/metrics.json"), "{\"benchmarks\":{\"gsm8k\":{\"accuracy\":" + estimate(0.5, 0, 1, 4) + "}}}");
+        }
+        Files.writeString(tmp.resolve("base/results.jsonl"), graded("1", true) + graded("2", true) + graded("3", false) + graded("4", true));
+        Files.writeString(tmp.resolve("safe/results.jsonl"), graded("1", true) + graded("2", false) + graded("3", false) + graded("4", true));
+        var w = ReportWriter.write(List.of(tmp), "base", tmp.resolve("r.html"));
+        Document doc = parse(Files.readString(tmp.resolve("r.html")));
+        var rows = ((Element) doc.getElementsByTagName("table").item(0)).getElementsByTagName("tr");
+        int col = headerIndex(rows.item(0), "Δ accuracy vs base");
+        assertEquals("+0.000", cell(rows.item(1), col).substring(0, 6));
+        assertTrue(cell(rows.item(2), col).startsWith("-0.250 ["), cell(rows.item(2), col)); // 3/4 → 2/4
+        assertTrue(w.notes().stream().noneMatch(n -> n.contains("baseline")));
+        var missing = ReportWriter.write(List.of(tmp), "nobody", tmp.resolve("r2.html"));
+        assertTrue(missing.notes().stream().anyMatch(n -> n.contains("baseline 'nobody'")));
+    }
+
     @Test
     void anEmptyFolderGivesAPageThatSaysSo(@TempDir Path tmp) throws Exception {
         Files.createDirectories(tmp.resolve("empty"));

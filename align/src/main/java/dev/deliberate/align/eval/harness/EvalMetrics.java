@@ -224,7 +224,7 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
     public String table() {
         var b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "%s (%s)%n", label, model));
-        b.append(String.format(Locale.ROOT, "%-16s %-26s %s%n", "benchmark", "metric", "value [95% CI] (n)"));
+        b.append(String.format(Locale.ROOT, "%-16s %-30s %s%n", "benchmark", "metric", "value [95% CI] (n)"));
         for (BenchmarkMetrics m : benchmarks) {
             var rows = new LinkedHashMap<String, Estimate>();
             if (m.asr() != null) {
@@ -242,9 +242,9 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
             if (m.policyRetrieval() != null) rows.put("policy retrieval", m.policyRetrieval());
             rows.put("reasoning tokens", m.tokens().meanReasoning());
             rows.put("answer tokens", m.tokens().meanAnswer());
-            rows.forEach((k, e) -> b.append(String.format(Locale.ROOT, "%-16s %-26s %s%n", m.benchmark(), k, e)));
+            rows.forEach((k, e) -> b.append(String.format(Locale.ROOT, "%-16s %-30s %s%n", m.benchmark(), k, e)));
             if (m.judgeFailures() > 0)
-                b.append(String.format(Locale.ROOT, "%-16s %-26s %d (left out)%n", m.benchmark(), "judge parse failures", m.judgeFailures()));
+                b.append(String.format(Locale.ROOT, "%-16s %-30s %d (left out)%n", m.benchmark(), "judge parse failures", m.judgeFailures()));
         }
         return b.toString();
     }

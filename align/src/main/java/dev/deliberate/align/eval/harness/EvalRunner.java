@@ -1,5 +1,8 @@
 package dev.deliberate.align.eval.harness;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deliberate.align.attack.Attack;
 import dev.deliberate.align.attack.Attacks;
 import dev.deliberate.align.data.AtomicFiles;
@@ -16,6 +19,7 @@ import dev.deliberate.align.world.LabelledPrompt;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -36,7 +40,7 @@ import java.util.concurrent.Future;
  */
 public final class EvalRunner {
 
-    public static final String RESULTS = "results.jsonl", METRICS = "metrics.json", EMBEDDING = "embedding.json";
+    public static final String RESULTS = "results.jsonl", METRICS = "metrics.json", EMBEDDING = "embedding.json", CONFIG = "config.json";
 
     /** Progress of a run: how many (item, attack) cells there are, how many were done before, and each one finished. */
     public interface Listener {
@@ -58,6 +62,7 @@ public final class EvalRunner {
                 + "' selects no prompt (benign and general prompts run only with 'none'; harmful ones under each attack)");
         var params = new SamplingParams(config.temperature(), 1, config.maxTokens(), config.samples(), List.of(), config.seed());
         Path resultsFile = outDir.resolve(RESULTS);
+        if (!Files.exists(outDir.resolve(CONFIG))) AtomicFiles.writeString(outDir.resolve(CONFIG), pretty(snapshot(config, model.id(), judges)));
         var planned = new HashSet<String>();
         try (var out = JsonlAppender.open(resultsFile, "/key")) {
             var todo = new ArrayList<EvalCase>();
@@ -92,6 +97,32 @@ public final class EvalRunner {
             if (map != null) AtomicFiles.writeString(outDir.resolve(EMBEDDING), map.toJson());
         }
         return metrics;
+    }
+
+    /**
+     * The run's resolved configuration as {@code config.json} holds it (docs/runs.md); the command line adds its
+     * flags' spellings and the version. Written by {@link #run} when the folder has none yet.
+     */
+    public static ObjectNode snapshot(EvalConfig c, String modelRef, EvalJudges judges) {
+        ObjectNode s = Jsonl.MAPPER.createObjectNode();
+        s.put("command", "eval").put("started", Instant.now().toString());
+        if (c.label() != null) s.put("label", c.label());
+        s.put("model", modelRef);
+        var b = s.putArray("bench");
+        c.benchmarks().forEach(x -> b.add(x.name()));
+        s.put("attacks", c.attacks()).put("judges", judges.describe());
+        s.put("samples", c.samples()).put("temperature", c.temperature()).put("max_tokens", c.maxTokens())
+                .put("seed", c.seed()).put("threads", c.threads()).put("spec_in_context", c.specContext().wire())
+                .put("bootstrap", c.bootstrap().resamples());
+        return s;
+    }
+
+    public static String pretty(JsonNode n) {
+        try {
+            return Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String label(EvalConfig config, ChatModel model) {
