@@ -16,7 +16,8 @@ public final class ResponseDecoding {
     private static final Set<String> COMMON = Set.of(
             "the", "a", "an", "and", "or", "to", "of", "in", "is", "are", "it", "that", "this", "you", "i", "for", "with",
             "on", "be", "can", "not", "but", "as", "your", "my", "here", "how", "what", "do", "if", "so", "we", "will", "sorry");
-    private static final Pattern WORD = Pattern.compile("[\\p{L}']+");
+    // a whole whitespace-separated token, trailing punctuation aside: "2o2a" is no word, "sorry," is
+    private static final Pattern WORD = Pattern.compile("(?<!\\S)[\\p{L}']+(?=[.,;:!?\"')]*(?:\\s|$))");
 
     private ResponseDecoding() {}
 
