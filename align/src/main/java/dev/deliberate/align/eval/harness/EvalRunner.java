@@ -53,7 +53,16 @@ public final class EvalRunner {
 
     private EvalRunner() {}
 
-    /** Runs the evaluation into {@code outDir} and returns its metrics (also written to {@code metrics.json}). */
+    /** {@link #run(EvalConfig, ChatModel, EvalJudges, Path, Embedder, Listener)} without an embedding map or progress. */
+    public static EvalMetrics run(EvalConfig config, ChatModel model, EvalJudges judges, Path outDir) {
+        return run(config, model, judges, outDir, null, Listener.NONE);
+    }
+
+    /**
+     * Runs the evaluation into {@code outDir} and returns its metrics (also written to {@code metrics.json}).
+     *
+     * @param embedder when not null, the SpecWorld prompts' representations are mapped into {@code embedding.json}
+     */
     public static EvalMetrics run(EvalConfig config, ChatModel model, EvalJudges judges, Path outDir, Embedder embedder, Listener listener) {
         var scorer = new EvalScorer(judges);
         config.benchmarks().forEach(scorer::check);
