@@ -10,6 +10,9 @@ import java.nio.file.StandardCopyOption;
 
 /** Whole-file writes that a reader (or a crash) never sees half done: write a temp file beside, then rename. */
 public final class AtomicFiles {
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> DEFAULT_PERMISSIONS =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+
     private AtomicFiles() {}
 
     public static void write(Path target, byte[] content) {
@@ -19,6 +22,8 @@ public final class AtomicFiles {
             Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
             try {
                 Files.write(tmp, content);
+                // createTempFile makes the file private (0600); give the result the permissions an ordinary write would
+                Files.setPosixFilePermissions(tmp, Files.exists(target) ? Files.getPosixFilePermissions(target) : DEFAULT_PERMISSIONS);
                 try {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {

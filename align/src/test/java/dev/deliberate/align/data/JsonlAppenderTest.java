@@ -74,6 +74,8 @@ class JsonlAppenderTest {
         AtomicFiles.writeString(f, "{\"v\":1}");
         AtomicFiles.writeString(f, "{\"v\":2}");
         assertEquals("{\"v\":2}", Files.readString(f));
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)),
+                "readable by others, like any file a command writes");
         try (var s = Files.list(f.getParent())) {
             assertEquals(1, s.count(), "no temp files left behind");
         }
