@@ -23,7 +23,8 @@ public final class AtomicFiles {
             try {
                 Files.write(tmp, content);
                 // createTempFile makes the file private (0600); give the result the permissions an ordinary write would
-                Files.setPosixFilePermissions(tmp, Files.exists(target) ? Files.getPosixFilePermissions(target) : DEFAULT_PERMISSIONS);
+                if (Files.getFileStore(tmp).supportsFileAttributeView("posix"))
+                    Files.setPosixFilePermissions(tmp, Files.exists(target) ? Files.getPosixFilePermissions(target) : DEFAULT_PERMISSIONS);
                 try {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
