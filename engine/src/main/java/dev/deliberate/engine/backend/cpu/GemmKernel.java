@@ -1,0 +1,62 @@
+package dev.deliberate.engine.backend.cpu;
+
+import static dev.deliberate.engine.backend.cpu.Gemm.F;
+import static dev.deliberate.engine.backend.cpu.Gemm.VL;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The GEMM micro-kernel: an MR×NR tile of C (MR rows, two vectors of columns) kept in 2·MR vector registers while
+ * kc rank-1 updates stream by, each one broadcast of packed A per row against two vector loads of packed B.
+ * Written out by hand because the JIT keeps only named locals, not arrays of vectors, in registers.
+ */
+final class GemmKernel {
+    static final int MR = 8;
+    static final int NR = 2 * Gemm.VL;
+
+    private GemmKernel() {}
+
+    /**
+     * {@code C[MR×NR] (+)= Apanel[kc×MR]ᵀ · Bpanel[kc×NR]}; A panel at {@code ap[ai..]} (MR floats per step),
+     * B panel at {@code bp[bi..]} (NR floats per step), C tile at {@code c[ci..]} with row stride ldc.
+     */
+    static void tile(float[] ap, int ai, float[] bp, int bi, int kc, float[] c, int ci, int ldc, boolean add) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi), b1 = FloatVector.fromArray(F, bp, bi + VL);
+            FloatVector a;
+            a = FloatVector.broadcast(F, ap[ai + 0]); c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(F, ap[ai + 1]); c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(F, ap[ai + 2]); c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(F, ap[ai + 3]); c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(F, ap[ai + 4]); c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(F, ap[ai + 5]); c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(F, ap[ai + 6]); c60 = a.fma(b0, c60); c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(F, ap[ai + 7]); c70 = a.fma(b0, c70); c71 = a.fma(b1, c71);
+        }
+        store(c00, c01, c, ci + 0 * ldc, add);
+        store(c10, c11, c, ci + 1 * ldc, add);
+        store(c20, c21, c, ci + 2 * ldc, add);
+        store(c30, c31, c, ci + 3 * ldc, add);
+        store(c40, c41, c, ci + 4 * ldc, add);
+        store(c50, c51, c, ci + 5 * ldc, add);
+        store(c60, c61, c, ci + 6 * ldc, add);
+        store(c70, c71, c, ci + 7 * ldc, add);
+    }
+
+    private static void store(FloatVector v0, FloatVector v1, float[] c, int ci, boolean add) {
+        if (add) {
+            v0 = v0.add(FloatVector.fromArray(F, c, ci));
+            v1 = v1.add(FloatVector.fromArray(F, c, ci + VL));
+        }
+        v0.intoArray(c, ci);
+        v1.intoArray(c, ci + VL);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.deliberate.engine.backend.cpu;
+
+import static dev.deliberate.engine.backend.cpu.Gemm.MR;
+import static dev.deliberate.engine.backend.cpu.Gemm.NR;
+
+import java.util.Arrays;
+
+/**
+ * Packs blocks of op(A) and op(B) into the contiguous panel order {@link GemmKernel} reads, zero-padding the ragged
+ * last panel so the kernel never branches on edges. Transposition and strides are absorbed here.
+ */
+final class GemmPack {
+    private GemmPack() {}
+
+    /**
+     * op(A) rows [ic, ic+mc) × depth [pc, pc+kc) → {@code ap} as ⌈mc/MR⌉ panels, each kc steps of MR floats
+     * (panel q starts at {@code q·MR·kc}).
+     */
+    static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int dst = ir * kc;
+            if (transA) {
+                // A is k×m: the MR values of one depth step are contiguous.
+                int src = aOff + pc * lda + ic + ir;
+                for (int p = 0; p < kc; p++, src += lda, dst += MR) {
+                    System.arraycopy(a, src, ap, dst, mr);
+                    if (mr < MR) Arrays.fill(ap, dst + mr, dst + MR, 0f);
+                }
+            } else {
+                // A is m×k: each of the MR rows is contiguous along the depth; interleave them.
+                for (int r = 0; r < mr; r++) {
+                    int src = aOff + (ic + ir + r) * lda + pc;
+                    for (int p = 0, d = dst + r; p < kc; p++, d += MR) ap[d] = a[src + p];
+                }
+                for (int r = mr; r < MR; r++) {
+                    for (int p = 0, d = dst + r; p < kc; p++, d += MR) ap[d] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * op(B) depth [pc, pc+kc) × columns [jc, jc+nc) → {@code bp} as ⌈nc/NR⌉ panels, each kc steps of NR floats
+     * (the panel of columns jr.. starts at {@code jr·kc}).
+     */
+    static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int dst = jr * kc;
+            if (!transB) {
+                // B is k×n: the NR values of one depth step are contiguous.
+                int src = bOff + pc * ldb + jc + jr;
+                for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+                    System.arraycopy(b, src, bp, dst, nr);
+                    if (nr < NR) Arrays.fill(bp, dst + nr, dst + NR, 0f);
+                }
+            } else {
+                // B is n×k (a weight [out, in]): each of the NR columns is a contiguous row; interleave them.
+                for (int j = 0; j < nr; j++) {
+                    int src = bOff + (jc + jr + j) * ldb + pc;
+                    for (int p = 0, d = dst + j; p < kc; p++, d += NR) bp[d] = b[src + p];
+                }
+                for (int j = nr; j < NR; j++) {
+                    for (int p = 0, d = dst + j; p < kc; p++, d += NR) bp[d] = 0f;
+                }
+            }
+        }
+    }
+}
