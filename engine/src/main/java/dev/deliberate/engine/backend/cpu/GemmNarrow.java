@@ -4,6 +4,7 @@ import static dev.deliberate.engine.backend.cpu.Gemm.F;
 import static dev.deliberate.engine.backend.cpu.Gemm.VL;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * GEMM for a handful of rows of C (decode: one token per sequence), which is bound by reading op(B) from memory.
@@ -15,6 +16,11 @@ final class GemmNarrow {
     /** Rows of B (transB) or vectors of columns (otherwise) handled together, so each A load feeds several FMAs. */
     private static final int GROUP = 4;
     private static final int MIN_COLUMNS_PER_WORKER = 64;
+
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] HALVES = java.util.stream.IntStream
+            .iterate(VL / 2, s -> s >= 1, s -> s / 2)
+            .mapToObj(s -> VectorShuffle.iota(F, s, 1, true)).toArray(VectorShuffle[]::new);
 
     private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[1][0]);
 
@@ -62,10 +68,10 @@ final class GemmNarrow {
                     s2 = av.fma(FloatVector.fromArray(F, b, b2 + p), s2);
                     s3 = av.fma(FloatVector.fromArray(F, b, b3 + p), s3);
                 }
-                float d0 = s0.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-                float d1 = s1.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-                float d2 = s2.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-                float d3 = s3.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+                float d0 = sum(s0);
+                float d1 = sum(s1);
+                float d2 = sum(s2);
+                float d3 = sum(s3);
                 for (int p = kv; p < k; p++) {
                     float av = a[ai + p];
                     d0 += av * b[b0 + p];
@@ -88,7 +94,7 @@ final class GemmNarrow {
                 for (int p = 0; p < kv; p += VL) {
                     s = FloatVector.fromArray(F, a, ai + p).fma(FloatVector.fromArray(F, b, bj + p), s);
                 }
-                float d = s.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+                float d = sum(s);
                 for (int p = kv; p < k; p++) d += a[ai + p] * b[bj + p];
                 put(c, cOff + i * ldc + j, d, accumulate);
             }
@@ -135,6 +141,15 @@ final class GemmNarrow {
                 put(c, cOff + i * ldc + j, s, accumulate);
             }
         }
+    }
+
+    /**
+     * Sum of the lanes by a fixed halving tree. {@code reduceLanes(ADD)} leaves the order open, and the interpreter
+     * and the JIT-compiled intrinsic do differ, which would make a result depend on how warm the JVM is.
+     */
+    private static float sum(FloatVector v) {
+        for (VectorShuffle<Float> half : HALVES) v = v.add(v.rearrange(half));
+        return v.lane(0);
     }
 
     private static void put(float[] c, int ci, float v, boolean accumulate) {
