@@ -1,7 +1,6 @@
 package dev.deliberate.engine.backend.cpu;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * General matrix multiply on row-major float arrays, the engine's hot loop:
@@ -23,12 +22,8 @@ import jdk.incubator.vector.VectorSpecies;
  * results are bit-identical from run to run.
  */
 public final class Gemm {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    static final int VL = F.length();
-    /** Rows of the C tile held in registers. */
-    static final int MR = GemmKernel.MR;
-    /** Columns of the C tile held in registers: two vectors. */
-    static final int NR = GemmKernel.NR;
+    private static final int MR = GemmKernel.MR;
+    private static final int NR = GemmKernel.NR;
     /** Depth of one packed block: a KC×NR panel of B (32 KiB at 512 bits) stays in L1 while A panels stream by. */
     static final int KC = 256;
     /** Rows of one packed block of A: MC×KC floats (192 KiB) stay in L2. */
@@ -39,11 +34,17 @@ public final class Gemm {
     static final int NARROW_M = 8;
     /** Multiply-adds below which a call stays on the calling thread. */
     private static final long MIN_PARALLEL_WORK = 1L << 17;
+    /** Work items per worker in one block, so the shared counter can even out uneven progress. */
+    private static final int ITEMS_PER_WORKER = 4;
 
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {
-            new float[MC * KC], new float[KC * NC], new float[MR * NR]});
+            new float[roundUp(MC, MR) * KC], new float[KC * roundUp(NC, NR)], new float[MR * NR]});
 
     private Gemm() {}
+
+    private static int roundUp(int x, int multiple) {
+        return (x + multiple - 1) / multiple * multiple;
+    }
 
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
                             float[] a, int aOff, int lda,
@@ -64,52 +65,70 @@ public final class Gemm {
             GemmNarrow.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
-        long work = (long) m * n * k;
-        if (m >= n) {
-            int blocks = (m + MR - 1) / MR;
-            int grain = (int) Math.max(1, Math.min(blocks, MIN_PARALLEL_WORK / ((long) MR * n * k)));
-            Parallel.forRange(blocks, work < MIN_PARALLEL_WORK ? blocks : grain, (s, e) ->
-                    blocked(transA, transB, s * MR, Math.min(m, e * MR), 0, n, k,
-                            a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate));
-        } else {
-            int blocks = (n + NR - 1) / NR;
-            int grain = (int) Math.max(1, Math.min(blocks, MIN_PARALLEL_WORK / ((long) NR * m * k)));
-            Parallel.forRange(blocks, work < MIN_PARALLEL_WORK ? blocks : grain, (s, e) ->
-                    blocked(transA, transB, 0, m, s * NR, Math.min(n, e * NR), k,
-                            a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate));
+        packed(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * The packed path. Per {@code NC×KC} block, the workers first pack op(B) together into the caller's buffer, then
+     * take items (a chunk of rows × a run of B panels) from a shared counter, so a worker slowed by another process
+     * does not hold the others back.
+     */
+    private static void packed(boolean transA, boolean transB, int m, int n, int k,
+                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float[] c, int cOff, int ldc, boolean accumulate) {
+        float[] bp = SCRATCH.get()[1];
+        boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= MIN_PARALLEL_WORK;
+        int workers = parallel ? Parallel.threads() : 1;
+        // Several items per worker so the shared counter can balance them.
+        int rowChunk = Math.min(MC, Math.max(MR, roundUp(ceilDiv(m, ITEMS_PER_WORKER * workers), MR)));
+        int rowItems = ceilDiv(m, rowChunk);
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc), panels = ceilDiv(nc, NR);
+            int panelsPerItem = ceilDiv(panels, Math.max(1, Math.min(panels, ceilDiv(ITEMS_PER_WORKER * workers, rowItems))));
+            int colItems = ceilDiv(panels, panelsPerItem);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc), jcf = jc, pcf = pc;
+                boolean add = accumulate || pc > 0;
+                var block = new Block(transA, m, nc, kc, jc, pc, a, aOff, lda, bp, c, cOff, ldc, add,
+                        rowChunk, colItems, panelsPerItem, panels, new AtomicInteger());
+                if (parallel) {
+                    Parallel.forRange(panels, 1, (s, e) -> GemmPack.packB(transB, b, bOff, ldb, pcf, kc, jcf, nc, bp, s, e));
+                    Parallel.forRange(workers, 1, (s, e) -> block.run());
+                } else {
+                    GemmPack.packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0, panels);
+                    block.run();
+                }
+            }
         }
     }
 
-    /** One worker's rectangle of C, rows [i0, i1) and columns [j0, j1), over the whole depth k. */
-    private static void blocked(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
-                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                float[] c, int cOff, int ldc, boolean accumulate) {
-        float[][] scratch = SCRATCH.get();
-        float[] ap = scratch[0], bp = scratch[1], tile = scratch[2];
-        for (int jc = j0; jc < j1; jc += NC) {
-            int nc = Math.min(NC, j1 - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                GemmPack.packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
-                boolean add = accumulate || pc > 0;
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
-                    GemmPack.packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        int bpOff = jr * kc;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            int ci = cOff + (ic + ir) * ldc + jc + jr;
-                            if (mr == MR && nr == NR) {
-                                GemmKernel.tile(ap, ir * kc, bp, bpOff, kc, c, ci, ldc, add);
-                            } else {
-                                GemmKernel.tile(ap, ir * kc, bp, bpOff, kc, tile, 0, NR, false);
-                                for (int r = 0; r < mr; r++) {
-                                    int row = ci + r * ldc;
-                                    for (int j = 0; j < nr; j++) {
-                                        c[row + j] = add ? c[row + j] + tile[r * NR + j] : tile[r * NR + j];
-                                    }
+    /** One packed {@code nc×kc} block of op(B) against all of op(A), cut into rowChunk × panelsPerItem items. */
+    private record Block(boolean transA, int m, int nc, int kc, int jc, int pc, float[] a, int aOff, int lda,
+                         float[] bp, float[] c, int cOff, int ldc, boolean add,
+                         int rowChunk, int colItems, int panelsPerItem, int panels, AtomicInteger next) {
+        void run() {
+            float[][] scratch = SCRATCH.get();
+            float[] ap = scratch[0], tile = scratch[2];
+            int items = ceilDiv(m, rowChunk) * colItems;
+            for (int item; (item = next.getAndIncrement()) < items; ) {
+                int ic = item / colItems * rowChunk, mc = Math.min(rowChunk, m - ic);
+                int firstPanel = item % colItems * panelsPerItem, endPanel = Math.min(panels, firstPanel + panelsPerItem);
+                GemmPack.packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                for (int panel = firstPanel; panel < endPanel; panel++) {
+                    int jr = panel * NR, nr = Math.min(NR, nc - jr), bi = jr * kc;
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = Math.min(MR, mc - ir);
+                        int ci = cOff + (ic + ir) * ldc + jc + jr;
+                        boolean full = mr == MR && nr == NR;
+                        float[] out = full ? c : tile;
+                        int oi = full ? ci : 0, ldo = full ? ldc : NR;
+                        boolean addHere = full && add;
+                        GemmKernel.tile(ap, ir * kc, bp, bi, kc, out, oi, ldo, addHere);
+                        if (!full) {
+                            for (int r = 0; r < mr; r++) {
+                                int row = ci + r * ldc;
+                                for (int j = 0; j < nr; j++) {
+                                    c[row + j] = add ? c[row + j] + tile[r * NR + j] : tile[r * NR + j];
                                 }
                             }
                         }
@@ -117,5 +136,9 @@ public final class Gemm {
                 }
             }
         }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
     }
 }

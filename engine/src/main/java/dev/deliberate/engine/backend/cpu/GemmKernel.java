@@ -1,18 +1,21 @@
 package dev.deliberate.engine.backend.cpu;
 
-import static dev.deliberate.engine.backend.cpu.Gemm.F;
-import static dev.deliberate.engine.backend.cpu.Gemm.VL;
-
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The GEMM micro-kernel: an MR×NR tile of C (MR rows, two vectors of columns) kept in 2·MR vector registers while
- * kc rank-1 updates stream by, each one broadcast of packed A per row against two vector loads of packed B.
- * Written out by hand because the JIT keeps only named locals, not arrays of vectors, in registers.
+ * The GEMM micro-kernel: an MR×NR tile of C (8 rows, 2 vectors of columns) kept in 16 vector registers while
+ * kc rank-1 updates stream by, each one broadcast of packed A per row against the vector loads of packed B.
+ * Written out by hand because the JIT keeps only named locals, not arrays of vectors, in registers; C is loaded
+ * and stored inline since a helper call would hit C2's node-count inlining cutoff and box the accumulators.
  */
 final class GemmKernel {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int VL = F.length();
+    /** Rows of the C tile held in registers. */
     static final int MR = 8;
-    static final int NR = 2 * Gemm.VL;
+    /** Columns of the C tile held in registers, a whole number of vectors. */
+    static final int NR = 2 * VL;
 
     private GemmKernel() {}
 

@@ -1,7 +1,7 @@
 package dev.deliberate.engine.backend.cpu;
 
-import static dev.deliberate.engine.backend.cpu.Gemm.F;
-import static dev.deliberate.engine.backend.cpu.Gemm.VL;
+import static dev.deliberate.engine.backend.cpu.GemmKernel.F;
+import static dev.deliberate.engine.backend.cpu.GemmKernel.VL;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;

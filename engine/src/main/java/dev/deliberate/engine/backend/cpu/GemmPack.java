@@ -1,15 +1,23 @@
 package dev.deliberate.engine.backend.cpu;
 
-import static dev.deliberate.engine.backend.cpu.Gemm.MR;
-import static dev.deliberate.engine.backend.cpu.Gemm.NR;
+import static dev.deliberate.engine.backend.cpu.GemmKernel.F;
+import static dev.deliberate.engine.backend.cpu.GemmKernel.MR;
+import static dev.deliberate.engine.backend.cpu.GemmKernel.NR;
+import static dev.deliberate.engine.backend.cpu.GemmKernel.VL;
 
 import java.util.Arrays;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Packs blocks of op(A) and op(B) into the contiguous panel order {@link GemmKernel} reads, zero-padding the ragged
  * last panel so the kernel never branches on edges. Transposition and strides are absorbed here.
  */
 final class GemmPack {
+    /** MR floats, one step of a packed A panel. */
+    private static final VectorSpecies<Float> ROW = VectorSpecies.of(float.class, VectorShape.forBitSize(MR * Float.SIZE));
     private GemmPack() {}
 
     /**
@@ -23,9 +31,16 @@ final class GemmPack {
             if (transA) {
                 // A is k×m: the MR values of one depth step are contiguous.
                 int src = aOff + pc * lda + ic + ir;
-                for (int p = 0; p < kc; p++, src += lda, dst += MR) {
-                    System.arraycopy(a, src, ap, dst, mr);
-                    if (mr < MR) Arrays.fill(ap, dst + mr, dst + MR, 0f);
+                if (mr == MR) {
+                    // One MR-lane vector per step: System.arraycopy costs a call per MR floats here.
+                    for (int p = 0; p < kc; p++, src += lda, dst += MR) {
+                        FloatVector.fromArray(ROW, a, src).intoArray(ap, dst);
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++, src += lda, dst += MR) {
+                        for (int r = 0; r < mr; r++) ap[dst + r] = a[src + r];
+                        for (int r = mr; r < MR; r++) ap[dst + r] = 0f;
+                    }
                 }
             } else {
                 // A is m×k: each of the MR rows is contiguous along the depth; interleave them.
@@ -42,18 +57,25 @@ final class GemmPack {
 
     /**
      * op(B) depth [pc, pc+kc) × columns [jc, jc+nc) → {@code bp} as ⌈nc/NR⌉ panels, each kc steps of NR floats
-     * (the panel of columns jr.. starts at {@code jr·kc}).
+     * (the panel of columns jr.. starts at {@code jr·kc}); only panels [firstPanel, endPanel), so workers can share it.
      */
-    static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp) {
-        for (int jr = 0; jr < nc; jr += NR) {
+    static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp,
+                      int firstPanel, int endPanel) {
+        for (int jr = firstPanel * NR; jr < Math.min(nc, endPanel * NR); jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int dst = jr * kc;
             if (!transB) {
                 // B is k×n: the NR values of one depth step are contiguous.
                 int src = bOff + pc * ldb + jc + jr;
-                for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
-                    System.arraycopy(b, src, bp, dst, nr);
-                    if (nr < NR) Arrays.fill(bp, dst + nr, dst + NR, 0f);
+                if (nr == NR) {
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+                        for (int v = 0; v < NR; v += VL) FloatVector.fromArray(F, b, src + v).intoArray(bp, dst + v);
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+                        System.arraycopy(b, src, bp, dst, nr);
+                        Arrays.fill(bp, dst + nr, dst + NR, 0f);
+                    }
                 }
             } else {
                 // B is n×k (a weight [out, in]): each of the NR columns is a contiguous row; interleave them.
