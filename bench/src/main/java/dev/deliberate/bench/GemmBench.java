@@ -62,9 +62,11 @@ public final class GemmBench {
             if (!s.name.contains(only)) continue;
             double gflops = measure(s, runs, false);
             double naive = measure(naiveShape(s), 3, true);
-            System.out.printf(Locale.ROOT, "%-26s %5s %6d %6d %6d %9.1f %9.2f %7.0fx %7.1f%% %7.1f%%%n",
+            // Decode is bound by reading op(B) once: its bandwidth says more than GFLOP/s.
+            String bandwidth = s.m <= 8 ? String.format(Locale.ROOT, "%.1f GB/s", gflops * 1e9 / s.flops() * 4.0 * s.n * s.k / 1e9) : "";
+            System.out.printf(Locale.ROOT, "%-26s %5s %6d %6d %6d %9.1f %9.2f %7.0fx %7.1f%% %7.1f%%  %s%n",
                     s.name, op(s), s.m, s.n, s.k, gflops, naive, gflops / naive, 100 * gflops / nominal,
-                    100 * gflops / fmaRate);
+                    100 * gflops / fmaRate, bandwidth);
         }
     }
 
@@ -151,23 +153,36 @@ public final class GemmBench {
         float[] a = random(rnd, aLen + (s.batch - 1) * 64);
         float[] b = random(rnd, bLen + (s.batch - 1) * 64);
         float[] c = new float[cLen + (s.batch - 1) * 64];
-        int warmups = naive ? 1 : 2;
+        // Warm up by time, not by count: until C2 has compiled the kernels, a call runs interpreted Vector API code.
+        long warmEnd = System.nanoTime() + (naive ? 300_000_000L : 1_500_000_000L);
+        int calls = 0;
+        do {
+            calls++;
+            runOnce(s, a, b, c, naive);
+        } while (System.nanoTime() < warmEnd);
+        // Repeat short calls so one timed run lasts about 0.2 s.
+        long t0 = System.nanoTime();
+        runOnce(s, a, b, c, naive);
+        int repeat = (int) Math.max(1, Math.min(10_000, 2e8 / Math.max(1, System.nanoTime() - t0)));
         double[] rates = new double[runs];
-        for (int r = -warmups; r < runs; r++) {
-            long t0 = System.nanoTime();
-            for (int h = 0; h < s.batch; h++) {
-                int off = (h % 4) * 64;
-                if (naive) {
-                    naiveGemm(s.transA, s.transB, s.m, s.n, s.k, a, off, s.lda, b, off, s.ldb, c, off, s.ldc, s.accumulate);
-                } else {
-                    Gemm.gemm(s.transA, s.transB, s.m, s.n, s.k, a, off, s.lda, b, off, s.ldb, c, off, s.ldc, s.accumulate);
-                }
-            }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            if (r >= 0) rates[r] = s.flops() / seconds / 1e9;
+        for (int r = 0; r < runs; r++) {
+            long start = System.nanoTime();
+            for (int i = 0; i < repeat; i++) runOnce(s, a, b, c, naive);
+            rates[r] = s.flops() * repeat / ((System.nanoTime() - start) / 1e9) / 1e9;
         }
         Arrays.sort(rates);
         return rates[runs / 2];
+    }
+
+    private static void runOnce(Shape s, float[] a, float[] b, float[] c, boolean naive) {
+        for (int h = 0; h < s.batch; h++) {
+            int off = (h % 4) * 64;
+            if (naive) {
+                naiveGemm(s.transA, s.transB, s.m, s.n, s.k, a, off, s.lda, b, off, s.ldb, c, off, s.ldc, s.accumulate);
+            } else {
+                Gemm.gemm(s.transA, s.transB, s.m, s.n, s.k, a, off, s.lda, b, off, s.ldb, c, off, s.ldc, s.accumulate);
+            }
+        }
     }
 
     /** The textbook triple loop, Gemm's first version, as the baseline. */
