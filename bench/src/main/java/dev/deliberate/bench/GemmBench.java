@@ -54,18 +54,19 @@ public final class GemmBench {
         double nominal = threads * ghz * fmaUnits * lanes * 2;
         double fmaRate = fmaPeak();
         System.out.printf(Locale.ROOT, "nominal peak = %d threads × %.2f GHz × %d FMA units × %d lanes × 2 = %.1f GFLOP/s;"
-                + " measured FMA-only loop on %d threads = %.1f GFLOP/s (turbo clock); median of %d runs;"
+                + " FMA-only register loop on %d threads (best of 9) = %.1f GFLOP/s; GEMM: median and best of %d runs;"
                 + " load average %s%n", threads, ghz, fmaUnits, lanes, nominal, threads, fmaRate, runs, loadAverage());
-        System.out.printf(Locale.ROOT, "%-26s %5s %6s %6s %6s %9s %9s %8s %8s %8s%n",
-                "shape", "op", "m", "n", "k", "GFLOP/s", "naive", "speedup", "nominal", "fma-loop");
+        System.out.printf(Locale.ROOT, "%-26s %5s %6s %6s %6s %9s %8s %8s %8s %8s %8s%n",
+                "shape", "op", "m", "n", "k", "GFLOP/s", "best", "naive", "speedup", "nominal", "fma-loop");
         for (Shape s : shapes()) {
             if (!s.name.contains(only)) continue;
-            double gflops = measure(s, runs, false);
-            double naive = measure(naiveShape(s), 3, true);
+            Rate rate = measure(s, runs, false);
+            double gflops = rate.median();
+            double naive = measure(naiveShape(s), 3, true).median();
             // Decode is bound by reading op(B) once: its bandwidth says more than GFLOP/s.
             String bandwidth = s.m <= 8 ? String.format(Locale.ROOT, "%.1f GB/s", gflops * 1e9 / s.flops() * 4.0 * s.n * s.k / 1e9) : "";
-            System.out.printf(Locale.ROOT, "%-26s %5s %6d %6d %6d %9.1f %9.2f %7.0fx %7.1f%% %7.1f%%  %s%n",
-                    s.name, op(s), s.m, s.n, s.k, gflops, naive, gflops / naive, 100 * gflops / nominal,
+            System.out.printf(Locale.ROOT, "%-26s %5s %6d %6d %6d %9.1f %8.1f %8.2f %7.0fx %7.1f%% %7.1f%%  %s%n",
+                    s.name, op(s), s.m, s.n, s.k, gflops, rate.best(), naive, gflops / naive, 100 * gflops / nominal,
                     100 * gflops / fmaRate, bandwidth);
         }
     }
@@ -75,7 +76,7 @@ public final class GemmBench {
      * A VM hides the real (turbo) clock, so this is the honest ceiling beside the nominal one.
      */
     private static double fmaPeak() {
-        double[] rates = new double[5];
+        double[] rates = new double[9];
         for (int r = -2; r < rates.length; r++) {
             long iterations = 20_000_000;
             long t0 = System.nanoTime();
@@ -86,8 +87,8 @@ public final class GemmBench {
             if (r >= 0) rates[r] = 12.0 * 2 * FloatVector.SPECIES_PREFERRED.length() * iterations
                     * Parallel.threads() / seconds / 1e9;
         }
-        Arrays.sort(rates);
-        return rates[rates.length / 2];
+        // A ceiling: the best run, the one least disturbed by other processes.
+        return Arrays.stream(rates).max().orElseThrow();
     }
 
     private static final float[] SINK = new float[64];
@@ -144,7 +145,10 @@ public final class GemmBench {
                 s.transA ? Math.max(s.lda, rows) : s.lda, s.ldb, s.ldc);
     }
 
-    private static double measure(Shape s, int runs, boolean naive) {
+    /** Median and best rate in GFLOP/s; on a shared machine the best run shows what the code can do. */
+    private record Rate(double median, double best) {}
+
+    private static Rate measure(Shape s, int runs, boolean naive) {
         var rnd = new SplittableRandom(42);
         int aLen = s.transA ? (s.k - 1) * s.lda + s.m : (s.m - 1) * s.lda + s.k;
         int bLen = s.transB ? (s.n - 1) * s.ldb + s.k : (s.k - 1) * s.ldb + s.n;
@@ -171,7 +175,7 @@ public final class GemmBench {
             rates[r] = s.flops() * repeat / ((System.nanoTime() - start) / 1e9) / 1e9;
         }
         Arrays.sort(rates);
-        return rates[runs / 2];
+        return new Rate(rates[runs / 2], rates[runs - 1]);
     }
 
     private static void runOnce(Shape s, float[] a, float[] b, float[] c, boolean naive) {

@@ -12,14 +12,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code dx = dy·W} is {@code gemm(false, false, …)}; its weight gradient {@code dW += dyᵀ·x} is
  * {@code gemm(true, false, …, accumulate=true)}.
  *
- * <p>Design (BLIS, Van Zee &amp; van de Geijn 2015, with the roles of A and B mirrored for row-major C): C is split
- * between the {@link Parallel} workers along its longer side; each worker walks its part in {@code NC×KC} blocks of
- * op(B) packed into {@code KC×NR} column panels and {@code MC×KC} blocks of op(A) packed into {@code MR×KC} row
- * panels, and a register-blocked micro-kernel ({@link GemmKernel}) keeps an {@code MR×NR} tile of C in vector
- * registers while it streams one A panel (broadcasts) against one B panel (vector loads) held in L1. Packing absorbs
- * the four transpose cases and the strides, so one kernel serves them all. Tiny m (decode) skips packing and streams
- * op(B) once ({@link GemmNarrow}). Every element of C is summed in the same order whatever the thread count, so
- * results are bit-identical from run to run.
+ * <p>Design (BLIS, Van Zee &amp; van de Geijn 2015, with the roles of A and B mirrored for row-major C): op(B) is cut
+ * into {@code KC×NC} blocks, each packed once by all workers together into {@code KC×NR} column panels; the workers
+ * then take items (a chunk of up to {@code MC} rows × a run of panels) from a shared counter, pack their rows of
+ * op(A) into {@code MR×KC} row panels, and run the register-blocked micro-kernel ({@link GemmKernel}), which keeps an
+ * {@code MR×NR} tile of C in vector registers while it streams one A panel (broadcasts, from L2) against one B panel
+ * (vector loads, from L1). Packing absorbs the four transpose cases and the strides, so one kernel serves them all.
+ * Tiny m (decode) skips packing and streams op(B) once ({@link GemmNarrow}). Every element of C is summed in the same
+ * order whichever worker computes it, so results are bit-identical from call to call.
  */
 public final class Gemm {
     private static final int MR = GemmKernel.MR;
@@ -37,8 +37,11 @@ public final class Gemm {
     /** Work items per worker in one block, so the shared counter can even out uneven progress. */
     private static final int ITEMS_PER_WORKER = 4;
 
+    /** Per worker: its packed rows of op(A) and a tile for ragged edges of C. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {
-            new float[roundUp(MC, MR) * KC], new float[KC * roundUp(NC, NR)], new float[MR * NR]});
+            new float[roundUp(MC, MR) * KC], new float[MR * NR]});
+    /** Per calling thread: the packed block of op(B) its workers share. */
+    private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[KC * roundUp(NC, NR)]);
 
     private Gemm() {}
 
@@ -76,7 +79,7 @@ public final class Gemm {
     private static void packed(boolean transA, boolean transB, int m, int n, int k,
                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                float[] c, int cOff, int ldc, boolean accumulate) {
-        float[] bp = SCRATCH.get()[1];
+        float[] bp = PACKED_B.get();
         boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= MIN_PARALLEL_WORK;
         int workers = parallel ? Parallel.threads() : 1;
         // Several items per worker so the shared counter can balance them.
@@ -108,7 +111,7 @@ public final class Gemm {
                          int rowChunk, int colItems, int panelsPerItem, int panels, AtomicInteger next) {
         void run() {
             float[][] scratch = SCRATCH.get();
-            float[] ap = scratch[0], tile = scratch[2];
+            float[] ap = scratch[0], tile = scratch[1];
             int items = ceilDiv(m, rowChunk) * colItems;
             for (int item; (item = next.getAndIncrement()) < items; ) {
                 int ic = item / colItems * rowChunk, mc = Math.min(rowChunk, m - ic);
