@@ -13,8 +13,11 @@ import jdk.incubator.vector.VectorShuffle;
  * otherwise each row of C is a sum of rows of B scaled by A.
  */
 final class GemmNarrow {
-    /** Rows of B (transB) or vectors of columns (otherwise) handled together, so each A load feeds several FMAs. */
-    private static final int GROUP = 4;
+    /**
+     * Rows of B (transB) or vectors of columns (otherwise) handled together: each A load feeds GROUP FMAs, and GROUP
+     * independent accumulators cover the FMA latency (4 cycles × 2 units).
+     */
+    private static final int GROUP = 8;
     private static final int MIN_COLUMNS_PER_WORKER = 64;
 
     @SuppressWarnings("unchecked")
@@ -57,33 +60,42 @@ final class GemmNarrow {
         int kv = k - k % VL;
         int j = j0;
         for (; j + GROUP <= j1; j += GROUP) {
-            int b0 = bOff + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+            int b0 = bOff + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb, b4 = b3 + ldb, b5 = b4 + ldb, b6 = b5 + ldb, b7 = b6 + ldb;
             for (int i = 0; i < m; i++) {
                 int ai = aOff + i * lda;
-                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
                 for (int p = 0; p < kv; p += VL) {
                     FloatVector av = FloatVector.fromArray(F, a, ai + p);
                     s0 = av.fma(FloatVector.fromArray(F, b, b0 + p), s0);
                     s1 = av.fma(FloatVector.fromArray(F, b, b1 + p), s1);
                     s2 = av.fma(FloatVector.fromArray(F, b, b2 + p), s2);
                     s3 = av.fma(FloatVector.fromArray(F, b, b3 + p), s3);
+                    s4 = av.fma(FloatVector.fromArray(F, b, b4 + p), s4);
+                    s5 = av.fma(FloatVector.fromArray(F, b, b5 + p), s5);
+                    s6 = av.fma(FloatVector.fromArray(F, b, b6 + p), s6);
+                    s7 = av.fma(FloatVector.fromArray(F, b, b7 + p), s7);
                 }
-                float d0 = sum(s0);
-                float d1 = sum(s1);
-                float d2 = sum(s2);
-                float d3 = sum(s3);
+                float d0 = sum(s0), d1 = sum(s1), d2 = sum(s2), d3 = sum(s3), d4 = sum(s4), d5 = sum(s5), d6 = sum(s6), d7 = sum(s7);
                 for (int p = kv; p < k; p++) {
                     float av = a[ai + p];
                     d0 += av * b[b0 + p];
                     d1 += av * b[b1 + p];
                     d2 += av * b[b2 + p];
                     d3 += av * b[b3 + p];
+                    d4 += av * b[b4 + p];
+                    d5 += av * b[b5 + p];
+                    d6 += av * b[b6 + p];
+                    d7 += av * b[b7 + p];
                 }
                 int ci = cOff + i * ldc + j;
                 put(c, ci, d0, accumulate);
                 put(c, ci + 1, d1, accumulate);
                 put(c, ci + 2, d2, accumulate);
                 put(c, ci + 3, d3, accumulate);
+                put(c, ci + 4, d4, accumulate);
+                put(c, ci + 5, d5, accumulate);
+                put(c, ci + 6, d6, accumulate);
+                put(c, ci + 7, d7, accumulate);
             }
         }
         for (; j < j1; j++) {
@@ -108,19 +120,37 @@ final class GemmNarrow {
         for (; j + GROUP * VL <= j1; j += GROUP * VL) {
             for (int i = 0; i < m; i++) {
                 int ai = aOff + i * lda;
-                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
                 for (int p = 0, bi = bOff + j; p < k; p++, bi += ldb) {
                     FloatVector av = FloatVector.broadcast(F, a[ai + p]);
                     s0 = av.fma(FloatVector.fromArray(F, b, bi), s0);
                     s1 = av.fma(FloatVector.fromArray(F, b, bi + VL), s1);
                     s2 = av.fma(FloatVector.fromArray(F, b, bi + 2 * VL), s2);
                     s3 = av.fma(FloatVector.fromArray(F, b, bi + 3 * VL), s3);
+                    s4 = av.fma(FloatVector.fromArray(F, b, bi + 4 * VL), s4);
+                    s5 = av.fma(FloatVector.fromArray(F, b, bi + 5 * VL), s5);
+                    s6 = av.fma(FloatVector.fromArray(F, b, bi + 6 * VL), s6);
+                    s7 = av.fma(FloatVector.fromArray(F, b, bi + 7 * VL), s7);
                 }
                 int ci = cOff + i * ldc + j;
-                put(c, ci, s0, accumulate);
-                put(c, ci + VL, s1, accumulate);
-                put(c, ci + 2 * VL, s2, accumulate);
-                put(c, ci + 3 * VL, s3, accumulate);
+                if (accumulate) {
+                    s0 = s0.add(FloatVector.fromArray(F, c, ci));
+                    s1 = s1.add(FloatVector.fromArray(F, c, ci + VL));
+                    s2 = s2.add(FloatVector.fromArray(F, c, ci + 2 * VL));
+                    s3 = s3.add(FloatVector.fromArray(F, c, ci + 3 * VL));
+                    s4 = s4.add(FloatVector.fromArray(F, c, ci + 4 * VL));
+                    s5 = s5.add(FloatVector.fromArray(F, c, ci + 5 * VL));
+                    s6 = s6.add(FloatVector.fromArray(F, c, ci + 6 * VL));
+                    s7 = s7.add(FloatVector.fromArray(F, c, ci + 7 * VL));
+                }
+                s0.intoArray(c, ci);
+                s1.intoArray(c, ci + VL);
+                s2.intoArray(c, ci + 2 * VL);
+                s3.intoArray(c, ci + 3 * VL);
+                s4.intoArray(c, ci + 4 * VL);
+                s5.intoArray(c, ci + 5 * VL);
+                s6.intoArray(c, ci + 6 * VL);
+                s7.intoArray(c, ci + 7 * VL);
             }
         }
         for (; j + VL <= j1; j += VL) {

@@ -43,14 +43,8 @@ final class GemmPack {
                     }
                 }
             } else {
-                // A is m×k: each of the MR rows is contiguous along the depth; interleave them.
-                for (int r = 0; r < mr; r++) {
-                    int src = aOff + (ic + ir + r) * lda + pc;
-                    for (int p = 0, d = dst + r; p < kc; p++, d += MR) ap[d] = a[src + p];
-                }
-                for (int r = mr; r < MR; r++) {
-                    for (int p = 0, d = dst + r; p < kc; p++, d += MR) ap[d] = 0f;
-                }
+                // A is m×k: each of the MR rows is contiguous along the depth.
+                interleave(a, aOff + (ic + ir) * lda + pc, lda, mr, kc, ap, dst, MR);
             }
         }
     }
@@ -78,15 +72,24 @@ final class GemmPack {
                     }
                 }
             } else {
-                // B is n×k (a weight [out, in]): each of the NR columns is a contiguous row; interleave them.
-                for (int j = 0; j < nr; j++) {
-                    int src = bOff + (jc + jr + j) * ldb + pc;
-                    for (int p = 0, d = dst + j; p < kc; p++, d += NR) bp[d] = b[src + p];
-                }
-                for (int j = nr; j < NR; j++) {
-                    for (int p = 0, d = dst + j; p < kc; p++, d += NR) bp[d] = 0f;
-                }
+                // B is n×k (a weight [out, in]): each of the NR columns is a contiguous row.
+                interleave(b, bOff + (jc + jr) * ldb + pc, ldb, nr, kc, bp, dst, NR);
             }
+        }
+    }
+
+    /**
+     * Transposes {@code rows} contiguous rows of length {@code len} (row stride {@code srcStride}) into {@code len}
+     * steps of {@code width} floats, zero-filling the lanes past {@code rows}.
+     */
+    private static void interleave(float[] src, int srcOff, int srcStride, int rows, int len,
+                                   float[] dst, int dstOff, int width) {
+        for (int r = 0; r < rows; r++) {
+            int from = srcOff + r * srcStride;
+            for (int p = 0, d = dstOff + r; p < len; p++, d += width) dst[d] = src[from + p];
+        }
+        for (int r = rows; r < width; r++) {
+            for (int p = 0, d = dstOff + r; p < len; p++, d += width) dst[d] = 0f;
         }
     }
 }
