@@ -83,12 +83,12 @@ public final class Gemm {
         boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= MIN_PARALLEL_WORK;
         int workers = parallel ? Parallel.threads() : 1;
         // Several items per worker so the shared counter can balance them.
-        int rowChunk = Math.min(MC, Math.max(MR, roundUp(ceilDiv(m, ITEMS_PER_WORKER * workers), MR)));
-        int rowItems = ceilDiv(m, rowChunk);
+        int rowChunk = Math.min(MC, Math.max(MR, roundUp(Math.ceilDiv(m, ITEMS_PER_WORKER * workers), MR)));
+        int rowItems = Math.ceilDiv(m, rowChunk);
         for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc), panels = ceilDiv(nc, NR);
-            int panelsPerItem = ceilDiv(panels, Math.max(1, Math.min(panels, ceilDiv(ITEMS_PER_WORKER * workers, rowItems))));
-            int colItems = ceilDiv(panels, panelsPerItem);
+            int nc = Math.min(NC, n - jc), panels = Math.ceilDiv(nc, NR);
+            int panelsPerItem = Math.ceilDiv(panels, Math.max(1, Math.min(panels, Math.ceilDiv(ITEMS_PER_WORKER * workers, rowItems))));
+            int colItems = Math.ceilDiv(panels, panelsPerItem);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc), jcf = jc, pcf = pc;
                 boolean add = accumulate || pc > 0;
@@ -112,7 +112,7 @@ public final class Gemm {
         void run() {
             float[][] scratch = SCRATCH.get();
             float[] ap = scratch[0], tile = scratch[1];
-            int items = ceilDiv(m, rowChunk) * colItems;
+            int items = Math.ceilDiv(m, rowChunk) * colItems;
             for (int item; (item = next.getAndIncrement()) < items; ) {
                 int ic = item / colItems * rowChunk, mc = Math.min(rowChunk, m - ic);
                 int firstPanel = item % colItems * panelsPerItem, endPanel = Math.min(panels, firstPanel + panelsPerItem);
@@ -139,9 +139,5 @@ public final class Gemm {
                 }
             }
         }
-    }
-
-    private static int ceilDiv(int x, int y) {
-        return (x + y - 1) / y;
     }
 }
