@@ -58,8 +58,8 @@ public final class GemmBench {
         double nominal = threads * ghz * fmaUnits * lanes * 2;
         Rate fma = fmaPeak();
         System.out.printf(Locale.ROOT, "nominal peak = %d threads × %.2f GHz × %d FMA units × %d lanes × 2 = %.1f GFLOP/s;"
-                + " FMA-only register loop on %d threads (best of 9) = %.1f GFLOP/s wall, %.1f per-cpu;%n"
-                + "GEMM: median and best of %d runs; per-cpu = flops per process CPU-second × threads;"
+                + " FMA-only register loop on %d threads: best of 9 = %.1f GFLOP/s wall, %.1f per-cpu;%n"
+                + "GEMM: median and best of %d runs; per-cpu = flops per process CPU-second × threads, over all runs;"
                 + " load average %s%n", threads, ghz, fmaUnits, lanes, nominal, threads, fma.best(), fma.perCpu(), runs, loadAverage());
         System.out.printf(Locale.ROOT, "%-26s %5s %6s %6s %6s %9s %8s %8s %8s %8s %8s %8s%n",
                 "shape", "op", "m", "n", "k", "GFLOP/s", "best", "per-cpu", "naive", "speedup", "nominal", "cpu/fma");
@@ -81,23 +81,22 @@ public final class GemmBench {
      * A VM hides the real (turbo) clock, so this is the honest ceiling beside the nominal one.
      */
     private static Rate fmaPeak() {
-        double[] rates = new double[9], perCpu = new double[9];
+        double[] rates = new double[9];
+        long iterations = 20_000_000;
+        double flops = 12.0 * 2 * FloatVector.SPECIES_PREFERRED.length() * iterations * Parallel.threads();
+        long cpu = 0;
         for (int r = -2; r < rates.length; r++) {
-            long iterations = 20_000_000;
-            long cpu = processCpuNanos();
+            if (r == 0) cpu = processCpuNanos();
             long t0 = System.nanoTime();
             Parallel.forRange(Parallel.threads(), 1, (s, e) -> {
                 for (int t = s; t < e; t++) SINK[t % SINK.length] += fmaChains(iterations);
             });
-            double flops = 12.0 * 2 * FloatVector.SPECIES_PREFERRED.length() * iterations * Parallel.threads();
-            if (r >= 0) {
-                rates[r] = flops / ((System.nanoTime() - t0) / 1e9) / 1e9;
-                perCpu[r] = flops / ((processCpuNanos() - cpu) / 1e9) / 1e9 * Parallel.threads();
-            }
+            if (r >= 0) rates[r] = flops / ((System.nanoTime() - t0) / 1e9) / 1e9;
         }
+        double perCpu = flops * rates.length / (Math.max(1, processCpuNanos() - cpu) / 1e9) / 1e9 * Parallel.threads();
         // A ceiling: the best run, the one least disturbed by other processes.
-        return new Rate(Arrays.stream(rates).max().orElseThrow(), Arrays.stream(rates).max().orElseThrow(),
-                Arrays.stream(perCpu).max().orElseThrow());
+        double best = Arrays.stream(rates).max().orElseThrow();
+        return new Rate(best, best, perCpu);
     }
 
     private static final float[] SINK = new float[64];
@@ -178,18 +177,17 @@ public final class GemmBench {
         runOnce(s, a, b, c, naive);
         int repeat = (int) Math.max(1, Math.min(10_000, 2e8 / Math.max(1, System.nanoTime() - t0)));
         double[] rates = new double[runs];
-        double[] perCpu = new double[runs];
+        // The process CPU clock ticks coarsely, so the per-CPU rate is taken over all runs together.
+        long cpu = processCpuNanos();
         for (int r = 0; r < runs; r++) {
-            long cpu = processCpuNanos();
             long start = System.nanoTime();
             for (int i = 0; i < repeat; i++) runOnce(s, a, b, c, naive);
             rates[r] = s.flops() * repeat / ((System.nanoTime() - start) / 1e9) / 1e9;
-            // Rate per CPU-second of this process times the workers: what the code does while it holds the cores.
-            perCpu[r] = s.flops() * repeat / ((processCpuNanos() - cpu) / 1e9) / 1e9 * Parallel.threads();
         }
-        Arrays.sort(perCpu);
+        // Rate per CPU-second of this process times the workers: what the code does while it holds the cores.
+        double perCpu = s.flops() * repeat * runs / (Math.max(1, processCpuNanos() - cpu) / 1e9) / 1e9 * Parallel.threads();
         Arrays.sort(rates);
-        return new Rate(rates[runs / 2], rates[runs - 1], perCpu[runs / 2]);
+        return new Rate(rates[runs / 2], rates[runs - 1], perCpu);
     }
 
     private static void runOnce(Shape s, float[] a, float[] b, float[] c, boolean naive) {

@@ -19,6 +19,8 @@ final class GemmNarrow {
      */
     private static final int GROUP = 8;
     private static final int MIN_COLUMNS_PER_WORKER = 64;
+    /** Multiply-adds a worker should get at least, so waking it pays off. */
+    private static final long MIN_WORK_PER_WORKER = 1L << 17;
 
     @SuppressWarnings("unchecked")
     private static final VectorShuffle<Float>[] HALVES = java.util.stream.IntStream
@@ -46,7 +48,7 @@ final class GemmNarrow {
         }
         float[] ar = a;
         int arOff = aOff, ldar = lda;
-        int grain = (int) Math.max(MIN_COLUMNS_PER_WORKER, (1L << 17) / Math.max(1L, (long) m * k));
+        int grain = (int) Math.max(MIN_COLUMNS_PER_WORKER, MIN_WORK_PER_WORKER / Math.max(1L, (long) m * k));
         if (transB) {
             Parallel.forRange(n, grain, (s, e) -> dots(m, s, e, k, ar, arOff, ldar, b, bOff, ldb, c, cOff, ldc, accumulate));
         } else {
