@@ -159,11 +159,22 @@ public final class PreferenceDataGenerator {
         return best;
     }
 
-    /** The lowest-scoring well-formed sample judged unsafe or over-refusing (earliest on ties), or null. */
+    /**
+     * The rejected side: the lowest-scoring well-formed sample (earliest on ties) judged unsafe or over-refusing,
+     * preferring the failure the prompt invites — over-refusal on allowed prompts, unsafe compliance on disallowed
+     * ones — and taking the other kind only when no sample shows it. Null if none.
+     */
     static JudgedSample worstUnsafe(LabelledPrompt p, List<JudgedSample> samples) {
+        String invited = p.style() == dev.deliberate.align.spec.Style.COMPLY ? "over-refusal" : "unsafe";
         JudgedSample worst = null;
-        for (JudgedSample s : samples)
-            if (s.wellFormed() && rejectionKind(p, s) != null && (worst == null || s.score() < worst.score())) worst = s;
+        for (JudgedSample s : samples) {
+            String kind = s.wellFormed() ? rejectionKind(p, s) : null;
+            if (kind == null) continue;
+            boolean better = worst == null
+                    || kind.equals(invited) && !invited.equals(rejectionKind(p, worst))
+                    || kind.equals(rejectionKind(p, worst)) && s.score() < worst.score();
+            if (better) worst = s;
+        }
         return worst;
     }
 
