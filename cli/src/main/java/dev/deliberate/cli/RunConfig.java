@@ -130,7 +130,12 @@ public final class RunConfig {
         } catch (IOException e) {
             throw new UserError(f + " is not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + "); move the folder away or choose another --out");
         }
-        JsonNode current = JSON.valueToTree(now);
+        JsonNode current;
+        try {
+            current = JSON.readTree(JSON.writeValueAsString(now)); // numbers as the file will hold them (1L reads back as an int)
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
         List<String> diffs = new ArrayList<>();
         var keys = new java.util.TreeSet<String>();
         before.fieldNames().forEachRemaining(keys::add);
