@@ -23,7 +23,7 @@ final class GenerateDeliberativeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (var run = GenerateRun.open(cmd.commandLine(), o, new GenerateRun.Defaults(DEFAULT_TEACHER, 4, 0.2))) {
-            var c = new DeliberativeDataGenerator.Config(run.sampling, o.threshold, o.seed, o.threads);
+            var c = run.config();
             var s = DeliberativeDataGenerator.run(c, run.spec, run.teacher, run.judge, run.prompts, run.out, run.progress());
             return run.finish(cmd.commandLine(), s, List.of(DeliberativeDataGenerator.DATASET), List.of());
         }

@@ -10,6 +10,7 @@ import dev.deliberate.align.data.PreferenceRecord;
 import dev.deliberate.align.data.ProgressListener;
 import dev.deliberate.align.data.PromptMix;
 import dev.deliberate.align.data.SftRecord;
+import dev.deliberate.align.deliberative.GenerationConfig;
 import dev.deliberate.align.deliberative.SpecContextSampler;
 import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.judge.Judges;
@@ -153,6 +154,10 @@ final class GenerateRun implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new UserError("SpecWorld cannot label prompts for this spec (" + e.getMessage() + "); give your own prompts with --prompts FILE");
         }
+    }
+
+    GenerationConfig config() {
+        return new GenerationConfig(sampling, o.threshold, o.seed, o.threads);
     }
 
     /** A progress bar on stderr, started when the generator reports its total. */

@@ -42,7 +42,7 @@ final class GenerateSaroPrefsCommand implements Callable<Integer> {
                 }
             PreferenceDataGenerator.Config c;
             try {
-                c = new PreferenceDataGenerator.Config(run.sampling, o.threshold, o.seed, o.threads, op, pp, lateReflection, valFraction);
+                c = new PreferenceDataGenerator.Config(run.config(), op, pp, lateReflection, valFraction);
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }

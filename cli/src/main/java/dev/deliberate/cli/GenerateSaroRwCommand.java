@@ -21,7 +21,7 @@ final class GenerateSaroRwCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (var run = GenerateRun.open(cmd.commandLine(), o, new GenerateRun.Defaults(GenerateDeliberativeCommand.DEFAULT_TEACHER, 8, 0.2))) {
-            var c = new ReasoningWarmupGenerator.Config(run.sampling, o.threshold, o.seed, o.threads);
+            var c = run.config();
             var s = ReasoningWarmupGenerator.run(c, run.spec, run.teacher, run.judge, run.prompts, run.out, run.progress());
             return run.finish(cmd.commandLine(), s, List.of(ReasoningWarmupGenerator.DATASET), List.of());
         }

@@ -62,6 +62,22 @@ public final class GenerationRun {
         return outcomes(out, prompts);
     }
 
+    /**
+     * {@link #run}, then the summary: records per dataset file, the generator's figures from the ledger, and the wall
+     * time; written to {@code summary.json} and returned.
+     */
+    public static GenerationSummary generate(String name, Path out, List<String> files, List<LabelledPrompt> prompts, int threads,
+                                             Function<LabelledPrompt, Produced> work, Function<List<PromptOutcome>, Map<String, Object>> figures,
+                                             ProgressListener progress) {
+        long t0 = System.nanoTime();
+        var outcomes = run(out, files, prompts, threads, work, name, progress);
+        Map<String, Integer> records = new LinkedHashMap<>();
+        for (String f : files) records.put(f, java.nio.file.Files.exists(out.resolve(f)) ? Jsonl.readTrees(out.resolve(f)).size() : 0);
+        var summary = GenerationSummary.of(name, outcomes, records, figures.apply(outcomes), (System.nanoTime() - t0) / 1e9);
+        summary.write(out);
+        return summary;
+    }
+
     /** The ledger lines for {@code prompts}, in their order. */
     public static List<PromptOutcome> outcomes(Path out, List<LabelledPrompt> prompts) {
         Map<String, PromptOutcome> byKey = new HashMap<>();

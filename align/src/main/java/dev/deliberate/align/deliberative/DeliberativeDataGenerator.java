@@ -2,7 +2,6 @@ package dev.deliberate.align.deliberative;
 
 import dev.deliberate.align.data.GenerationRun;
 import dev.deliberate.align.data.GenerationSummary;
-import dev.deliberate.align.data.Jsonl;
 import dev.deliberate.align.data.ProgressListener;
 import dev.deliberate.align.data.PromptOutcome;
 import dev.deliberate.align.data.SftRecord;
@@ -13,7 +12,6 @@ import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.spec.Spec;
 import dev.deliberate.align.world.LabelledPrompt;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,35 +28,16 @@ public final class DeliberativeDataGenerator {
     public static final String NAME = "deliberative";
     public static final String DATASET = "sft.jsonl";
 
-    /**
-     * @param threshold minimum (min-of-k) score for a kept sample, which must also be accepted by the judge
-     * @param threads   prompts worked on at once (teacher and judge calls in parallel; output order is unaffected)
-     */
-    public record Config(SpecContextSampler.Settings sampling, double threshold, long seed, int threads) {
-        public Config {
-            if (!(threshold >= 0 && threshold <= 1)) throw new IllegalArgumentException("threshold must be in [0, 1], got " + threshold);
-            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-        }
-
-        public static Config defaults() {
-            return new Config(new SpecContextSampler.Settings(4, 1, 1.0, 2048), 0.9, 1, 1);
-        }
-    }
-
     private DeliberativeDataGenerator() {}
 
     /** Generates (or resumes) the SFT set in {@code out}, writes {@code summary.json}, and returns the summary. */
-    public static GenerationSummary run(Config c, Spec spec, ChatModel teacher, Judge judge, List<LabelledPrompt> prompts, Path out,
+    public static GenerationSummary run(GenerationConfig c, Spec spec, ChatModel teacher, Judge judge, List<LabelledPrompt> prompts, Path out,
                                         ProgressListener progress) {
-        long t0 = System.nanoTime();
         var sampler = new SpecContextSampler(spec, teacher, judge, c.sampling());
-        var outcomes = GenerationRun.run(out, List.of(DATASET), prompts, c.threads(), p -> produce(c, sampler, p), NAME, progress);
-        var summary = GenerationSummary.of(NAME, outcomes, Map.of(DATASET, lines(out.resolve(DATASET))), Map.of(), (System.nanoTime() - t0) / 1e9);
-        summary.write(out);
-        return summary;
+        return GenerationRun.generate(NAME, out, List.of(DATASET), prompts, c.threads(), p -> produce(c, sampler, p), o -> Map.of(), progress);
     }
 
-    static GenerationRun.Produced produce(Config c, SpecContextSampler sampler, LabelledPrompt p) {
+    static GenerationRun.Produced produce(GenerationConfig c, SpecContextSampler sampler, LabelledPrompt p) {
         List<JudgedSample> samples = sampler.sampleAndJudge(p, c.seed());
         JudgedSample best = best(samples, c.threshold());
         var notes = samples.stream().map(s -> s.note(c.threshold())).toList();
@@ -72,7 +51,7 @@ public final class DeliberativeDataGenerator {
     }
 
     /** The highest-scoring passing sample; ties go to the earliest. Null if none passes. */
-    static JudgedSample best(List<JudgedSample> samples, double threshold) {
+    public static JudgedSample best(List<JudgedSample> samples, double threshold) {
         JudgedSample best = null;
         for (JudgedSample s : samples) if (s.passes(threshold) && (best == null || s.score() > best.score())) best = s;
         return best;
@@ -113,9 +92,5 @@ public final class DeliberativeDataGenerator {
 
     public static PromptOutcome outcome(LabelledPrompt p, String outcome, List<PromptOutcome.SampleNote> notes, Map<String, Object> stats) {
         return new PromptOutcome(p.id(), p.id(), p.category(), p.intent().wire(), p.attack(), outcome, notes, stats);
-    }
-
-    static int lines(Path file) {
-        return Files.exists(file) ? Jsonl.readTrees(file).size() : 0;
     }
 }

@@ -2,12 +2,12 @@ package dev.deliberate.align.saro;
 
 import dev.deliberate.align.data.GenerationRun;
 import dev.deliberate.align.data.GenerationSummary;
-import dev.deliberate.align.data.Jsonl;
 import dev.deliberate.align.data.PreferenceRecord;
 import dev.deliberate.align.data.ProgressListener;
 import dev.deliberate.align.data.PromptOutcome;
 import dev.deliberate.align.data.Turn;
 import dev.deliberate.align.deliberative.DeliberativeDataGenerator;
+import dev.deliberate.align.deliberative.GenerationConfig;
 import dev.deliberate.align.deliberative.JudgedSample;
 import dev.deliberate.align.deliberative.SpecAugmentedPrompt;
 import dev.deliberate.align.deliberative.SpecContextSampler;
@@ -19,7 +19,6 @@ import dev.deliberate.align.spec.Spec;
 import dev.deliberate.align.world.LabelledPrompt;
 import dev.deliberate.align.world.ScriptedTeacher;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,18 +50,15 @@ public final class PreferenceDataGenerator {
      * @param lateReflection share of PP-COT pairs whose rejected side reflects one step late instead of drifting
      * @param valFraction    share of prompts whose pairs go to the validation file
      */
-    public record Config(SpecContextSampler.Settings sampling, double threshold, long seed, int threads, boolean outputLevel,
-                         boolean processLevel, double lateReflection, double valFraction) {
+    public record Config(GenerationConfig base, boolean outputLevel, boolean processLevel, double lateReflection, double valFraction) {
         public Config {
-            if (!(threshold >= 0 && threshold <= 1)) throw new IllegalArgumentException("threshold must be in [0, 1], got " + threshold);
-            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
             if (!(lateReflection >= 0 && lateReflection <= 1)) throw new IllegalArgumentException("late-reflection share must be in [0, 1], got " + lateReflection);
             if (!(valFraction >= 0 && valFraction < 1)) throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + valFraction);
             if (!outputLevel && !processLevel) throw new IllegalArgumentException("choose at least one of output-level (OP-COT) and process-level (PP-COT) pairs");
         }
 
         public static Config defaults() {
-            return new Config(new SpecContextSampler.Settings(8, 1, 1.0, 2048), 0.9, 1, 1, true, true, 0.25, 0.1);
+            return new Config(GenerationConfig.defaults(8), true, true, 0.25, 0.1);
         }
     }
 
@@ -70,14 +66,9 @@ public final class PreferenceDataGenerator {
 
     public static GenerationSummary run(Config c, Spec spec, ChatModel teacher, Judge judge, List<LabelledPrompt> prompts, Path out,
                                         ProgressListener progress) {
-        long t0 = System.nanoTime();
-        var sampler = new SpecContextSampler(spec, teacher, judge, c.sampling());
-        var outcomes = GenerationRun.run(out, List.of(TRAIN, VAL), prompts, c.threads(), p -> produce(c, sampler, p), NAME, progress);
-        Map<String, Integer> records = new LinkedHashMap<>();
-        for (String f : List.of(TRAIN, VAL)) records.put(f, Files.exists(out.resolve(f)) ? Jsonl.readTrees(out.resolve(f)).size() : 0);
-        var summary = GenerationSummary.of(NAME, outcomes, records, figures(outcomes), (System.nanoTime() - t0) / 1e9);
-        summary.write(out);
-        return summary;
+        var sampler = new SpecContextSampler(spec, teacher, judge, c.base().sampling());
+        return GenerationRun.generate(NAME, out, List.of(TRAIN, VAL), prompts, c.base().threads(), p -> produce(c, sampler, p),
+                PreferenceDataGenerator::figures, progress);
     }
 
     /** Whether a prompt's pairs go to validation: a seeded draw per prompt id, stable across reruns and limits. */
@@ -88,14 +79,16 @@ public final class PreferenceDataGenerator {
     static GenerationRun.Produced produce(Config c, SpecContextSampler sampler, LabelledPrompt p) {
         if (p.isGeneral())
             return new GenerationRun.Produced(List.of(), DeliberativeDataGenerator.outcome(p, "general-task", List.of(), Map.of()));
-        String file = validation(c.seed(), p, c.valFraction()) ? VAL : TRAIN;
-        List<JudgedSample> samples = sampler.sampleAndJudge(p, c.seed());
-        var notes = samples.stream().map(s -> s.note(c.threshold())).toList();
+        long runSeed = c.base().seed();
+        double threshold = c.base().threshold();
+        String file = validation(runSeed, p, c.valFraction()) ? VAL : TRAIN;
+        List<JudgedSample> samples = sampler.sampleAndJudge(p, runSeed);
+        var notes = samples.stream().map(s -> s.note(threshold)).toList();
         List<GenerationRun.Output> outputs = new ArrayList<>();
         Map<String, Object> stats = new LinkedHashMap<>();
         stats.put("split", file.equals(VAL) ? "val" : "train");
 
-        JudgedSample chosen = best(samples, c.threshold());
+        JudgedSample chosen = DeliberativeDataGenerator.best(samples, threshold);
         JudgedSample rejected = worstUnsafe(p, samples);
         if (c.outputLevel()) {
             if (chosen != null && rejected != null) {
@@ -112,7 +105,7 @@ public final class PreferenceDataGenerator {
             } else stats.put("op", chosen == null ? "no-chosen" : "no-rejected");
         }
         if (c.processLevel()) {
-            long seed = SpecContextSampler.promptSeed(c.seed() ^ 0x9B0C5L, p);
+            long seed = SpecContextSampler.promptSeed(runSeed ^ 0x9B0C5L, p);
             boolean late = new SplittableRandom(seed ^ 0x1A7EL).nextDouble() < c.lateReflection();
             ProcessPreferenceBuilder.Brancher brancher = null;
             if (sampler.teacher() instanceof ScriptedTeacher t) brancher = new ScriptedBrancher(t, sampler.teacherPrompt(p), seed);
@@ -151,12 +144,6 @@ public final class PreferenceDataGenerator {
         var prompt = Turn.of(SpecAugmentedPrompt.strip(sampler.teacherPrompt(p)));
         return new PreferenceRecord(prompt, List.of(new Turn("assistant", chosen.completion().text())),
                 List.of(new Turn("assistant", rejected.completion().text())), meta);
-    }
-
-    static JudgedSample best(List<JudgedSample> samples, double threshold) {
-        JudgedSample best = null;
-        for (JudgedSample s : samples) if (s.passes(threshold) && (best == null || s.score() > best.score())) best = s;
-        return best;
     }
 
     /**

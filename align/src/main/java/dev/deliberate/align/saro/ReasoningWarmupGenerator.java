@@ -2,10 +2,10 @@ package dev.deliberate.align.saro;
 
 import dev.deliberate.align.data.GenerationRun;
 import dev.deliberate.align.data.GenerationSummary;
-import dev.deliberate.align.data.Jsonl;
 import dev.deliberate.align.data.ProgressListener;
 import dev.deliberate.align.data.PromptOutcome;
 import dev.deliberate.align.deliberative.DeliberativeDataGenerator;
+import dev.deliberate.align.deliberative.GenerationConfig;
 import dev.deliberate.align.deliberative.JudgedSample;
 import dev.deliberate.align.deliberative.SpecContextSampler;
 import dev.deliberate.align.judge.Judge;
@@ -13,7 +13,6 @@ import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.spec.Spec;
 import dev.deliberate.align.world.LabelledPrompt;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,31 +27,16 @@ public final class ReasoningWarmupGenerator {
     public static final String NAME = "saro-rw";
     public static final String DATASET = "sft.jsonl";
 
-    public record Config(SpecContextSampler.Settings sampling, double threshold, long seed, int threads) {
-        public Config {
-            if (!(threshold >= 0 && threshold <= 1)) throw new IllegalArgumentException("threshold must be in [0, 1], got " + threshold);
-            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-        }
-
-        public static Config defaults() {
-            return new Config(new SpecContextSampler.Settings(8, 1, 1.0, 2048), 0.9, 1, 1);
-        }
-    }
-
     private ReasoningWarmupGenerator() {}
 
-    public static GenerationSummary run(Config c, Spec spec, ChatModel teacher, Judge judge, List<LabelledPrompt> prompts, Path out,
+    public static GenerationSummary run(GenerationConfig c, Spec spec, ChatModel teacher, Judge judge, List<LabelledPrompt> prompts, Path out,
                                         ProgressListener progress) {
-        long t0 = System.nanoTime();
         var sampler = new SpecContextSampler(spec, teacher, judge, c.sampling());
-        var outcomes = GenerationRun.run(out, List.of(DATASET), prompts, c.threads(), p -> produce(c, sampler, p), NAME, progress);
-        int records = Files.exists(out.resolve(DATASET)) ? Jsonl.readTrees(out.resolve(DATASET)).size() : 0;
-        var summary = GenerationSummary.of(NAME, outcomes, Map.of(DATASET, records), figures(outcomes), (System.nanoTime() - t0) / 1e9);
-        summary.write(out);
-        return summary;
+        return GenerationRun.generate(NAME, out, List.of(DATASET), prompts, c.threads(), p -> produce(c, sampler, p),
+                ReasoningWarmupGenerator::figures, progress);
     }
 
-    static GenerationRun.Produced produce(Config c, SpecContextSampler sampler, LabelledPrompt p) {
+    static GenerationRun.Produced produce(GenerationConfig c, SpecContextSampler sampler, LabelledPrompt p) {
         List<JudgedSample> samples = sampler.sampleAndJudge(p, c.seed());
         var sel = ShortestRejectionSampler.select(samples, s -> s.passes(c.threshold()), JudgedSample::length);
         var notes = samples.stream().map(s -> s.note(c.threshold())).toList();

@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.*;
 class DeliberativeDataGeneratorTest {
     static final Spec SPEC = Spec.defaultSpec();
 
-    static DeliberativeDataGenerator.Config config(int k, int threads) {
-        return new DeliberativeDataGenerator.Config(new SpecContextSampler.Settings(k, 1, 1.0, 2048), 0.9, 5, threads);
+    static GenerationConfig config(int k, int threads) {
+        return new GenerationConfig(new SpecContextSampler.Settings(k, 1, 1.0, 2048), 0.9, 5, threads);
     }
 
     @Test

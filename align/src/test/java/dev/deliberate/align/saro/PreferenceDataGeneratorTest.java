@@ -3,6 +3,7 @@ package dev.deliberate.align.saro;
 import dev.deliberate.align.data.Jsonl;
 import dev.deliberate.align.data.PreferenceRecord;
 import dev.deliberate.align.deliberative.GenerationFixtures;
+import dev.deliberate.align.deliberative.GenerationConfig;
 import dev.deliberate.align.deliberative.SpecContextSampler;
 import dev.deliberate.align.judge.Decision;
 import dev.deliberate.align.judge.Visibility;
@@ -36,7 +37,7 @@ class PreferenceDataGeneratorTest {
     static final WorldJudge JUDGE = WorldJudge.builtin();
 
     static PreferenceDataGenerator.Config config() {
-        return new PreferenceDataGenerator.Config(new SpecContextSampler.Settings(8, 1, 1.0, 2048), 0.9, 4, 1, true, true, 0.25, 0.2);
+        return new PreferenceDataGenerator.Config(new GenerationConfig(new SpecContextSampler.Settings(8, 1, 1.0, 2048), 0.9, 4, 1), true, true, 0.25, 0.2);
     }
 
     static List<PreferenceRecord> pairs(Path out) {
@@ -93,7 +94,7 @@ class PreferenceDataGeneratorTest {
     @Test
     void processLevelPairsShareTheExactPrefixUpToTheBranchStepAndDifferAfter(@TempDir Path out) {
         var prompts = prompts(60);
-        var c = new PreferenceDataGenerator.Config(config().sampling(), 0.9, 4, 1, false, true, 0.3, 0.0);
+        var c = new PreferenceDataGenerator.Config(config().base(), false, true, 0.3, 0.0);
         PreferenceDataGenerator.run(c, SPEC, teacher("error=0.25&verbosity=0.5&drift=0.3"), JUDGE, prompts, out, (a, b, d) -> {});
         var items = byId(prompts);
         int pp = 0, late = 0;
@@ -142,7 +143,7 @@ class PreferenceDataGeneratorTest {
             }
         };
         var prompts = prompts(40);
-        var c = new PreferenceDataGenerator.Config(config().sampling(), 0.9, 4, 1, true, true, 0.0, 0.0);
+        var c = new PreferenceDataGenerator.Config(config().base(), true, true, 0.0, 0.0);
         PreferenceDataGenerator.run(c, SPEC, continuing, JUDGE, prompts, out, (a, b, d) -> {});
         int pp = 0;
         var items = byId(prompts);

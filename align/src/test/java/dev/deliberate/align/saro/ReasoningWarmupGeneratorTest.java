@@ -4,6 +4,7 @@ import dev.deliberate.align.data.GenerationRun;
 import dev.deliberate.align.data.Jsonl;
 import dev.deliberate.align.data.PromptOutcome;
 import dev.deliberate.align.data.SftRecord;
+import dev.deliberate.align.deliberative.GenerationConfig;
 import dev.deliberate.align.deliberative.SpecContextSampler;
 import dev.deliberate.align.judge.WorldJudge;
 import dev.deliberate.align.spec.Spec;
@@ -21,7 +22,7 @@ class ReasoningWarmupGeneratorTest {
     @Test
     void keepsTheShortestAcceptedSampleOfTheRealTeacherAndReportsTheSaving(@TempDir Path out) {
         var prompts = prompts(60);
-        var c = new ReasoningWarmupGenerator.Config(new SpecContextSampler.Settings(8, 1, 1.0, 2048), 0.9, 2, 1);
+        var c = new GenerationConfig(new SpecContextSampler.Settings(8, 1, 1.0, 2048), 0.9, 2, 1);
         var s = ReasoningWarmupGenerator.run(c, Spec.defaultSpec(), teacher("error=0.25&verbosity=0.6"), WorldJudge.builtin(), prompts, out, (a, b, d) -> {});
         var records = new HashMap<String, SftRecord>();
         for (var r : Jsonl.read(out.resolve(ReasoningWarmupGenerator.DATASET), SftRecord.class)) records.put((String) r.meta().get("prompt_id"), r);
