@@ -108,6 +108,10 @@ final class GenerateRun implements AutoCloseable {
             throw new UserError(e.getMessage());
         }
         if (prompts.isEmpty()) throw new UserError("no prompts to work on" + (o.prompts != null ? " in " + o.prompts : ""));
+        long safety = all.stream().filter(p -> !p.isGeneral()).count(), general = all.size() - safety;
+        if (o.generalFraction > 0 && safety > 0 && general < Math.round(safety * o.generalFraction / (1 - o.generalFraction)))
+            cl.getErr().printf(java.util.Locale.ROOT, "note: only %d general-task prompts for %d safety prompts, so general tasks are %.1f%% of the mix, not %.1f%%%n",
+                    general, safety, 100.0 * general / all.size(), 100 * o.generalFraction);
 
         ChatModel teacher;
         try {
@@ -184,9 +188,9 @@ final class GenerateRun implements AutoCloseable {
         if (o.exportLlamaFactory) {
             List<LlamaFactoryExport.Dataset> ds = new ArrayList<>();
             for (String f : sftFiles)
-                ds.add(new LlamaFactoryExport.Sft(name(f), Files.exists(out.resolve(f)) ? Jsonl.read(out.resolve(f), SftRecord.class) : List.of()));
+                ds.add(new LlamaFactoryExport.Sft(name(cl, f), Files.exists(out.resolve(f)) ? Jsonl.read(out.resolve(f), SftRecord.class) : List.of()));
             for (String f : prefFiles)
-                ds.add(new LlamaFactoryExport.Preferences(name(f), Files.exists(out.resolve(f)) ? Jsonl.read(out.resolve(f), PreferenceRecord.class) : List.of()));
+                ds.add(new LlamaFactoryExport.Preferences(name(cl, f), Files.exists(out.resolve(f)) ? Jsonl.read(out.resolve(f), PreferenceRecord.class) : List.of()));
             LlamaFactoryExport.write(out.resolve("llamafactory"), ds);
             w.println("LLaMA-Factory datasets in " + out.resolve("llamafactory") + " (dataset_dir=" + out.resolve("llamafactory") + ")");
         }
@@ -195,8 +199,9 @@ final class GenerateRun implements AutoCloseable {
         return 0;
     }
 
-    private String name(String file) {
-        return o.out.getFileName() + "_" + file.replace(".jsonl", "").replace('.', '_');
+    /** The dataset's name in dataset_info.json: generator and file, e.g. {@code saro_prefs_prefs_val}. */
+    private static String name(CommandLine cl, String file) {
+        return (cl.getCommandName() + "_" + file.replace(".jsonl", "")).replaceAll("[^A-Za-z0-9]+", "_");
     }
 
 

@@ -32,14 +32,14 @@ final class GenerateSaroPrefsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        boolean op = false, pp = false;
+        for (String l : levels.split(","))
+            switch (l.strip()) {
+                case "output", "op", "op-cot" -> op = true;
+                case "process", "pp", "pp-cot" -> pp = true;
+                default -> throw new UserError("--levels: unknown level '" + l.strip() + "' (output, process)");
+            }
         try (var run = GenerateRun.open(cmd.commandLine(), o, new GenerateRun.Defaults(DEFAULT_TEACHER, 8, 0.0))) {
-            boolean op = false, pp = false;
-            for (String l : levels.split(","))
-                switch (l.strip()) {
-                    case "output", "op", "op-cot" -> op = true;
-                    case "process", "pp", "pp-cot" -> pp = true;
-                    default -> throw new UserError("--levels: unknown level '" + l.strip() + "' (output, process)");
-                }
             PreferenceDataGenerator.Config c;
             try {
                 c = new PreferenceDataGenerator.Config(run.config(), op, pp, lateReflection, valFraction);

@@ -63,8 +63,8 @@ class GenerateCommandTest {
         assertTrue(pairs.stream().anyMatch(p -> p.at("/meta/level").asText().equals("output")));
         assertTrue(pairs.stream().anyMatch(p -> p.at("/meta/level").asText().equals("process") && p.at("/meta/branch_step").asInt() >= 1));
         var info = json(tmp.resolve("prefs/llamafactory/dataset_info.json"));
-        assertTrue(info.get("prefs_prefs").get("ranking").asBoolean(), info.toString());
-        assertTrue(Files.exists(tmp.resolve("prefs/llamafactory/prefs_prefs_val.jsonl")));
+        assertTrue(info.get("saro_prefs_prefs").get("ranking").asBoolean(), info.toString());
+        assertTrue(Files.exists(tmp.resolve("prefs/llamafactory/saro_prefs_prefs_val.jsonl")));
     }
 
     @Test

@@ -163,6 +163,34 @@ class PreferenceDataGeneratorTest {
     }
 
     @Test
+    void aKilledPreferenceRunResumesToTheCleanRunsFilesWithEachPairOnce(@TempDir Path tmp) throws Exception {
+        var prompts = prompts(40);
+        var teacher = teacher("error=0.25&verbosity=0.5&drift=0.3");
+        Path clean = tmp.resolve("clean"), killed = tmp.resolve("killed");
+        PreferenceDataGenerator.run(config(), SPEC, teacher, JUDGE, prompts, clean, (a, b, c) -> {});
+        // killed through the judge, so that the teacher stays the scripted one (its PP-COT branches come from its courses)
+        var calls = new java.util.concurrent.atomic.AtomicInteger();
+        dev.deliberate.align.judge.Judge failing = new dev.deliberate.align.judge.Judge() {
+            public String id() {
+                return JUDGE.id();
+            }
+
+            public dev.deliberate.align.judge.Verdict judge(dev.deliberate.align.judge.JudgeInput in) {
+                if (calls.incrementAndGet() > 150) throw new IllegalStateException("killed");
+                return JUDGE.judge(in);
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> PreferenceDataGenerator.run(config(), SPEC, teacher, failing, prompts, killed, (a, b, c) -> {}));
+        assertTrue(Files.size(killed.resolve(PreferenceDataGenerator.TRAIN)) > 0, "the kill came after some pairs were written");
+        PreferenceDataGenerator.run(config(), SPEC, teacher, JUDGE, prompts, killed, (a, b, c) -> {});
+        for (String f : List.of(PreferenceDataGenerator.TRAIN, PreferenceDataGenerator.VAL))
+            assertEquals(Files.readString(clean.resolve(f)), Files.readString(killed.resolve(f)), f);
+        var keys = pairs(killed).stream().map(r -> (String) r.meta().get("key")).toList();
+        assertEquals(keys.size(), new java.util.HashSet<>(keys).size(), "each (prompt, level) pair once");
+        assertTrue(keys.stream().anyMatch(k -> k.endsWith("#op")) && keys.stream().anyMatch(k -> k.endsWith("#pp")));
+    }
+
+    @Test
     void generalTasksMakeNoPairs(@TempDir Path out) {
         var general = GenerationFixtures.WORLD.train().stream().filter(LabelledPrompt::isGeneral).limit(3).toList();
         var s = PreferenceDataGenerator.run(config(), SPEC, teacher("drift=0.3"), JUDGE, general, out, (a, b, c) -> {});
