@@ -2,6 +2,7 @@ package dev.deliberate.cli;
 
 import dev.deliberate.align.eval.harness.EvalJudges;
 import dev.deliberate.align.judge.Judge;
+import dev.deliberate.align.judge.Judges;
 import dev.deliberate.align.judge.WorldJudge;
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.ChatModels;
@@ -41,13 +42,12 @@ final class EvalJudgeRefs {
         return new EvalJudges(specJudge, llm);
     }
 
-    /**
-     * The spec-aware LLM judge for SpecWorld behind a model reference. This build has none: {@code SpecJudge} and
-     * {@code Judges.open(ref, spec, options)} arrive from another branch, and this method is where they plug in
-     * ({@code return Judges.open(ref, spec, options);}).
-     */
+    /** The spec-aware LLM judge (SpecJudge) for SpecWorld behind a model reference. */
     static Judge specJudge(String ref, Spec spec, ChatModels.OpenOptions options) {
-        throw new UserError("--judge " + ref + ": judging specworld-test with an LLM needs the spec-aware judge (SpecJudge), "
-                + "which this build does not have; add --judge world:judge for SpecWorld (" + ref + " then judges only XSTest and StrongREJECT)");
+        try {
+            return Judges.open(ref, spec, options);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--judge: " + e.getMessage());
+        }
     }
 }
