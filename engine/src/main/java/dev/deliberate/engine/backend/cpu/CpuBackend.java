@@ -1,0 +1,525 @@
+package dev.deliberate.engine.backend.cpu;
+
+import dev.deliberate.engine.backend.Backend;
+import dev.deliberate.engine.backend.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * The CPU backend: tensors are Java {@code float[]}, matrix multiplies go to {@link Gemm}, the other kernels are
+ * Vector API loops split over the {@link Parallel} worker pool. Scratch space is per worker thread and reused.
+ */
+public final class CpuBackend implements Backend {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    /** A CPU tensor: a plain array. */
+    public record CpuTensor(float[] data) implements Tensor {
+        @Override
+        public long size() {
+            return data.length;
+        }
+    }
+
+    private static float[] a(Tensor t) {
+        return ((CpuTensor) t).data();
+    }
+
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    private static float[] scratch(int which, int n) {
+        float[][] s = SCRATCH.get();
+        if (s[which].length < n) s[which] = new float[Math.max(n, s[which].length * 2)];
+        return s[which];
+    }
+
+    @Override
+    public String name() {
+        return "cpu (" + Parallel.threads() + " threads, " + S.vectorBitSize() + "-bit vectors)";
+    }
+
+    // ---- memory ----
+
+    @Override
+    public Tensor allocate(long n) {
+        return new CpuTensor(new float[Math.toIntExact(n)]);
+    }
+
+    @Override
+    public void upload(float[] src, int srcOff, Tensor dst, long dstOff, int n) {
+        System.arraycopy(src, srcOff, a(dst), (int) dstOff, n);
+    }
+
+    @Override
+    public void download(Tensor src, long srcOff, float[] dst, int dstOff, int n) {
+        System.arraycopy(a(src), (int) srcOff, dst, dstOff, n);
+    }
+
+    @Override
+    public void zero(Tensor t) {
+        Arrays.fill(a(t), 0f);
+    }
+
+    @Override
+    public void copy(Tensor src, long srcOff, Tensor dst, long dstOff, long n) {
+        System.arraycopy(a(src), (int) srcOff, a(dst), (int) dstOff, (int) n);
+    }
+
+    @Override
+    public void scatterRows(Tensor src, Tensor dst, int rows, int cols, int[] dstRows) {
+        float[] s = a(src), d = a(dst);
+        for (int r = 0; r < rows; r++) System.arraycopy(s, r * cols, d, dstRows[r] * cols, cols);
+    }
+
+    @Override
+    public void gatherRows(Tensor src, Tensor dst, int rows, int cols, int[] srcRows) {
+        float[] s = a(src), d = a(dst);
+        for (int r = 0; r < rows; r++) System.arraycopy(s, srcRows[r] * cols, d, r * cols, cols);
+    }
+
+    // ---- elementwise and reductions ----
+
+    @Override
+    public void add(Tensor dst, Tensor src, long n) {
+        float[] d = a(dst), s = a(src);
+        Parallel.forRange((int) n, 1 << 15, (lo, hi) -> {
+            int i = lo;
+            for (; i <= hi - L; i += L)
+                FloatVector.fromArray(S, d, i).add(FloatVector.fromArray(S, s, i)).intoArray(d, i);
+            for (; i < hi; i++) d[i] += s[i];
+        });
+    }
+
+    @Override
+    public void scale(Tensor t, long n, float sc) {
+        float[] d = a(t);
+        Parallel.forRange((int) n, 1 << 15, (lo, hi) -> {
+            int i = lo;
+            for (; i <= hi - L; i += L) FloatVector.fromArray(S, d, i).mul(sc).intoArray(d, i);
+            for (; i < hi; i++) d[i] *= sc;
+        });
+    }
+
+    @Override
+    public double sumOfSquares(Tensor t, long n) {
+        float[] d = a(t);
+        int parts = Math.max(1, Math.min(Parallel.threads(), (int) (n >> 15)));
+        double[] partial = new double[parts];
+        Parallel.forRange(parts, 1, (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                int lo = (int) (n * p / parts), hi = (int) (n * (p + 1) / parts);
+                double sum = 0;
+                // fp32 vector partial sums over blocks of 4096, folded into a double so long tensors lose nothing
+                for (int b = lo; b < hi; b += 4096) {
+                    int e = Math.min(hi, b + 4096), i = b;
+                    FloatVector acc = FloatVector.zero(S);
+                    for (; i <= e - L; i += L) {
+                        var x = FloatVector.fromArray(S, d, i);
+                        acc = x.fma(x, acc);
+                    }
+                    float s = acc.reduceLanes(VectorOperators.ADD);
+                    for (; i < e; i++) s += d[i] * d[i];
+                    sum += s;
+                }
+                partial[p] = sum;
+            }
+        });
+        double s = 0;
+        for (double x : partial) s += x;
+        return s;
+    }
+
+    // ---- linear algebra ----
+
+    @Override
+    public void matmul(boolean transA, boolean transB, int m, int n, int k, Tensor a, long aOff, Tensor b, long bOff,
+                       Tensor c, long cOff, boolean accumulate) {
+        Gemm.gemm(transA, transB, m, n, k, a(a), (int) aOff, transA ? m : k, a(b), (int) bOff, transB ? k : n,
+                a(c), (int) cOff, n, accumulate);
+    }
+
+    @Override
+    public void biasAdd(Tensor y, Tensor bias, int rows, int cols) {
+        float[] d = a(y), b = a(bias);
+        Parallel.forRange(rows, 64, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) addTo(d, r * cols, b, 0, cols);
+        });
+    }
+
+    @Override
+    public void biasBackward(Tensor dy, Tensor dbias, int rows, int cols) {
+        float[] g = a(dy), db = a(dbias);
+        // split over columns so each worker owns its slice of dbias
+        Parallel.forRange(cols, 2 * L, (c0, c1) -> {
+            for (int r = 0; r < rows; r++) addTo(db, c0, g, r * cols + c0, c1 - c0);
+        });
+    }
+
+    // ---- transformer kernels ----
+
+    @Override
+    public void rmsnorm(Tensor xt, Tensor wt, Tensor yt, Tensor rstdt, int rows, int cols, float eps) {
+        float[] x = a(xt), w = a(wt), y = a(yt), rstd = a(rstdt);
+        Parallel.forRange(rows, 16, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = r * cols;
+                float rs = (float) (1.0 / Math.sqrt(dot(x, o, x, o, cols) / cols + eps));
+                rstd[r] = rs;
+                int i = 0;
+                for (; i <= cols - L; i += L)
+                    FloatVector.fromArray(S, x, o + i).mul(rs).mul(FloatVector.fromArray(S, w, i)).intoArray(y, o + i);
+                for (; i < cols; i++) y[o + i] = x[o + i] * rs * w[i];
+            }
+        });
+    }
+
+    @Override
+    public void rmsnormBackward(Tensor dyt, Tensor xt, Tensor wt, Tensor rstdt, Tensor dxt, Tensor dwt, int rows, int cols) {
+        float[] dy = a(dyt), x = a(xt), w = a(wt), rstd = a(rstdt), dx = a(dxt), dw = a(dwt);
+        // n = x·rstd, dn = dy⊙w:  dx = rstd·(dn − n·mean(dn⊙n))
+        Parallel.forRange(rows, 16, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = r * cols;
+                float rs = rstd[r];
+                FloatVector acc = FloatVector.zero(S);
+                int i = 0;
+                for (; i <= cols - L; i += L)
+                    acc = FloatVector.fromArray(S, dy, o + i).mul(FloatVector.fromArray(S, w, i))
+                            .fma(FloatVector.fromArray(S, x, o + i), acc);
+                float s = acc.reduceLanes(VectorOperators.ADD);
+                for (; i < cols; i++) s += dy[o + i] * w[i] * x[o + i];
+                float c = s * rs * rs / cols; // mean(dn⊙n)·rstd, folded so dx = rstd·dn − x·c·rstd
+                float k2 = c * rs;
+                i = 0;
+                for (; i <= cols - L; i += L) {
+                    var dn = FloatVector.fromArray(S, dy, o + i).mul(FloatVector.fromArray(S, w, i));
+                    var v = dn.mul(rs).sub(FloatVector.fromArray(S, x, o + i).mul(k2));
+                    v.add(FloatVector.fromArray(S, dx, o + i)).intoArray(dx, o + i);
+                }
+                for (; i < cols; i++) dx[o + i] += dy[o + i] * w[i] * rs - x[o + i] * k2;
+            }
+        });
+        Parallel.forRange(cols, 2 * L, (c0, c1) -> {
+            for (int r = 0; r < rows; r++) {
+                int o = r * cols;
+                float rs = rstd[r];
+                int i = c0;
+                for (; i <= c1 - L; i += L)
+                    FloatVector.fromArray(S, dy, o + i).mul(FloatVector.fromArray(S, x, o + i)).mul(rs)
+                            .add(FloatVector.fromArray(S, dw, i)).intoArray(dw, i);
+                for (; i < c1; i++) dw[i] += dy[o + i] * x[o + i] * rs;
+            }
+        });
+    }
+
+    @Override
+    public void rope(Tensor xt, int rows, int heads, int headDim, int[] positions, Tensor cost, Tensor sint) {
+        rotate(a(xt), rows, heads, headDim, positions, a(cost), a(sint), 1f);
+    }
+
+    @Override
+    public void ropeBackward(Tensor dxt, int rows, int heads, int headDim, int[] positions, Tensor cost, Tensor sint) {
+        rotate(a(dxt), rows, heads, headDim, positions, a(cost), a(sint), -1f);
+    }
+
+    private static void rotate(float[] x, int rows, int heads, int headDim, int[] positions, float[] cos, float[] sin,
+                               float sign) {
+        int half = headDim / 2, width = heads * headDim;
+        Parallel.forRange(rows, 32, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int t = positions[r] * half;
+                for (int h = 0; h < heads; h++) {
+                    int o = r * width + h * headDim;
+                    int i = 0;
+                    for (; i <= half - L; i += L) {
+                        var c = FloatVector.fromArray(S, cos, t + i);
+                        var s = FloatVector.fromArray(S, sin, t + i).mul(sign);
+                        var x1 = FloatVector.fromArray(S, x, o + i);
+                        var x2 = FloatVector.fromArray(S, x, o + half + i);
+                        x1.mul(c).sub(x2.mul(s)).intoArray(x, o + i);
+                        x2.mul(c).add(x1.mul(s)).intoArray(x, o + half + i);
+                    }
+                    for (; i < half; i++) {
+                        float c = cos[t + i], s = sin[t + i] * sign, x1 = x[o + i], x2 = x[o + half + i];
+                        x[o + i] = x1 * c - x2 * s;
+                        x[o + half + i] = x2 * c + x1 * s;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void attention(Tensor qt, Tensor kt, Tensor vt, Tensor outt, Tensor lset, int batch, int seq, int[] lengths,
+                          int heads, int kvHeads, int headDim) {
+        float[] q = a(qt), k = a(kt), v = a(vt), out = a(outt), lse = a(lset);
+        int qw = heads * headDim, kw = kvHeads * headDim, group = heads / kvHeads;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        Parallel.forRange(batch * heads, 1, (p0, p1) -> {
+            float[] p = scratch(0, seq);
+            for (int bh = p0; bh < p1; bh++) {
+                int b = bh / heads, h = bh % heads, kvh = h / group, len = lengths[b];
+                for (int t = 0; t < seq; t++) {
+                    int qo = (b * seq + t) * qw + h * headDim;
+                    if (t >= len) {
+                        Arrays.fill(out, qo, qo + headDim, 0f);
+                        lse[bh * seq + t] = 0f;
+                        continue;
+                    }
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j <= t; j++) {
+                        float s = dot(q, qo, k, (b * seq + j) * kw + kvh * headDim, headDim) * scale;
+                        p[j] = s;
+                        if (s > max) max = s;
+                    }
+                    float sum = expInPlace(p, t + 1, max);
+                    float inv = 1f / sum;
+                    Arrays.fill(out, qo, qo + headDim, 0f);
+                    for (int j = 0; j <= t; j++) axpy(p[j] * inv, v, (b * seq + j) * kw + kvh * headDim, out, qo, headDim);
+                    lse[bh * seq + t] = max + (float) Math.log(sum);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void attentionBackward(Tensor doutt, Tensor qt, Tensor kt, Tensor vt, Tensor outt, Tensor lset, Tensor dqt,
+                                  Tensor dkt, Tensor dvt, int batch, int seq, int[] lengths, int heads, int kvHeads,
+                                  int headDim) {
+        float[] dout = a(doutt), q = a(qt), k = a(kt), v = a(vt), out = a(outt), lse = a(lset);
+        float[] dq = a(dqt), dk = a(dkt), dv = a(dvt);
+        int qw = heads * headDim, kw = kvHeads * headDim, group = heads / kvHeads;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        // one task per (sequence, kv head): it owns dk/dv of that head and dq of the query heads sharing it
+        Parallel.forRange(batch * kvHeads, 1, (p0, p1) -> {
+            float[] p = scratch(0, seq);
+            for (int bk = p0; bk < p1; bk++) {
+                int b = bk / kvHeads, kvh = bk % kvHeads, len = lengths[b];
+                for (int t = 0; t < seq; t++) {
+                    Arrays.fill(dk, (b * seq + t) * kw + kvh * headDim, (b * seq + t) * kw + (kvh + 1) * headDim, 0f);
+                    Arrays.fill(dv, (b * seq + t) * kw + kvh * headDim, (b * seq + t) * kw + (kvh + 1) * headDim, 0f);
+                    for (int h = kvh * group; h < (kvh + 1) * group; h++)
+                        Arrays.fill(dq, (b * seq + t) * qw + h * headDim, (b * seq + t) * qw + (h + 1) * headDim, 0f);
+                }
+                for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+                    int bh = b * heads + h;
+                    for (int t = 0; t < len; t++) {
+                        int qo = (b * seq + t) * qw + h * headDim;
+                        float m = lse[bh * seq + t];
+                        float d = dot(dout, qo, out, qo, headDim); // D_t = dout_t · out_t = Σ_j p_j dp_j
+                        for (int j = 0; j <= t; j++) {
+                            int ko = (b * seq + j) * kw + kvh * headDim;
+                            float pj = (float) Math.exp(dot(q, qo, k, ko, headDim) * scale - m);
+                            float ds = pj * (dot(dout, qo, v, ko, headDim) - d) * scale;
+                            axpy(ds, k, ko, dq, qo, headDim);
+                            axpy(ds, q, qo, dk, ko, headDim);
+                            axpy(pj, dout, qo, dv, ko, headDim);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void attentionCached(Tensor qt, Tensor kct, Tensor vct, Tensor outt, int rows, int[] slots, int[] positions,
+                                int maxSeq, int heads, int kvHeads, int headDim) {
+        float[] q = a(qt), kc = a(kct), vc = a(vct), out = a(outt);
+        int qw = heads * headDim, kw = kvHeads * headDim, group = heads / kvHeads;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        Parallel.forRange(rows * heads, 1, (p0, p1) -> {
+            float[] p = scratch(0, maxSeq);
+            for (int rh = p0; rh < p1; rh++) {
+                int r = rh / heads, h = rh % heads, kvh = h / group, pos = positions[r];
+                int qo = r * qw + h * headDim, base = slots[r] * maxSeq * kw + kvh * headDim;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j <= pos; j++) {
+                    float s = dot(q, qo, kc, base + j * kw, headDim) * scale;
+                    p[j] = s;
+                    if (s > max) max = s;
+                }
+                float inv = 1f / expInPlace(p, pos + 1, max);
+                Arrays.fill(out, qo, qo + headDim, 0f);
+                for (int j = 0; j <= pos; j++) axpy(p[j] * inv, vc, base + j * kw, out, qo, headDim);
+            }
+        });
+    }
+
+    @Override
+    public void swiglu(Tensor gatet, Tensor upt, Tensor ht, long n) {
+        float[] g = a(gatet), u = a(upt), h = a(ht);
+        Parallel.forRange((int) n, 1 << 14, (lo, hi) -> {
+            int i = lo;
+            for (; i <= hi - L; i += L) {
+                var x = FloatVector.fromArray(S, g, i);
+                var sig = x.neg().lanewise(VectorOperators.EXP).add(1f); // 1 + e^(−x)
+                x.div(sig).mul(FloatVector.fromArray(S, u, i)).intoArray(h, i);
+            }
+            for (; i < hi; i++) h[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
+        });
+    }
+
+    @Override
+    public void swigluBackward(Tensor dht, Tensor gatet, Tensor upt, Tensor dgatet, Tensor dupt, long n) {
+        float[] dh = a(dht), g = a(gatet), u = a(upt), dg = a(dgatet), du = a(dupt);
+        // silu'(x) = σ(x)·(1 + x·(1 − σ(x)))
+        Parallel.forRange((int) n, 1 << 14, (lo, hi) -> {
+            int i = lo;
+            for (; i <= hi - L; i += L) {
+                var x = FloatVector.fromArray(S, g, i);
+                var sig = FloatVector.broadcast(S, 1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+                var d = FloatVector.fromArray(S, dh, i);
+                d.mul(x.mul(sig)).intoArray(du, i);
+                var dsilu = sig.mul(x.mul(sig.neg().add(1f)).add(1f));
+                d.mul(FloatVector.fromArray(S, u, i)).mul(dsilu).intoArray(dg, i);
+            }
+            for (; i < hi; i++) {
+                float x = g[i], sig = 1f / (1f + (float) Math.exp(-x));
+                du[i] = dh[i] * x * sig;
+                dg[i] = dh[i] * u[i] * sig * (1f + x * (1f - sig));
+            }
+        });
+    }
+
+    @Override
+    public void embedding(Tensor tablet, int[] tokens, Tensor outt, int rows, int cols) {
+        float[] t = a(tablet), o = a(outt);
+        for (int r = 0; r < rows; r++) System.arraycopy(t, tokens[r] * cols, o, r * cols, cols);
+    }
+
+    @Override
+    public void embeddingBackward(Tensor doutt, int[] tokens, Tensor dtablet, int rows, int cols) {
+        float[] d = a(doutt), dt = a(dtablet);
+        Parallel.forRange(cols, 2 * L, (c0, c1) -> {
+            for (int r = 0; r < rows; r++) addTo(dt, tokens[r] * cols + c0, d, r * cols + c0, c1 - c0);
+        });
+    }
+
+    @Override
+    public void crossEntropy(Tensor logitst, int[] targets, Tensor lset, Tensor logpt, int rows, int vocab) {
+        float[] z = a(logitst), lse = a(lset), logp = a(logpt);
+        Parallel.forRange(rows, 4, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                if (targets[r] < 0) {
+                    lse[r] = 0f;
+                    logp[r] = 0f;
+                    continue;
+                }
+                int o = r * vocab;
+                float m = max(z, o, vocab);
+                FloatVector acc = FloatVector.zero(S);
+                int i = 0;
+                for (; i <= vocab - L; i += L)
+                    acc = acc.add(FloatVector.fromArray(S, z, o + i).sub(m).lanewise(VectorOperators.EXP));
+                double s = acc.reduceLanes(VectorOperators.ADD);
+                for (; i < vocab; i++) s += Math.exp(z[o + i] - m);
+                float l = m + (float) Math.log(s);
+                lse[r] = l;
+                logp[r] = z[o + targets[r]] - l;
+            }
+        });
+    }
+
+    @Override
+    public void crossEntropyBackward(Tensor logitst, Tensor lset, int[] targets, Tensor weightst, int rows, int vocab) {
+        float[] z = a(logitst), lse = a(lset), w = a(weightst);
+        Parallel.forRange(rows, 4, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = r * vocab;
+                float wr = w[r];
+                if (targets[r] < 0 || wr == 0f) {
+                    Arrays.fill(z, o, o + vocab, 0f);
+                    continue;
+                }
+                float l = lse[r], neg = -wr;
+                int i = 0;
+                for (; i <= vocab - L; i += L)
+                    FloatVector.fromArray(S, z, o + i).sub(l).lanewise(VectorOperators.EXP).mul(neg).intoArray(z, o + i);
+                for (; i < vocab; i++) z[o + i] = neg * (float) Math.exp(z[o + i] - l);
+                z[o + targets[r]] += wr;
+            }
+        });
+    }
+
+    @Override
+    public void adamw(Tensor paramt, Tensor gradt, Tensor mt, Tensor vt, long n, float lr, float beta1, float beta2,
+                      float eps, float weightDecay, int step) {
+        float[] p = a(paramt), g = a(gradt), m = a(mt), v = a(vt);
+        float bc1 = (float) (1 - Math.pow(beta1, step)), bc2 = (float) (1 - Math.pow(beta2, step));
+        float stepSize = lr / bc1, invSqrtBc2 = (float) (1 / Math.sqrt(bc2)), decay = 1f - lr * weightDecay;
+        float c1 = 1 - beta1, c2 = 1 - beta2;
+        Parallel.forRange((int) n, 1 << 14, (lo, hi) -> {
+            int i = lo;
+            for (; i <= hi - L; i += L) {
+                var gv = FloatVector.fromArray(S, g, i);
+                var mv = FloatVector.fromArray(S, m, i).mul(beta1).add(gv.mul(c1));
+                var vv = FloatVector.fromArray(S, v, i).mul(beta2).add(gv.mul(gv).mul(c2));
+                mv.intoArray(m, i);
+                vv.intoArray(v, i);
+                var denom = vv.sqrt().mul(invSqrtBc2).add(eps);
+                FloatVector.fromArray(S, p, i).mul(decay).sub(mv.mul(stepSize).div(denom)).intoArray(p, i);
+            }
+            for (; i < hi; i++) {
+                m[i] = beta1 * m[i] + c1 * g[i];
+                v[i] = beta2 * v[i] + c2 * g[i] * g[i];
+                p[i] = p[i] * decay - stepSize * m[i] / ((float) Math.sqrt(v[i]) * invSqrtBc2 + eps);
+            }
+        });
+    }
+
+    // ---- vector helpers ----
+
+    static float dot(float[] x, int xo, float[] y, int yo, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i <= n - L; i += L) acc = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), acc);
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += x[xo + i] * y[yo + i];
+        return s;
+    }
+
+    /** {@code y[yo..] += alpha·x[xo..]}. */
+    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        var a = FloatVector.broadcast(S, alpha);
+        int i = 0;
+        for (; i <= n - L; i += L)
+            FloatVector.fromArray(S, x, xo + i).fma(a, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    private static void addTo(float[] y, int yo, float[] x, int xo, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L)
+            FloatVector.fromArray(S, y, yo + i).add(FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] += x[xo + i];
+    }
+
+    private static float max(float[] x, int o, int n) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i <= n - L; i += L) acc = acc.max(FloatVector.fromArray(S, x, o + i));
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) m = Math.max(m, x[o + i]);
+        return m;
+    }
+
+    /** {@code p[j] = exp(p[j] − max)} for j < n; returns their sum. */
+    private static float expInPlace(float[] p, int n, float max) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            var e = FloatVector.fromArray(S, p, i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(p, i);
+            acc = acc.add(e);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            p[i] = (float) Math.exp(p[i] - max);
+            s += p[i];
+        }
+        return s;
+    }
+}
