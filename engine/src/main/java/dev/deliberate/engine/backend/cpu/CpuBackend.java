@@ -3,7 +3,9 @@ package dev.deliberate.engine.backend.cpu;
 import dev.deliberate.engine.backend.Backend;
 import dev.deliberate.engine.backend.Tensor;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -120,7 +122,7 @@ public final class CpuBackend implements Backend {
                         var x = FloatVector.fromArray(S, d, i);
                         acc = x.fma(x, acc);
                     }
-                    float s = acc.reduceLanes(VectorOperators.ADD);
+                    float s = hsum(acc);
                     for (; i < e; i++) s += d[i] * d[i];
                     sum += s;
                 }
@@ -189,7 +191,7 @@ public final class CpuBackend implements Backend {
                 for (; i <= cols - L; i += L)
                     acc = FloatVector.fromArray(S, dy, o + i).mul(FloatVector.fromArray(S, w, i))
                             .fma(FloatVector.fromArray(S, x, o + i), acc);
-                float s = acc.reduceLanes(VectorOperators.ADD);
+                float s = hsum(acc);
                 for (; i < cols; i++) s += dy[o + i] * w[i] * x[o + i];
                 float c = s * rs * rs / cols; // mean(dn⊙n)·rstd, folded so dx = rstd·dn − x·c·rstd
                 float k2 = c * rs;
@@ -355,7 +357,7 @@ public final class CpuBackend implements Backend {
             int i = lo;
             for (; i <= hi - L; i += L) {
                 var x = FloatVector.fromArray(S, g, i);
-                var sig = x.neg().lanewise(VectorOperators.EXP).add(1f); // 1 + e^(−x)
+                var sig = exp(x.neg()).add(1f); // 1 + e^(−x)
                 x.div(sig).mul(FloatVector.fromArray(S, u, i)).intoArray(h, i);
             }
             for (; i < hi; i++) h[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
@@ -370,7 +372,7 @@ public final class CpuBackend implements Backend {
             int i = lo;
             for (; i <= hi - L; i += L) {
                 var x = FloatVector.fromArray(S, g, i);
-                var sig = FloatVector.broadcast(S, 1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+                var sig = FloatVector.broadcast(S, 1f).div(exp(x.neg()).add(1f));
                 var d = FloatVector.fromArray(S, dh, i);
                 d.mul(x.mul(sig)).intoArray(du, i);
                 var dsilu = sig.mul(x.mul(sig.neg().add(1f)).add(1f));
@@ -413,8 +415,8 @@ public final class CpuBackend implements Backend {
                 FloatVector acc = FloatVector.zero(S);
                 int i = 0;
                 for (; i <= vocab - L; i += L)
-                    acc = acc.add(FloatVector.fromArray(S, z, o + i).sub(m).lanewise(VectorOperators.EXP));
-                double s = acc.reduceLanes(VectorOperators.ADD);
+                    acc = acc.add(exp(FloatVector.fromArray(S, z, o + i).sub(m)));
+                double s = hsum(acc);
                 for (; i < vocab; i++) s += Math.exp(z[o + i] - m);
                 float l = m + (float) Math.log(s);
                 lse[r] = l;
@@ -437,7 +439,7 @@ public final class CpuBackend implements Backend {
                 float l = lse[r], neg = -wr;
                 int i = 0;
                 for (; i <= vocab - L; i += L)
-                    FloatVector.fromArray(S, z, o + i).sub(l).lanewise(VectorOperators.EXP).mul(neg).intoArray(z, o + i);
+                    exp(FloatVector.fromArray(S, z, o + i).sub(l)).mul(neg).intoArray(z, o + i);
                 for (; i < vocab; i++) z[o + i] = neg * (float) Math.exp(z[o + i] - l);
                 z[o + targets[r]] += wr;
             }
@@ -472,11 +474,52 @@ public final class CpuBackend implements Backend {
 
     // ---- vector helpers ----
 
+    /**
+     * e^x from add/mul only (Cephes expf: 2^n · e^r, |r| ≤ ln2/2, degree-6 polynomial; about 1 ulp). The Vector API's
+     * own EXP gives different bits interpreted and compiled, which would make training depend on JIT timing.
+     */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(-87.0f).min(88.0f);
+        var n = x.mul(1.44269504088896341f).add(12582912f).sub(12582912f); // round to nearest via the 1.5·2^23 trick
+        var r = x.sub(n.mul(0.693359375f)).sub(n.mul(-2.12194440e-4f));
+        var p = r.mul(1.9875691500E-4f).add(1.3981999507E-3f)
+                .mul(r).add(8.3334519073E-3f)
+                .mul(r).add(4.1665795894E-2f)
+                .mul(r).add(1.6666665459E-1f)
+                .mul(r).add(5.0000001201E-1f);
+        var y = p.mul(r.mul(r)).add(r).add(1f);
+        var pow2 = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return y.mul(pow2);
+    }
+
+    /** Lane i ← lane i + lane (i + s) mod L for s = L/2 … 1: a fixed summation tree. */
+    private static final VectorShuffle<Float>[] FOLD = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] f = new VectorShuffle[steps];
+        for (int k = 0, s = L / 2; s >= 1; k++, s /= 2) {
+            int shift = s;
+            f[k] = VectorShuffle.fromOp(S, i -> (i + shift) % L);
+        }
+        return f;
+    }
+
+    /**
+     * Horizontal sum in a fixed order. {@code reduceLanes(ADD)} may sum in a different order once C2 compiles it,
+     * which makes training depend on JIT timing; this tree gives the same bits interpreted or compiled.
+     */
+    static float hsum(FloatVector v) {
+        for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
+        return v.lane(0);
+    }
+
     static float dot(float[] x, int xo, float[] y, int yo, int n) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i <= n - L; i += L) acc = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = hsum(acc);
         for (; i < n; i++) s += x[xo + i] * y[yo + i];
         return s;
     }
@@ -511,11 +554,11 @@ public final class CpuBackend implements Backend {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i <= n - L; i += L) {
-            var e = FloatVector.fromArray(S, p, i).sub(max).lanewise(VectorOperators.EXP);
+            var e = exp(FloatVector.fromArray(S, p, i).sub(max));
             e.intoArray(p, i);
             acc = acc.add(e);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = hsum(acc);
         for (; i < n; i++) {
             p[i] = (float) Math.exp(p[i] - max);
             s += p[i];
