@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 
 /**
- * The CPU kernels' fixed worker pool: one thread per core (or {@code DELIBERATE_THREADS}), created once.
+ * The CPU kernels' fixed worker pool: one thread per core (or the system property {@code deliberate.threads}, else
+ * {@code DELIBERATE_THREADS}), created once.
  * Kernels split their outer loop into one contiguous range per worker; the calling thread takes the first.
  */
 public final class Parallel {
@@ -17,7 +18,7 @@ public final class Parallel {
     private Parallel() {}
 
     private static int configuredThreads() {
-        String env = System.getenv("DELIBERATE_THREADS");
+        String env = System.getProperty("deliberate.threads", System.getenv("DELIBERATE_THREADS"));
         if (env != null && !env.isBlank()) {
             try {
                 int t = Integer.parseInt(env.trim());
