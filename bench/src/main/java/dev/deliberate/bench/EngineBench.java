@@ -1,5 +1,6 @@
 package dev.deliberate.bench;
 
+import dev.deliberate.engine.backend.ProfilingBackend;
 import dev.deliberate.engine.backend.cpu.CpuBackend;
 import dev.deliberate.engine.backend.cpu.Parallel;
 import dev.deliberate.engine.generate.Generator;
@@ -62,7 +63,13 @@ public final class EngineBench {
 
     /** Measures training, single-sequence decode and batched decode for {@code shape}; progress goes to {@code log}. */
     public static List<Result> run(Shape shape, int runs, PrintWriter log) {
-        var model = new Transformer(shape.config(), new CpuBackend());
+        return run(shape, runs, log, false);
+    }
+
+    /** As {@link #run(Shape, int, PrintWriter)}; with {@code profile}, also prints where each step's time goes. */
+    public static List<Result> run(Shape shape, int runs, PrintWriter log, boolean profile) {
+        var profiler = profile ? new ProfilingBackend(new CpuBackend()) : null;
+        var model = new Transformer(shape.config(), profile ? profiler : new CpuBackend());
         model.initialize(0);
         long params = model.config().parameterCount();
         var results = new ArrayList<Result>();
@@ -82,8 +89,13 @@ public final class EngineBench {
             var st = trainer.step(micro, Objective.crossEntropy());
             double s = (System.nanoTime() - t0) / 1e9;
             if (r >= 0) trainTimes[r] = s;
+            else if (profile) profiler.reset(); // profile the measured steps only, not JIT warm-up
             log.printf("  %s train step %d: %.2f s, loss %.3f%n", shape.name(), r + 1, s, st.loss());
             log.flush();
+        }
+        if (profile) {
+            log.print(profiler.report(shape.name() + " train", runs));
+            profiler.reset();
         }
         double trainS = median(trainTimes), tokens = (double) shape.batch() * shape.seq();
         results.add(new Result(shape.name(), "train", tokens / trainS, 6.0 * params * tokens / trainS / 1e9,
@@ -94,6 +106,7 @@ public final class EngineBench {
             var prompts = new ArrayList<int[]>();
             for (int i = 0; i < n; i++) prompts.add(rnd.ints(PROMPT, 0, shape.vocab()).toArray());
             Generator.generate(model, prompts, SamplingParams.greedy(8), 1, null);
+            if (profile) profiler.reset();
             double[] times = new double[runs];
             for (int r = 0; r < runs; r++) {
                 long t0 = System.nanoTime();
@@ -102,6 +115,10 @@ public final class EngineBench {
                 if (out.getFirst().getFirst().tokens().length != NEW_TOKENS) throw new IllegalStateException("decode stopped early");
                 log.printf("  %s decode ×%d run %d: %.2f s%n", shape.name(), n, r + 1, times[r]);
                 log.flush();
+            }
+            if (profile) {
+                log.print(profiler.report(shape.name() + " decode ×" + n + " (per generate call)", runs));
+                profiler.reset();
             }
             double s = median(times), toks = (double) n * NEW_TOKENS;
             results.add(new Result(shape.name(), n == 1 ? "decode" : "decode ×" + n, toks / s, 2.0 * params * toks / s / 1e9,

@@ -25,6 +25,9 @@ final class BenchEngineCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Worker threads for the kernels (default: all cores, or DELIBERATE_THREADS).")
     Integer threads;
 
+    @Option(names = "--profile", description = "Also print each kernel's share of a step (on stderr).")
+    boolean profile;
+
     @Override
     public Integer call() {
         if (runs < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be at least 1");
@@ -40,7 +43,7 @@ final class BenchEngineCommand implements Callable<Integer> {
         }
         var err = spec.commandLine().getErr();
         var results = new ArrayList<EngineBench.Result>();
-        for (var s : shapes) results.addAll(EngineBench.run(s, runs, err));
+        for (var s : shapes) results.addAll(EngineBench.run(s, runs, err, profile));
         spec.commandLine().getOut().print(EngineBench.table(results));
         return 0;
     }

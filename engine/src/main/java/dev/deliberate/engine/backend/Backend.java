@@ -28,9 +28,6 @@ public interface Backend extends AutoCloseable {
 
     void copy(Tensor src, long srcOff, Tensor dst, long dstOff, long n);
 
-    /** {@code dst[dstRows[r]] = src[r]} for rows of {@code cols} elements (writes the KV cache). */
-    void scatterRows(Tensor src, Tensor dst, int rows, int cols, int[] dstRows);
-
     /** {@code dst[r] = src[srcRows[r]]} for rows of {@code cols} elements. */
     void gatherRows(Tensor src, Tensor dst, int rows, int cols, int[] srcRows);
 
@@ -92,7 +89,15 @@ public interface Backend extends AutoCloseable {
                            Tensor dv, int batch, int seq, int[] lengths, int heads, int kvHeads, int headDim);
 
     /**
-     * Attention of {@code rows} independent query rows against a KV cache laid out {@code [slots, maxSeq, kvHeads·headDim]}:
+     * Stores row r's key and value at position {@code positions[r]} of cache slot {@code slots[r]}. The layout inside
+     * the cache tensors is the backend's own (the CPU keeps keys transposed per head so scores vectorise over positions).
+     */
+    void writeKvCache(Tensor k, Tensor v, Tensor kCache, Tensor vCache, int rows, int[] slots, int[] positions, int maxSeq,
+                      int kvHeads, int headDim);
+
+    /**
+     * Attention of {@code rows} independent query rows against a KV cache of {@code slots × maxSeq} positions written by
+     * {@link #writeKvCache}:
      * row r attends cache positions {@code 0..positions[r]} of slot {@code slots[r]} (its own key already written).
      */
     void attentionCached(Tensor q, Tensor kCache, Tensor vCache, Tensor out, int rows, int[] slots, int[] positions,

@@ -369,8 +369,6 @@ public final class Transformer {
         if (rows > workCap) allocateWork(rows);
         Acts a = workActs;
         Head head = workHead;
-        int[] cacheRows = new int[rows];
-        for (int r = 0; r < rows; r++) cacheRows[r] = slots[r] * cache.maxSeq + positions[r];
         be.embedding(embed.value(), tokens, a.x, rows, hs);
         for (int l = 0; l < blocks.length; l++) {
             Block b = blocks[l];
@@ -380,8 +378,7 @@ public final class Transformer {
             b.v.forward(be, a.ln1, a.v, rows, false);
             be.rope(a.q, rows, heads, hd, positions, ropeCos, ropeSin);
             be.rope(a.k, rows, kvh, hd, positions, ropeCos, ropeSin);
-            be.scatterRows(a.k, cache.keys[l], rows, cfg.kvDim(), cacheRows);
-            be.scatterRows(a.v, cache.values[l], rows, cfg.kvDim(), cacheRows);
+            be.writeKvCache(a.k, a.v, cache.keys[l], cache.values[l], rows, slots, positions, cache.maxSeq, kvh, hd);
             be.attentionCached(a.q, cache.keys[l], cache.values[l], a.att, rows, slots, positions, cache.maxSeq, heads, kvh, hd);
             be.copy(a.x, 0, a.res, 0, (long) rows * hs);
             b.o.forward(be, a.att, a.res, rows, true);

@@ -71,12 +71,6 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void scatterRows(Tensor src, Tensor dst, int rows, int cols, int[] dstRows) {
-        float[] s = a(src), d = a(dst);
-        for (int r = 0; r < rows; r++) System.arraycopy(s, r * cols, d, dstRows[r] * cols, cols);
-    }
-
-    @Override
     public void gatherRows(Tensor src, Tensor dst, int rows, int cols, int[] srcRows) {
         float[] s = a(src), d = a(dst);
         for (int r = 0; r < rows; r++) System.arraycopy(s, srcRows[r] * cols, d, r * cols, cols);
@@ -261,9 +255,10 @@ public final class CpuBackend implements Backend {
         int qw = heads * headDim, kw = kvHeads * headDim, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(headDim));
         Parallel.forRange(batch * heads, 1, (p0, p1) -> {
-            float[] p = scratch(0, seq);
+            float[] p = scratch(0, seq + headDim), kT = scratch(1, headDim * seq);
             for (int bh = p0; bh < p1; bh++) {
                 int b = bh / heads, h = bh % heads, kvh = h / group, len = lengths[b];
+                transpose(k, b * seq * kw + kvh * headDim, kw, len, headDim, kT, len);
                 for (int t = 0; t < seq; t++) {
                     int qo = (b * seq + t) * qw + h * headDim;
                     if (t >= len) {
@@ -271,16 +266,13 @@ public final class CpuBackend implements Backend {
                         lse[bh * seq + t] = 0f;
                         continue;
                     }
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= t; j++) {
-                        float s = dot(q, qo, k, (b * seq + j) * kw + kvh * headDim, headDim) * scale;
-                        p[j] = s;
-                        if (s > max) max = s;
-                    }
-                    float sum = expInPlace(p, t + 1, max);
-                    float inv = 1f / sum;
-                    Arrays.fill(out, qo, qo + headDim, 0f);
-                    for (int j = 0; j <= t; j++) axpy(p[j] * inv, v, (b * seq + j) * kw + kvh * headDim, out, qo, headDim);
+                    int n = t + 1;
+                    float[] qs = scaled(q, qo, headDim, scale, p, seq);
+                    scores(qs, seq, kT, len, headDim, n, p);
+                    float max = max(p, 0, n);
+                    float sum = expInPlace(p, n, max);
+                    scaleInPlace(p, n, 1f / sum);
+                    weightedSum(p, n, v, b * seq * kw + kvh * headDim, kw, headDim, out, qo);
                     lse[bh * seq + t] = max + (float) Math.log(sum);
                 }
             }
@@ -297,28 +289,34 @@ public final class CpuBackend implements Backend {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         // one task per (sequence, kv head): it owns dk/dv of that head and dq of the query heads sharing it
         Parallel.forRange(batch * kvHeads, 1, (p0, p1) -> {
-            float[] p = scratch(0, seq);
+            float[] p = scratch(0, 2 * seq + headDim), kT = scratch(1, 2 * headDim * seq);
             for (int bk = p0; bk < p1; bk++) {
-                int b = bk / kvHeads, kvh = bk % kvHeads, len = lengths[b];
+                int b = bk / kvHeads, kvh = bk % kvHeads, len = lengths[b], kBase = b * seq * kw + kvh * headDim;
                 for (int t = 0; t < seq; t++) {
-                    Arrays.fill(dk, (b * seq + t) * kw + kvh * headDim, (b * seq + t) * kw + (kvh + 1) * headDim, 0f);
-                    Arrays.fill(dv, (b * seq + t) * kw + kvh * headDim, (b * seq + t) * kw + (kvh + 1) * headDim, 0f);
+                    int ko = (b * seq + t) * kw + kvh * headDim;
+                    Arrays.fill(dk, ko, ko + headDim, 0f);
+                    Arrays.fill(dv, ko, ko + headDim, 0f);
                     for (int h = kvh * group; h < (kvh + 1) * group; h++)
                         Arrays.fill(dq, (b * seq + t) * qw + h * headDim, (b * seq + t) * qw + (h + 1) * headDim, 0f);
                 }
+                int vT = headDim * len; // kT holds Kᵀ then Vᵀ
+                transpose(k, kBase, kw, len, headDim, kT, len);
+                transpose(v, kBase, kw, len, headDim, kT, vT, len);
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     int bh = b * heads + h;
                     for (int t = 0; t < len; t++) {
-                        int qo = (b * seq + t) * qw + h * headDim;
-                        float m = lse[bh * seq + t];
-                        float d = dot(dout, qo, out, qo, headDim); // D_t = dout_t · out_t = Σ_j p_j dp_j
-                        for (int j = 0; j <= t; j++) {
-                            int ko = (b * seq + j) * kw + kvh * headDim;
-                            float pj = (float) Math.exp(dot(q, qo, k, ko, headDim) * scale - m);
-                            float ds = pj * (dot(dout, qo, v, ko, headDim) - d) * scale;
-                            axpy(ds, k, ko, dq, qo, headDim);
-                            axpy(ds, q, qo, dk, ko, headDim);
-                            axpy(pj, dout, qo, dv, ko, headDim);
+                        int qo = (b * seq + t) * qw + h * headDim, n = t + 1, dp = seq;
+                        float[] qs = scaled(q, qo, headDim, scale, p, 2 * seq);
+                        scores(qs, 2 * seq, kT, len, headDim, n, p);             // s_j = q·k_j / √d
+                        expShift(p, n, lse[bh * seq + t]);                        // p_j = exp(s_j − lse)
+                        scoresAt(dout, qo, kT, vT, len, headDim, n, p, dp);       // dp_j = dout·v_j
+                        float d = dot(dout, qo, out, qo, headDim);                // D = dout·out = Σ_j p_j dp_j
+                        for (int j = 0; j < n; j++) p[dp + j] = p[j] * (p[dp + j] - d) * scale; // ds_j / √d folded
+                        weightedSumAt(p, dp, n, k, kBase, kw, headDim, dq, qo);   // dq = Σ_j ds_j k_j
+                        for (int j = 0; j < n; j++) {
+                            int ko = kBase + j * kw;
+                            axpy(p[dp + j], q, qo, dk, ko, headDim);              // dk_j += ds_j q
+                            axpy(p[j], dout, qo, dv, ko, headDim);                // dv_j += p_j dout
                         }
                     }
                 }
@@ -327,27 +325,127 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void writeKvCache(Tensor kt, Tensor vt, Tensor kCache, Tensor vCache, int rows, int[] slots, int[] positions,
+                             int maxSeq, int kvHeads, int headDim) {
+        float[] k = a(kt), v = a(vt), kc = a(kCache), vc = a(vCache);
+        int kw = kvHeads * headDim;
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(v, r * kw, vc, (slots[r] * maxSeq + positions[r]) * kw, kw);
+            for (int h = 0; h < kvHeads; h++) {
+                int base = (slots[r] * kvHeads + h) * headDim * maxSeq + positions[r];
+                for (int d = 0; d < headDim; d++) kc[base + d * maxSeq] = k[r * kw + h * headDim + d];
+            }
+        }
+    }
+
+    @Override
     public void attentionCached(Tensor qt, Tensor kct, Tensor vct, Tensor outt, int rows, int[] slots, int[] positions,
                                 int maxSeq, int heads, int kvHeads, int headDim) {
         float[] q = a(qt), kc = a(kct), vc = a(vct), out = a(outt);
         int qw = heads * headDim, kw = kvHeads * headDim, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        Parallel.forRange(rows * heads, 1, (p0, p1) -> {
-            float[] p = scratch(0, maxSeq);
+        long work = 0;
+        for (int r = 0; r < rows; r++) work += (long) (positions[r] + 1) * heads * headDim;
+        int grain = work < 65536 ? rows * heads : 1; // tiny decode steps are not worth waking a worker
+        Parallel.forRange(rows * heads, grain, (p0, p1) -> {
+            float[] p = scratch(0, maxSeq + headDim);
             for (int rh = p0; rh < p1; rh++) {
-                int r = rh / heads, h = rh % heads, kvh = h / group, pos = positions[r];
-                int qo = r * qw + h * headDim, base = slots[r] * maxSeq * kw + kvh * headDim;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j <= pos; j++) {
-                    float s = dot(q, qo, kc, base + j * kw, headDim) * scale;
-                    p[j] = s;
-                    if (s > max) max = s;
-                }
-                float inv = 1f / expInPlace(p, pos + 1, max);
-                Arrays.fill(out, qo, qo + headDim, 0f);
-                for (int j = 0; j <= pos; j++) axpy(p[j] * inv, vc, base + j * kw, out, qo, headDim);
+                int r = rh / heads, h = rh % heads, kvh = h / group, n = positions[r] + 1;
+                int qo = r * qw + h * headDim;
+                float[] qs = scaled(q, qo, headDim, scale, p, maxSeq);
+                scores(qs, maxSeq, kc, (slots[r] * kvHeads + kvh) * headDim * maxSeq, maxSeq, headDim, n, p, 0);
+                float max = max(p, 0, n);
+                scaleInPlace(p, n, 1f / expInPlace(p, n, max));
+                weightedSum(p, n, vc, slots[r] * maxSeq * kw + kvh * headDim, kw, headDim, out, qo);
             }
         });
+    }
+
+    // ---- attention helpers: keys transposed so scores vectorise over keys, with no horizontal sums ----
+
+    /** {@code dst[dOff + d·ld + j] = src[base + j·stride + d]} for j < n, d < hd. */
+    private static void transpose(float[] src, int base, int stride, int n, int hd, float[] dst, int ld) {
+        transpose(src, base, stride, n, hd, dst, 0, ld);
+    }
+
+    private static void transpose(float[] src, int base, int stride, int n, int hd, float[] dst, int dOff, int ld) {
+        for (int j = 0; j < n; j++)
+            for (int d = 0; d < hd; d++) dst[dOff + d * ld + j] = src[base + j * stride + d];
+    }
+
+    /** Copies {@code x[xo..xo+n)·scale} into {@code buf[at..]} and returns buf (the query, pre-scaled by 1/√d). */
+    private static float[] scaled(float[] x, int xo, int n, float scale, float[] buf, int at) {
+        for (int i = 0; i < n; i++) buf[at + i] = x[xo + i] * scale;
+        return buf;
+    }
+
+    /** {@code p[j] = Σ_d q[qo+d]·kT[d·ld + j]} for j < n. */
+    private static void scores(float[] q, int qo, float[] kT, int ld, int hd, int n, float[] p) {
+        scores(q, qo, kT, 0, ld, hd, n, p, 0);
+    }
+
+    private static void scoresAt(float[] q, int qo, float[] kT, int kOff, int ld, int hd, int n, float[] p, int po) {
+        scores(q, qo, kT, kOff, ld, hd, n, p, po);
+    }
+
+    private static void scores(float[] q, int qo, float[] kT, int kOff, int ld, int hd, int n, float[] p, int po) {
+        int j = 0;
+        for (; j <= n - 2 * L; j += 2 * L) {
+            var acc0 = FloatVector.zero(S);
+            var acc1 = FloatVector.zero(S);
+            for (int d = 0; d < hd; d++) {
+                var qd = FloatVector.broadcast(S, q[qo + d]);
+                int o = kOff + d * ld + j;
+                acc0 = FloatVector.fromArray(S, kT, o).fma(qd, acc0);
+                acc1 = FloatVector.fromArray(S, kT, o + L).fma(qd, acc1);
+            }
+            acc0.intoArray(p, po + j);
+            acc1.intoArray(p, po + j + L);
+        }
+        for (; j <= n - L; j += L) {
+            var acc = FloatVector.zero(S);
+            for (int d = 0; d < hd; d++)
+                acc = FloatVector.fromArray(S, kT, kOff + d * ld + j).fma(FloatVector.broadcast(S, q[qo + d]), acc);
+            acc.intoArray(p, po + j);
+        }
+        for (; j < n; j++) {
+            float s = 0;
+            for (int d = 0; d < hd; d++) s += q[qo + d] * kT[kOff + d * ld + j];
+            p[po + j] = s;
+        }
+    }
+
+    /** {@code out[oo + c] = Σ_{j<n} p[j]·v[base + j·stride + c]} for c < hd, each column block kept in a register. */
+    private static void weightedSum(float[] p, int n, float[] v, int base, int stride, int hd, float[] out, int oo) {
+        weightedSumAt(p, 0, n, v, base, stride, hd, out, oo);
+    }
+
+    private static void weightedSumAt(float[] p, int po, int n, float[] v, int base, int stride, int hd, float[] out, int oo) {
+        int c = 0;
+        for (; c <= hd - L; c += L) {
+            var acc = FloatVector.zero(S);
+            for (int j = 0; j < n; j++)
+                acc = FloatVector.fromArray(S, v, base + j * stride + c).fma(FloatVector.broadcast(S, p[po + j]), acc);
+            acc.intoArray(out, oo + c);
+        }
+        for (; c < hd; c++) {
+            float s = 0;
+            for (int j = 0; j < n; j++) s += p[po + j] * v[base + j * stride + c];
+            out[oo + c] = s;
+        }
+    }
+
+    private static void scaleInPlace(float[] p, int n, float s) {
+        int i = 0;
+        for (; i <= n - L; i += L) FloatVector.fromArray(S, p, i).mul(s).intoArray(p, i);
+        for (; i < n; i++) p[i] *= s;
+    }
+
+    /** {@code p[j] = exp(p[j] − shift)} for j < n. */
+    private static void expShift(float[] p, int n, float shift) {
+        int i = 0;
+        for (; i <= n - L; i += L) exp(FloatVector.fromArray(S, p, i).sub(shift)).intoArray(p, i);
+        for (; i < n; i++) p[i] = (float) Math.exp(p[i] - shift);
     }
 
     @Override

@@ -204,8 +204,8 @@ class KernelTest {
 
     @Test
     void attentionForwardBackwardWithPaddingAndGqa() {
-        int batch = 2, seq = 7, heads = 4, kvHeads = 2, hd = 20;
-        int[] lengths = {7, 4};
+        int batch = 2, seq = 35, heads = 2, kvHeads = 1, hd = 20; // ≥ 2 vector widths of keys, a head-dim tail
+        int[] lengths = {35, 19};
         int n = batch * seq;
         float[] q = randn(n * heads * hd, 1), k = randn(n * kvHeads * hd, 1), v = randn(n * kvHeads * hd, 1);
         float[] dout = randn(n * heads * hd, 1);
@@ -226,20 +226,18 @@ class KernelTest {
 
     @Test
     void cachedAttentionEqualsFullAttention() {
-        int seq = 9, heads = 4, kvHeads = 1, hd = 24, slots = 3, maxSeq = 12, slot = 2;
+        int seq = 41, heads = 4, kvHeads = 2, hd = 24, slots = 3, maxSeq = 44, slot = 2;
         float[] q = randn(seq * heads * hd, 1), k = randn(seq * kvHeads * hd, 1), v = randn(seq * kvHeads * hd, 1);
         Tensor out = be.allocate(q.length), lse = be.allocate(seq * heads);
         be.attention(t(q), t(k), t(v), out, lse, 1, seq, new int[]{seq}, heads, kvHeads, hd);
         int kw = kvHeads * hd;
         Tensor kc = be.allocate(slots * maxSeq * kw), vc = be.allocate(slots * maxSeq * kw);
-        int[] rows = new int[seq], slotsOf = new int[seq], pos = new int[seq];
+        int[] slotsOf = new int[seq], pos = new int[seq];
         for (int i = 0; i < seq; i++) {
-            rows[i] = slot * maxSeq + i;
             slotsOf[i] = slot;
             pos[i] = i;
         }
-        be.scatterRows(t(k), kc, seq, kw, rows);
-        be.scatterRows(t(v), vc, seq, kw, rows);
+        be.writeKvCache(t(k), t(v), kc, vc, seq, slotsOf, pos, maxSeq, kvHeads, hd);
         Tensor out2 = be.allocate(q.length);
         be.attentionCached(t(q), kc, vc, out2, seq, slotsOf, pos, maxSeq, heads, kvHeads, hd);
         close(d(get(out)), get(out2), 1e-6, "cached attention");
