@@ -248,76 +248,101 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    /** Query rows per attention block: a block attends keys 0..its last row, so causal waste is under one block. */
+    static final int ATTENTION_BLOCK = 128;
+
+    /**
+     * Per (sequence, head) and block of query rows [r0, r1): {@code S = Q·Kᵀ} over keys [0, r1), a causal softmax
+     * per row, then {@code O = P·V} — the two products through {@link Gemm}, which parallelises them.
+     */
     @Override
     public void attention(Tensor qt, Tensor kt, Tensor vt, Tensor outt, Tensor lset, int batch, int seq, int[] lengths,
                           int heads, int kvHeads, int headDim) {
+        attention(qt, kt, vt, outt, lset, batch, seq, lengths, heads, kvHeads, headDim, ATTENTION_BLOCK);
+    }
+
+    /** With an explicit query block size (tests use a small one to cover several blocks cheaply). */
+    void attention(Tensor qt, Tensor kt, Tensor vt, Tensor outt, Tensor lset, int batch, int seq, int[] lengths,
+                   int heads, int kvHeads, int headDim, int blockRows) {
         float[] q = a(qt), k = a(kt), v = a(vt), out = a(outt), lse = a(lset);
         int qw = heads * headDim, kw = kvHeads * headDim, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(headDim));
+        // one task per (sequence, head); the products inside run through Gemm on the task's own thread
         Parallel.forRange(batch * heads, 1, (p0, p1) -> {
-            float[] p = scratch(0, seq + headDim), kT = scratch(1, headDim * seq);
+            float[] sm = scratch(0, Math.min(blockRows, seq) * seq);
             for (int bh = p0; bh < p1; bh++) {
-                int b = bh / heads, h = bh % heads, kvh = h / group, len = lengths[b];
-                transpose(k, b * seq * kw + kvh * headDim, kw, len, headDim, kT, len);
-                for (int t = 0; t < seq; t++) {
-                    int qo = (b * seq + t) * qw + h * headDim;
-                    if (t >= len) {
-                        Arrays.fill(out, qo, qo + headDim, 0f);
-                        lse[bh * seq + t] = 0f;
-                        continue;
+                int b = bh / heads, h = bh % heads, len = lengths[b], kvOff = b * seq * kw + (h / group) * headDim;
+                for (int t = len; t < seq; t++) {
+                    Arrays.fill(out, (b * seq + t) * qw + h * headDim, (b * seq + t) * qw + (h + 1) * headDim, 0f);
+                    lse[bh * seq + t] = 0f;
+                }
+                for (int r0 = 0; r0 < len; r0 += blockRows) {
+                    int r1 = Math.min(len, r0 + blockRows), m = r1 - r0, qOff = (b * seq + r0) * qw + h * headDim;
+                    Gemm.gemm(false, true, m, r1, headDim, q, qOff, qw, k, kvOff, kw, sm, 0, r1, false);
+                    for (int i = 0; i < m; i++) {
+                        int o = i * r1, n = r0 + i + 1;
+                        scaleInPlace(sm, o, n, scale);
+                        float max = max(sm, o, n);
+                        float sum = expInPlace(sm, o, n, max);
+                        scaleInPlace(sm, o, n, 1f / sum);
+                        Arrays.fill(sm, o + n, o + r1, 0f); // causal mask
+                        lse[bh * seq + r0 + i] = max + (float) Math.log(sum);
                     }
-                    int n = t + 1;
-                    float[] qs = scaled(q, qo, headDim, scale, p, seq);
-                    scores(qs, seq, kT, len, headDim, n, p);
-                    float max = max(p, 0, n);
-                    float sum = expInPlace(p, n, max);
-                    scaleInPlace(p, n, 1f / sum);
-                    weightedSum(p, n, v, b * seq * kw + kvh * headDim, kw, headDim, out, qo);
-                    lse[bh * seq + t] = max + (float) Math.log(sum);
+                    Gemm.gemm(false, false, m, headDim, r1, sm, 0, r1, v, kvOff, kw, out, qOff, qw, false);
                 }
             }
         });
     }
 
+    /**
+     * Recomputes P from the saved log-sum-exp per block, then {@code dP = dO·Vᵀ}, {@code dS = P ⊙ (dP − rowsum(dO ⊙ O))},
+     * {@code dQ = dS·K/√d}, {@code dK += dSᵀ·Q/√d}, {@code dV += Pᵀ·dO}.
+     */
     @Override
     public void attentionBackward(Tensor doutt, Tensor qt, Tensor kt, Tensor vt, Tensor outt, Tensor lset, Tensor dqt,
                                   Tensor dkt, Tensor dvt, int batch, int seq, int[] lengths, int heads, int kvHeads,
                                   int headDim) {
+        attentionBackward(doutt, qt, kt, vt, outt, lset, dqt, dkt, dvt, batch, seq, lengths, heads, kvHeads, headDim,
+                ATTENTION_BLOCK);
+    }
+
+    void attentionBackward(Tensor doutt, Tensor qt, Tensor kt, Tensor vt, Tensor outt, Tensor lset, Tensor dqt,
+                           Tensor dkt, Tensor dvt, int batch, int seq, int[] lengths, int heads, int kvHeads,
+                           int headDim, int blockRows) {
         float[] dout = a(doutt), q = a(qt), k = a(kt), v = a(vt), out = a(outt), lse = a(lset);
         float[] dq = a(dqt), dk = a(dkt), dv = a(dvt);
         int qw = heads * headDim, kw = kvHeads * headDim, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(headDim));
+        int block = Math.min(blockRows, seq), dpAt = block * seq;
         // one task per (sequence, kv head): it owns dk/dv of that head and dq of the query heads sharing it
         Parallel.forRange(batch * kvHeads, 1, (p0, p1) -> {
-            float[] p = scratch(0, 2 * seq + headDim), kT = scratch(1, 2 * headDim * seq);
+            float[] pm = scratch(0, 2 * block * seq);
             for (int bk = p0; bk < p1; bk++) {
-                int b = bk / kvHeads, kvh = bk % kvHeads, len = lengths[b], kBase = b * seq * kw + kvh * headDim;
+                int b = bk / kvHeads, kvh = bk % kvHeads, len = lengths[b], kvOff = b * seq * kw + kvh * headDim;
                 for (int t = 0; t < seq; t++) {
                     int ko = (b * seq + t) * kw + kvh * headDim;
                     Arrays.fill(dk, ko, ko + headDim, 0f);
                     Arrays.fill(dv, ko, ko + headDim, 0f);
-                    for (int h = kvh * group; h < (kvh + 1) * group; h++)
-                        Arrays.fill(dq, (b * seq + t) * qw + h * headDim, (b * seq + t) * qw + (h + 1) * headDim, 0f);
+                    Arrays.fill(dq, (b * seq + t) * qw + kvh * group * headDim, (b * seq + t) * qw + (kvh + 1) * group * headDim, 0f);
                 }
-                int vT = headDim * len; // kT holds Kᵀ then Vᵀ
-                transpose(k, kBase, kw, len, headDim, kT, len);
-                transpose(v, kBase, kw, len, headDim, kT, vT, len);
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     int bh = b * heads + h;
-                    for (int t = 0; t < len; t++) {
-                        int qo = (b * seq + t) * qw + h * headDim, n = t + 1, dp = seq;
-                        float[] qs = scaled(q, qo, headDim, scale, p, 2 * seq);
-                        scores(qs, 2 * seq, kT, len, headDim, n, p);             // s_j = q·k_j / √d
-                        expShift(p, n, lse[bh * seq + t]);                        // p_j = exp(s_j − lse)
-                        scoresAt(dout, qo, kT, vT, len, headDim, n, p, dp);       // dp_j = dout·v_j
-                        float d = dot(dout, qo, out, qo, headDim);                // D = dout·out = Σ_j p_j dp_j
-                        for (int j = 0; j < n; j++) p[dp + j] = p[j] * (p[dp + j] - d) * scale; // ds_j / √d folded
-                        weightedSumAt(p, dp, n, k, kBase, kw, headDim, dq, qo);   // dq = Σ_j ds_j k_j
-                        for (int j = 0; j < n; j++) {
-                            int ko = kBase + j * kw;
-                            axpy(p[dp + j], q, qo, dk, ko, headDim);              // dk_j += ds_j q
-                            axpy(p[j], dout, qo, dv, ko, headDim);                // dv_j += p_j dout
+                    for (int r0 = 0; r0 < len; r0 += blockRows) {
+                        int r1 = Math.min(len, r0 + blockRows), m = r1 - r0, qOff = (b * seq + r0) * qw + h * headDim;
+                        Gemm.gemm(false, true, m, r1, headDim, q, qOff, qw, k, kvOff, kw, pm, 0, r1, false);
+                        Gemm.gemm(false, true, m, r1, headDim, dout, qOff, qw, v, kvOff, kw, pm, dpAt, r1, false);
+                        for (int i = 0; i < m; i++) {
+                            int o = i * r1, n = r0 + i + 1, row = qOff + i * qw;
+                            scaleInPlace(pm, o, n, scale);
+                            expShift(pm, o, n, lse[bh * seq + r0 + i]);         // P
+                            float d = dot(dout, row, out, row, headDim);          // D = dO·O = Σ_j P_j dP_j
+                            dsoftmax(pm, o, dpAt + o, n, d, scale);               // dS/√d into the dP rows
+                            Arrays.fill(pm, o + n, o + r1, 0f);
+                            Arrays.fill(pm, dpAt + o + n, dpAt + o + r1, 0f);
                         }
+                        Gemm.gemm(false, false, m, headDim, r1, pm, dpAt, r1, k, kvOff, kw, dq, qOff, qw, false);
+                        Gemm.gemm(true, false, r1, headDim, m, pm, dpAt, r1, q, qOff, qw, dk, kvOff, kw, true);
+                        Gemm.gemm(true, false, r1, headDim, m, pm, 0, r1, dout, qOff, qw, dv, kvOff, kw, true);
                     }
                 }
             }
@@ -436,16 +461,28 @@ public final class CpuBackend implements Backend {
     }
 
     private static void scaleInPlace(float[] p, int n, float s) {
-        int i = 0;
-        for (; i <= n - L; i += L) FloatVector.fromArray(S, p, i).mul(s).intoArray(p, i);
-        for (; i < n; i++) p[i] *= s;
+        scaleInPlace(p, 0, n, s);
     }
 
-    /** {@code p[j] = exp(p[j] − shift)} for j < n. */
-    private static void expShift(float[] p, int n, float shift) {
+    private static void scaleInPlace(float[] p, int o, int n, float s) {
         int i = 0;
-        for (; i <= n - L; i += L) exp(FloatVector.fromArray(S, p, i).sub(shift)).intoArray(p, i);
-        for (; i < n; i++) p[i] = (float) Math.exp(p[i] - shift);
+        for (; i <= n - L; i += L) FloatVector.fromArray(S, p, o + i).mul(s).intoArray(p, o + i);
+        for (; i < n; i++) p[o + i] *= s;
+    }
+
+    /** {@code p[o + j] = exp(p[o + j] − shift)} for j < n. */
+    private static void expShift(float[] p, int o, int n, float shift) {
+        int i = 0;
+        for (; i <= n - L; i += L) exp(FloatVector.fromArray(S, p, o + i).sub(shift)).intoArray(p, o + i);
+        for (; i < n; i++) p[o + i] = (float) Math.exp(p[o + i] - shift);
+    }
+
+    /** Softmax backward for one row: {@code x[dpo + j] = x[po + j]·(x[dpo + j] − d)·scale}. */
+    private static void dsoftmax(float[] x, int po, int dpo, int n, float d, float scale) {
+        int j = 0;
+        for (; j <= n - L; j += L)
+            FloatVector.fromArray(S, x, dpo + j).sub(d).mul(FloatVector.fromArray(S, x, po + j)).mul(scale).intoArray(x, dpo + j);
+        for (; j < n; j++) x[dpo + j] = x[po + j] * (x[dpo + j] - d) * scale;
     }
 
     @Override
@@ -649,17 +686,21 @@ public final class CpuBackend implements Backend {
 
     /** {@code p[j] = exp(p[j] − max)} for j < n; returns their sum. */
     private static float expInPlace(float[] p, int n, float max) {
+        return expInPlace(p, 0, n, max);
+    }
+
+    private static float expInPlace(float[] p, int o, int n, float max) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i <= n - L; i += L) {
-            var e = exp(FloatVector.fromArray(S, p, i).sub(max));
-            e.intoArray(p, i);
+            var e = exp(FloatVector.fromArray(S, p, o + i).sub(max));
+            e.intoArray(p, o + i);
             acc = acc.add(e);
         }
         float s = hsum(acc);
         for (; i < n; i++) {
-            p[i] = (float) Math.exp(p[i] - max);
-            s += p[i];
+            p[o + i] = (float) Math.exp(p[o + i] - max);
+            s += p[o + i];
         }
         return s;
     }

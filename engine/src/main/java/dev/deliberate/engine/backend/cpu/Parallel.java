@@ -37,6 +37,28 @@ public final class Parallel {
         return THREADS;
     }
 
+    /** Nesting depth of parallel bodies on this thread: a nested {@link #forRange} runs inline on its caller. */
+    private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+
+    /**
+     * Whether the current thread is already running a part of a {@link #forRange}. Kernels that parallelise over
+     * independent items (attention heads) call {@link Gemm} from inside their bodies; the nested call then runs on
+     * that thread alone instead of queueing behind the busy workers.
+     */
+    public static boolean insideWorker() {
+        return DEPTH.get()[0] > 0;
+    }
+
+    private static void runMarked(Range body, int start, int end) {
+        int[] depth = DEPTH.get();
+        depth[0]++;
+        try {
+            body.run(start, end);
+        } finally {
+            depth[0]--;
+        }
+    }
+
     /** A body over the half-open range [start, end). */
     @FunctionalInterface
     public interface Range {
@@ -49,16 +71,16 @@ public final class Parallel {
      */
     public static void forRange(int n, int grain, Range body) {
         int parts = Math.min(THREADS, Math.max(1, n / Math.max(1, grain)));
-        if (parts <= 1 || n <= 1) {
+        if (parts <= 1 || n <= 1 || insideWorker()) {
             body.run(0, n);
             return;
         }
         List<Future<?>> futures = new ArrayList<>(parts - 1);
         for (int p = 1; p < parts; p++) {
             int s = (int) ((long) n * p / parts), e = (int) ((long) n * (p + 1) / parts);
-            futures.add(POOL.submit(() -> body.run(s, e)));
+            futures.add(POOL.submit(() -> runMarked(body, s, e)));
         }
-        body.run(0, (int) ((long) n / parts));
+        runMarked(body, 0, (int) ((long) n / parts));
         for (Future<?> f : futures) {
             try {
                 f.get();

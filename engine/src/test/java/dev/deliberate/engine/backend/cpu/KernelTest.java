@@ -204,6 +204,11 @@ class KernelTest {
 
     @Test
     void attentionForwardBackwardWithPaddingAndGqa() {
+        for (int block : new int[]{CpuBackend.ATTENTION_BLOCK, 8}) attentionCase(block);
+    }
+
+    void attentionCase(int block) {
+        var be = (CpuBackend) this.be;
         int batch = 2, seq = 35, heads = 2, kvHeads = 1, hd = 20; // ≥ 2 vector widths of keys, a head-dim tail
         int[] lengths = {35, 19};
         int n = batch * seq;
@@ -212,16 +217,16 @@ class KernelTest {
         for (int t = lengths[1]; t < seq; t++) // padded rows carry no gradient, as the model guarantees
             for (int i = 0; i < heads * hd; i++) dout[(seq + t) * heads * hd + i] = 0;
         Tensor out = be.allocate(n * heads * hd), lse = be.allocate(n * heads);
-        be.attention(t(q), t(k), t(v), out, lse, batch, seq, lengths, heads, kvHeads, hd);
+        be.attention(t(q), t(k), t(v), out, lse, batch, seq, lengths, heads, kvHeads, hd, block);
         double[] qd = d(q), kd = d(k), vd = d(v);
-        close(attentionRef(qd, kd, vd, batch, seq, lengths, heads, kvHeads, hd), get(out), 1e-5, "attention");
+        close(attentionRef(qd, kd, vd, batch, seq, lengths, heads, kvHeads, hd), get(out), 1e-5, "attention, block " + block);
 
         Tensor dq = be.allocate(q.length), dk = be.allocate(k.length), dv = be.allocate(v.length);
-        be.attentionBackward(t(dout), t(q), t(k), t(v), out, lse, dq, dk, dv, batch, seq, lengths, heads, kvHeads, hd);
+        be.attentionBackward(t(dout), t(q), t(k), t(v), out, lse, dq, dk, dv, batch, seq, lengths, heads, kvHeads, hd, block);
         double[] dd = d(dout);
-        close(numericGrad(x -> attentionRef(x, kd, vd, batch, seq, lengths, heads, kvHeads, hd), qd, dd), get(dq), 1e-4, "dq");
-        close(numericGrad(x -> attentionRef(qd, x, vd, batch, seq, lengths, heads, kvHeads, hd), kd, dd), get(dk), 1e-4, "dk");
-        close(numericGrad(x -> attentionRef(qd, kd, x, batch, seq, lengths, heads, kvHeads, hd), vd, dd), get(dv), 1e-4, "dv");
+        close(numericGrad(x -> attentionRef(x, kd, vd, batch, seq, lengths, heads, kvHeads, hd), qd, dd), get(dq), 1e-4, "dq, block " + block);
+        close(numericGrad(x -> attentionRef(qd, x, vd, batch, seq, lengths, heads, kvHeads, hd), kd, dd), get(dk), 1e-4, "dk, block " + block);
+        close(numericGrad(x -> attentionRef(qd, kd, x, batch, seq, lengths, heads, kvHeads, hd), vd, dd), get(dv), 1e-4, "dv, block " + block);
     }
 
     @Test
