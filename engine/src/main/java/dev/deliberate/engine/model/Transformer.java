@@ -190,6 +190,13 @@ public final class Transformer {
      * ({@code logp[b*seqLen + t]}, 0 where the target is −1). The returned array is owned by the caller.
      */
     public float[] forward(Batch batch) {
+        float[] out = new float[batch.rows()];
+        forward(batch, out);
+        return out;
+    }
+
+    /** As {@link #forward(Batch)}, writing the log-probs into {@code logpOut} (at least {@code batch.rows()} long). */
+    public void forward(Batch batch, float[] logpOut) {
         checkBatch(batch);
         int n = batch.rows();
         if (n > trainCap) {
@@ -204,7 +211,8 @@ public final class Transformer {
         }
         runBlocks(batch, trainActs, trainHead);
         saved = batch;
-        return logProbs(batch, trainHead);
+        be.crossEntropy(trainHead.logits, batch.targets(), trainHead.lse, trainHead.logp, n, cfg.vocabSize());
+        be.download(trainHead.logp, 0, logpOut, 0, n);
     }
 
     /**
@@ -217,9 +225,10 @@ public final class Transformer {
         saved = null; // the logits buffer becomes dlogits below; a second backward would be wrong
         int n = batch.rows(), hs = cfg.hiddenSize(), is = cfg.intermediateSize();
         int heads = cfg.numAttentionHeads(), kvh = cfg.numKeyValueHeads(), hd = cfg.headDim();
-        if (dLogp.length != n) throw new IllegalArgumentException("dLogp has " + dLogp.length + " entries, batch has " + n + " rows");
+        if (dLogp.length < n) throw new IllegalArgumentException("dLogp has " + dLogp.length + " entries, batch has " + n + " rows");
         Head hd0 = trainHead;
         Grads g = grads;
+        int[] pos = trainingPositions(batch); // recomputed: a sequenceLogProbs call in between may have reused the array
         be.upload(dLogp, 0, hd0.weights, 0, n);
         be.crossEntropyBackward(hd0.logits, hd0.lse, batch.targets(), hd0.weights, n, cfg.vocabSize());
         lmHead.backward(be, hd0.logits, hd0.lnf, g.dln, n, false);
@@ -238,8 +247,8 @@ public final class Transformer {
             b.o.backward(be, g.dres, a.att, g.datt, n, false);
             be.attentionBackward(g.datt, a.q, a.k, a.v, a.att, a.lse, g.dq, g.dk, g.dv, batch.size(), batch.seqLen(),
                     batch.lengths(), heads, kvh, hd);
-            be.ropeBackward(g.dq, n, heads, hd, positions, ropeCos, ropeSin);
-            be.ropeBackward(g.dk, n, kvh, hd, positions, ropeCos, ropeSin);
+            be.ropeBackward(g.dq, n, heads, hd, pos, ropeCos, ropeSin);
+            be.ropeBackward(g.dk, n, kvh, hd, pos, ropeCos, ropeSin);
             b.q.backward(be, g.dq, a.ln1, g.dln, n, false);
             b.k.backward(be, g.dk, a.ln1, g.dln, n, true);
             b.v.backward(be, g.dv, a.ln1, g.dln, n, true);

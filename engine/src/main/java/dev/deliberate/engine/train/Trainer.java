@@ -29,7 +29,7 @@ public final class Trainer {
     private final AdamW optimizer;
     private final LrSchedule schedule;
     private final double maxGradNorm;
-    private float[] dLogp = new float[0];
+    private float[] logp = new float[0], dLogp = new float[0];
 
     public Trainer(Transformer model, AdamW optimizer, LrSchedule schedule, double maxGradNorm) {
         this.model = model;
@@ -54,8 +54,11 @@ public final class Trainer {
         model.zeroGrad();
         double loss = 0;
         for (Batch b : microBatches) {
-            float[] logp = model.forward(b);
-            if (dLogp.length != logp.length) dLogp = new float[logp.length];
+            if (logp.length != b.rows()) {
+                logp = new float[b.rows()];
+                dLogp = new float[b.rows()];
+            }
+            model.forward(b, logp);
             loss += objective.lossAndGradient(b, logp, dLogp, totalTargets, microBatches.size());
             model.backward(dLogp);
         }

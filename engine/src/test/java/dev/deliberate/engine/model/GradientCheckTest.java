@@ -57,6 +57,27 @@ class GradientCheckTest {
         assertNotEquals(0f, logp[0]);
     }
 
+    @org.junit.jupiter.api.Test
+    void referencePassBetweenForwardAndBackwardLeavesGradientsAlone() {
+        Backend be = new CpuBackend();
+        ModelConfig cfg = TinyModels.qwen2Tied();
+        Batch batch = TinyModels.randomBatch(cfg.vocabSize(), 3, 6, 4);
+        float[] w = new float[batch.rows()];
+        java.util.Arrays.fill(w, -0.1f);
+        float[][] grads = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            Transformer model = TinyModels.init(cfg, be, 7);
+            model.zeroGrad();
+            model.forward(batch);
+            if (run == 1) model.sequenceLogProbs(TinyModels.randomBatch(cfg.vocabSize(), 9, 5, 5, 5), null);
+            model.backward(w);
+            Parameter p = model.parameters().get("model.layers.0.self_attn.q_proj.weight");
+            grads[run] = new float[(int) p.size()];
+            be.download(p.gradOrNull(), 0, grads[run], 0, grads[run].length);
+        }
+        assertArrayEquals(grads[0], grads[1]);
+    }
+
     private static double objective(Transformer model, Backend be, Parameter p, float[] value, int i, float x, Batch batch,
                                      float[] w) {
         value[i] = x;
