@@ -311,32 +311,43 @@ public final class Transformer {
 
     /** The whole network over a padded batch; {@code acts[l]} may all be the same buffers when nothing is saved. */
     private void runBlocks(Batch batch, Acts[] acts, Head head) {
-        int n = batch.rows(), hs = cfg.hiddenSize(), is = cfg.intermediateSize();
-        int heads = cfg.numAttentionHeads(), kvh = cfg.numKeyValueHeads(), hd = cfg.headDim();
+        int n = batch.rows(), hs = cfg.hiddenSize();
         int[] pos = trainingPositions(batch);
         be.embedding(embed.value(), batch.tokens(), acts[0].x, n, hs);
-        for (int l = 0; l < blocks.length; l++) {
-            Block b = blocks[l];
-            Acts a = acts[l];
-            be.rmsnorm(a.x, b.ln1.value(), a.ln1, a.rstd1, n, hs, (float) cfg.rmsNormEps());
-            b.q.forward(be, a.ln1, a.q, n, false);
-            b.k.forward(be, a.ln1, a.k, n, false);
-            b.v.forward(be, a.ln1, a.v, n, false);
-            be.rope(a.q, n, heads, hd, pos, ropeCos, ropeSin);
-            be.rope(a.k, n, kvh, hd, pos, ropeCos, ropeSin);
-            be.attention(a.q, a.k, a.v, a.att, a.lse, batch.size(), batch.seqLen(), batch.lengths(), heads, kvh, hd);
-            be.copy(a.x, 0, a.res, 0, (long) n * hs);
-            b.o.forward(be, a.att, a.res, n, true);
-            be.rmsnorm(a.res, b.ln2.value(), a.ln2, a.rstd2, n, hs, (float) cfg.rmsNormEps());
-            b.gate.forward(be, a.ln2, a.gate, n, false);
-            b.up.forward(be, a.ln2, a.up, n, false);
-            be.swiglu(a.gate, a.up, a.h, (long) n * is);
-            Tensor next = l + 1 < blocks.length ? acts[l + 1].x : head.xf;
-            be.copy(a.res, 0, next, 0, (long) n * hs);
-            b.down.forward(be, a.h, next, n, true);
-        }
+        for (int l = 0; l < blocks.length; l++)
+            block(l, acts[l], n, pos, l + 1 < blocks.length ? acts[l + 1].x : head.xf, batch, null, null);
         be.rmsnorm(head.xf, finalNorm.value(), head.lnf, head.rstdf, n, hs, (float) cfg.rmsNormEps());
         lmHead.forward(be, head.lnf, head.logits, n, false);
+    }
+
+    /**
+     * Decoder layer l from {@code a.x} into {@code next} (which may be {@code a.x} itself when nothing is saved):
+     * {@code res = x + o(attn(rope(q(norm(x))), rope(k(…)), v(…)))}, {@code next = res + down(silu(gate(norm(res))) ⊙ up(…))}.
+     * Attention runs over the padded {@code batch}, or, with a {@code cache}, against the cached keys of each row's slot.
+     */
+    private void block(int l, Acts a, int rows, int[] pos, Tensor next, Batch batch, KvCache cache, int[] slots) {
+        Block b = blocks[l];
+        int hs = cfg.hiddenSize(), heads = cfg.numAttentionHeads(), kvh = cfg.numKeyValueHeads(), hd = cfg.headDim();
+        be.rmsnorm(a.x, b.ln1.value(), a.ln1, a.rstd1, rows, hs, (float) cfg.rmsNormEps());
+        b.q.forward(be, a.ln1, a.q, rows, false);
+        b.k.forward(be, a.ln1, a.k, rows, false);
+        b.v.forward(be, a.ln1, a.v, rows, false);
+        be.rope(a.q, rows, heads, hd, pos, ropeCos, ropeSin);
+        be.rope(a.k, rows, kvh, hd, pos, ropeCos, ropeSin);
+        if (cache == null) {
+            be.attention(a.q, a.k, a.v, a.att, a.lse, batch.size(), batch.seqLen(), batch.lengths(), heads, kvh, hd);
+        } else {
+            be.writeKvCache(a.k, a.v, cache.keys[l], cache.values[l], rows, slots, pos, cache.maxSeq, kvh, hd);
+            be.attentionCached(a.q, cache.keys[l], cache.values[l], a.att, rows, slots, pos, cache.maxSeq, heads, kvh, hd);
+        }
+        be.copy(a.x, 0, a.res, 0, (long) rows * hs);
+        b.o.forward(be, a.att, a.res, rows, true);
+        be.rmsnorm(a.res, b.ln2.value(), a.ln2, a.rstd2, rows, hs, (float) cfg.rmsNormEps());
+        b.gate.forward(be, a.ln2, a.gate, rows, false);
+        b.up.forward(be, a.ln2, a.up, rows, false);
+        be.swiglu(a.gate, a.up, a.h, (long) rows * cfg.intermediateSize());
+        be.copy(a.res, 0, next, 0, (long) rows * hs);
+        b.down.forward(be, a.h, next, rows, true);
     }
 
     private float[] logProbs(Batch batch, Head head) {
@@ -365,8 +376,7 @@ public final class Transformer {
      */
     public void forwardCached(KvCache cache, int rows, int[] tokens, int[] slots, int[] positions, int[] logitRows,
                               float[] logitsOut) {
-        int hs = cfg.hiddenSize(), is = cfg.intermediateSize();
-        int heads = cfg.numAttentionHeads(), kvh = cfg.numKeyValueHeads(), hd = cfg.headDim();
+        int hs = cfg.hiddenSize();
         for (int r = 0; r < rows; r++) {
             checkToken(tokens[r]);
             if (positions[r] >= cache.maxSeq || positions[r] >= ropeLen)
@@ -379,25 +389,7 @@ public final class Transformer {
         Acts a = workActs;
         Head head = workHead;
         be.embedding(embed.value(), tokens, a.x, rows, hs);
-        for (int l = 0; l < blocks.length; l++) {
-            Block b = blocks[l];
-            be.rmsnorm(a.x, b.ln1.value(), a.ln1, a.rstd1, rows, hs, (float) cfg.rmsNormEps());
-            b.q.forward(be, a.ln1, a.q, rows, false);
-            b.k.forward(be, a.ln1, a.k, rows, false);
-            b.v.forward(be, a.ln1, a.v, rows, false);
-            be.rope(a.q, rows, heads, hd, positions, ropeCos, ropeSin);
-            be.rope(a.k, rows, kvh, hd, positions, ropeCos, ropeSin);
-            be.writeKvCache(a.k, a.v, cache.keys[l], cache.values[l], rows, slots, positions, cache.maxSeq, kvh, hd);
-            be.attentionCached(a.q, cache.keys[l], cache.values[l], a.att, rows, slots, positions, cache.maxSeq, heads, kvh, hd);
-            be.copy(a.x, 0, a.res, 0, (long) rows * hs);
-            b.o.forward(be, a.att, a.res, rows, true);
-            be.rmsnorm(a.res, b.ln2.value(), a.ln2, a.rstd2, rows, hs, (float) cfg.rmsNormEps());
-            b.gate.forward(be, a.ln2, a.gate, rows, false);
-            b.up.forward(be, a.ln2, a.up, rows, false);
-            be.swiglu(a.gate, a.up, a.h, (long) rows * is);
-            be.copy(a.res, 0, a.x, 0, (long) rows * hs);
-            b.down.forward(be, a.h, a.x, rows, true);
-        }
+        for (int l = 0; l < blocks.length; l++) block(l, a, rows, positions, a.x, null, cache, slots);
         int m = logitRows.length;
         be.gatherRows(a.x, head.xf, m, hs, logitRows);
         be.rmsnorm(head.xf, finalNorm.value(), head.lnf, head.rstdf, m, hs, (float) cfg.rmsNormEps());

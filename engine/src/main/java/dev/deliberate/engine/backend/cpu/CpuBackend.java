@@ -386,17 +386,7 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    // ---- attention helpers: keys transposed so scores vectorise over keys, with no horizontal sums ----
-
-    /** {@code dst[dOff + d·ld + j] = src[base + j·stride + d]} for j < n, d < hd. */
-    private static void transpose(float[] src, int base, int stride, int n, int hd, float[] dst, int ld) {
-        transpose(src, base, stride, n, hd, dst, 0, ld);
-    }
-
-    private static void transpose(float[] src, int base, int stride, int n, int hd, float[] dst, int dOff, int ld) {
-        for (int j = 0; j < n; j++)
-            for (int d = 0; d < hd; d++) dst[dOff + d * ld + j] = src[base + j * stride + d];
-    }
+    // ---- cached-attention helpers: keys transposed so scores vectorise over positions, with no horizontal sums ----
 
     /** Copies {@code x[xo..xo+n)·scale} into {@code buf[at..]} and returns buf (the query, pre-scaled by 1/√d). */
     private static float[] scaled(float[] x, int xo, int n, float scale, float[] buf, int at) {
@@ -404,15 +394,7 @@ public final class CpuBackend implements Backend {
         return buf;
     }
 
-    /** {@code p[j] = Σ_d q[qo+d]·kT[d·ld + j]} for j < n. */
-    private static void scores(float[] q, int qo, float[] kT, int ld, int hd, int n, float[] p) {
-        scores(q, qo, kT, 0, ld, hd, n, p, 0);
-    }
-
-    private static void scoresAt(float[] q, int qo, float[] kT, int kOff, int ld, int hd, int n, float[] p, int po) {
-        scores(q, qo, kT, kOff, ld, hd, n, p, po);
-    }
-
+    /** {@code p[po + j] = Σ_d q[qo + d]·kT[kOff + d·ld + j]} for j < n. */
     private static void scores(float[] q, int qo, float[] kT, int kOff, int ld, int hd, int n, float[] p, int po) {
         int j = 0;
         for (; j <= n - 2 * L; j += 2 * L) {
@@ -442,20 +424,16 @@ public final class CpuBackend implements Backend {
 
     /** {@code out[oo + c] = Σ_{j<n} p[j]·v[base + j·stride + c]} for c < hd, each column block kept in a register. */
     private static void weightedSum(float[] p, int n, float[] v, int base, int stride, int hd, float[] out, int oo) {
-        weightedSumAt(p, 0, n, v, base, stride, hd, out, oo);
-    }
-
-    private static void weightedSumAt(float[] p, int po, int n, float[] v, int base, int stride, int hd, float[] out, int oo) {
         int c = 0;
         for (; c <= hd - L; c += L) {
             var acc = FloatVector.zero(S);
             for (int j = 0; j < n; j++)
-                acc = FloatVector.fromArray(S, v, base + j * stride + c).fma(FloatVector.broadcast(S, p[po + j]), acc);
+                acc = FloatVector.fromArray(S, v, base + j * stride + c).fma(FloatVector.broadcast(S, p[j]), acc);
             acc.intoArray(out, oo + c);
         }
         for (; c < hd; c++) {
             float s = 0;
-            for (int j = 0; j < n; j++) s += p[po + j] * v[base + j * stride + c];
+            for (int j = 0; j < n; j++) s += p[j] * v[base + j * stride + c];
             out[oo + c] = s;
         }
     }
@@ -657,15 +635,6 @@ public final class CpuBackend implements Backend {
         float s = hsum(acc);
         for (; i < n; i++) s += x[xo + i] * y[yo + i];
         return s;
-    }
-
-    /** {@code y[yo..] += alpha·x[xo..]}. */
-    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
-        var a = FloatVector.broadcast(S, alpha);
-        int i = 0;
-        for (; i <= n - L; i += L)
-            FloatVector.fromArray(S, x, xo + i).fma(a, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
-        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
 
     private static void addTo(float[] y, int yo, float[] x, int xo, int n) {
