@@ -9,7 +9,7 @@ import java.util.random.RandomGenerator;
  */
 final class Sampler {
     private float[] probs = new float[0];
-    private Integer[] order = new Integer[0];
+    private long[] order = new long[0];
 
     /** The chosen token; {@code logProbOut[0]} receives its log-prob under the unmodified distribution. */
     int sample(float[] logits, int off, int vocab, SamplingParams p, RandomGenerator rng, float[] logProbOut) {
@@ -28,10 +28,15 @@ final class Sampler {
         return token;
     }
 
+    /** The i-th most likely token after the sort in {@link #draw}. */
+    private int token(int i, int vocab) {
+        return (int) (0xFFFFFFFFL - (order[vocab - 1 - i] & 0xFFFFFFFFL));
+    }
+
     private int draw(float[] logits, int off, int vocab, float max, SamplingParams p, RandomGenerator rng) {
         if (probs.length < vocab) {
             probs = new float[vocab];
-            order = new Integer[vocab];
+            order = new long[vocab];
         }
         double inv = 1.0 / p.temperature(), sum = 0;
         for (int v = 0; v < vocab; v++) {
@@ -41,15 +46,15 @@ final class Sampler {
         int keep = vocab;
         boolean truncate = (p.topK() > 0 && p.topK() < vocab) || p.topP() < 1;
         if (truncate) {
-            for (int v = 0; v < vocab; v++) order[v] = v;
-            // stable sort by probability, ties by token id, so a seed always gives the same draw
-            Arrays.sort(order, 0, vocab, (x, y) -> Float.compare(probs[y], probs[x]));
+            // rank by probability, ties by token id: (prob bits, inverted id) packed in a long sorts as one primitive key
+            for (int v = 0; v < vocab; v++) order[v] = ((long) Float.floatToIntBits(probs[v]) << 32) | (0xFFFFFFFFL - v);
+            Arrays.sort(order, 0, vocab);
             if (p.topK() > 0) keep = Math.min(keep, p.topK());
             if (p.topP() < 1) {
                 double cum = 0, total = 0;
-                for (int i = 0; i < keep; i++) total += probs[order[i]];
+                for (int i = 0; i < keep; i++) total += probs[token(i, vocab)];
                 for (int i = 0; i < keep; i++) {
-                    cum += probs[order[i]];
+                    cum += probs[token(i, vocab)];
                     if (cum >= p.topP() * total) {
                         keep = i + 1;
                         break;
@@ -57,13 +62,13 @@ final class Sampler {
                 }
             }
             sum = 0;
-            for (int i = 0; i < keep; i++) sum += probs[order[i]];
+            for (int i = 0; i < keep; i++) sum += probs[token(i, vocab)];
             double u = rng.nextDouble() * sum, c = 0;
             for (int i = 0; i < keep; i++) {
-                c += probs[order[i]];
-                if (u < c) return order[i];
+                c += probs[token(i, vocab)];
+                if (u < c) return token(i, vocab);
             }
-            return order[keep - 1];
+            return token(keep - 1, vocab);
         }
         double u = rng.nextDouble() * sum, c = 0;
         for (int v = 0; v < vocab; v++) {
