@@ -127,7 +127,7 @@ public final class Transformer {
         lmHead = cfg.tieWordEmbeddings() ? new Linear(embed, null, hs, cfg.vocabSize())
                 : linear("lm_head", hs, cfg.vocabSize(), false);
 
-        // RoPE tables cos/sin[pos, i] = cos/sin(pos·θ_i), computed in double like HF's fp32 cache up to rounding
+        // RoPE tables cos/sin[pos, i] = cos/sin(pos·θ_i); the angle is an fp32 product, as HF's rotary embedding computes it
         ropeLen = cfg.maxPositionEmbeddings();
         int half = cfg.headDim() / 2;
         double[] inv = cfg.ropeInverseFrequencies();
