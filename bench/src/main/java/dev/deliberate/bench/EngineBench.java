@@ -53,7 +53,7 @@ public final class EngineBench {
     }
 
     /** One measured figure: the median over runs, with GFLOP/s and the reference beside it. */
-    public record Result(String shape, String what, double tokS, double gflops, double refTokS, int runs) {
+    public record Result(String shape, String what, String batch, double tokS, double gflops, double refTokS, int runs) {
         public double ratio() {
             return refTokS > 0 ? tokS / refTokS : Double.NaN;
         }
@@ -98,7 +98,9 @@ public final class EngineBench {
             profiler.reset();
         }
         double trainS = median(trainTimes), tokens = (double) shape.batch() * shape.seq();
-        results.add(new Result(shape.name(), "train", tokens / trainS, 6.0 * params * tokens / trainS / 1e9,
+        String trainBatch = shape.batch() + "×" + shape.seq() + (shape.microBatch() < shape.batch()
+                ? " (" + shape.batch() / shape.microBatch() + "×" + shape.microBatch() + " accumulated)" : "");
+        results.add(new Result(shape.name(), "train", trainBatch, tokens / trainS, 6.0 * params * tokens / trainS / 1e9,
                 shape.refTrainTokS(), runs));
 
         // decoding: one sequence (the anchor's setting), then `batch` sequences at once
@@ -121,7 +123,7 @@ public final class EngineBench {
                 profiler.reset();
             }
             double s = median(times), toks = (double) n * NEW_TOKENS;
-            results.add(new Result(shape.name(), n == 1 ? "decode" : "decode ×" + n, toks / s, 2.0 * params * toks / s / 1e9,
+            results.add(new Result(shape.name(), n == 1 ? "decode" : "decode ×" + n, n + "×(" + PROMPT + "+" + NEW_TOKENS + ")", toks / s, 2.0 * params * toks / s / 1e9,
                     n == 1 ? shape.refDecodeTokS() : 0, runs));
         }
         return results;
@@ -136,9 +138,10 @@ public final class EngineBench {
     /** The results as an aligned text table. */
     public static String table(List<Result> results) {
         var sb = new StringBuilder();
-        sb.append(String.format("%-6s %-10s %12s %10s %14s %8s%n", "shape", "measure", "tok/s", "GFLOP/s", "reference tok/s", "ratio"));
+        sb.append(String.format("%-6s %-10s %-28s %10s %9s %15s %7s%n", "shape", "measure", "batch", "tok/s", "GFLOP/s",
+                "reference tok/s", "ratio"));
         for (Result r : results)
-            sb.append(String.format("%-6s %-10s %12.1f %10.2f %14s %8s%n", r.shape(), r.what(), r.tokS(), r.gflops(),
+            sb.append(String.format("%-6s %-10s %-28s %10.1f %9.2f %15s %7s%n", r.shape(), r.what(), r.batch(), r.tokS(), r.gflops(),
                     r.refTokS() > 0 ? String.format("%.0f", r.refTokS()) : "-",
                     r.refTokS() > 0 ? String.format("%.2f×", r.ratio()) : "-"));
         sb.append(String.format("medians of %d runs on %d threads (%s); reference: HF transformers + PyTorch 2.11 eager, fp32, "
