@@ -40,7 +40,9 @@ class DecodeSessionTest {
             m.forwardCached(cache, 1, new int[]{seq[t]}, new int[]{1}, new int[]{t}, new int[]{0}, out);
             System.arraycopy(out, 0, got, t * V, V);
         }
-        for (int i = 0; i < got.length; i++) assertEquals(full[i], got[i], 1e-5, "logit " + i);
+        // the full forward multiplies 10-row matrices, the cached steps 4- and 1-row ones: Gemm may sum those in
+        // different orders, so equal up to fp32 rounding (the logits here are O(1)); a wrong cache is off by O(0.1)
+        for (int i = 0; i < got.length; i++) assertEquals(full[i], got[i], 1e-4, "logit " + i);
     }
 
     @Test
