@@ -43,6 +43,21 @@ public record Batch(int size, int seqLen, int[] tokens, int[] targets, int[] len
         return new Batch(n, seqLen, tokens, targets, lengths);
     }
 
+    /** Σ logp over each sequence's target rows: {@code log π(response | prompt)} when prompts are masked. */
+    public double[] sumPerSequence(float[] logp) {
+        double[] out = new double[size];
+        for (int r = 0; r < rows(); r++) if (targets[r] >= 0) out[r / seqLen] += logp[r];
+        return out;
+    }
+
+    /**
+     * Writes {@code coefficient[b]} as ∂L/∂logp on every target row of sequence b (0 elsewhere): the backward of a
+     * loss on summed sequence log-probs (DPO's ∂L/∂log π(y|x), an RL advantage).
+     */
+    public void spreadPerSequence(double[] coefficient, float[] dLogp) {
+        for (int r = 0; r < rows(); r++) dLogp[r] = targets[r] >= 0 ? (float) coefficient[r / seqLen] : 0f;
+    }
+
     /** Number of rows with a target. */
     public int targetCount() {
         int c = 0;

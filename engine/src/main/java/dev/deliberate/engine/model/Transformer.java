@@ -274,10 +274,8 @@ public final class Transformer {
         java.util.Arrays.fill(same, workActs);
         runBlocks(batch, same, workHead);
         float[] logp = logProbs(batch, workHead);
-        double[] out = new double[batch.size()];
-        for (int r = 0; r < n; r++)
-            if (batch.targets()[r] >= 0 && (mask == null || mask[r])) out[r / batch.seqLen()] += logp[r];
-        return out;
+        if (mask != null) for (int r = 0; r < n; r++) if (!mask[r]) logp[r] = 0f;
+        return batch.sumPerSequence(logp);
     }
 
     private void allocateWork(int n) {

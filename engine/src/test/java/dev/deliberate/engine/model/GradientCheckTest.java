@@ -78,6 +78,42 @@ class GradientCheckTest {
         assertArrayEquals(grads[0], grads[1]);
     }
 
+    @org.junit.jupiter.api.Test
+    void sequenceLevelObjectiveMatchesFiniteDifferenceOfSummedLogProbs() {
+        // a DPO/RL-shaped loss: L = Σ_b c_b · Σ_{t ∈ response(b)} logp_{b,t}, prompts of 3 and 2 tokens masked
+        Backend be = new CpuBackend();
+        ModelConfig cfg = TinyModels.llamaUntied();
+        Transformer model = TinyModels.init(cfg, be, 5);
+        var rnd = new Random(1);
+        var seqs = java.util.List.of(rnd.ints(7, 0, cfg.vocabSize()).toArray(), rnd.ints(5, 0, cfg.vocabSize()).toArray());
+        Batch batch = Batch.of(seqs, new int[]{3, 2}, 7);
+        double[] c = {0.7, -1.3};
+        float[] dLogp = new float[batch.rows()];
+        batch.spreadPerSequence(c, dLogp);
+        model.zeroGrad();
+        double[] sums = batch.sumPerSequence(model.forward(batch));
+        assertArrayEquals(model.sequenceLogProbs(batch, null), sums, 1e-5);
+        model.backward(dLogp);
+        Parameter p = model.parameters().get("model.layers.1.mlp.down_proj.weight");
+        float[] value = new float[(int) p.size()], grad = new float[(int) p.size()];
+        be.download(p.value(), 0, value, 0, value.length);
+        be.download(p.gradOrNull(), 0, grad, 0, grad.length);
+        for (int i : new int[]{0, 17, 100}) {
+            float keep = value[i], h = 1e-2f;
+            double[] loss = new double[2];
+            for (int side = 0; side < 2; side++) {
+                value[i] = keep + (side == 0 ? h : -h);
+                be.upload(value, i, p.value(), i, 1);
+                double[] s = model.sequenceLogProbs(batch, null);
+                loss[side] = c[0] * s[0] + c[1] * s[1];
+            }
+            value[i] = keep;
+            be.upload(value, i, p.value(), i, 1);
+            double numeric = (loss[0] - loss[1]) / (2 * h);
+            assertEquals(numeric, grad[i], 2e-3 + 2e-2 * Math.abs(numeric), "d/dW[" + i + "]");
+        }
+    }
+
     private static double objective(Transformer model, Backend be, Parameter p, float[] value, int i, float x, Batch batch,
                                      float[] w) {
         value[i] = x;
