@@ -144,7 +144,7 @@ public final class EngineBench {
             sb.append(String.format("%-6s %-10s %-28s %10.1f %9.2f %15s %7s%n", r.shape(), r.what(), r.batch(), r.tokS(), r.gflops(),
                     r.refTokS() > 0 ? String.format("%.0f", r.refTokS()) : "-",
                     r.refTokS() > 0 ? String.format("%.2f×", r.ratio()) : "-"));
-        sb.append(String.format("medians of %d runs on %d threads (%s); reference: HF transformers + PyTorch 2.11 eager, fp32, "
+        sb.append(String.format("medians of %d runs, %d worker thread(s) (%s); reference: HF transformers + PyTorch 2.11 eager, fp32, "
                 + "2 threads; decode = %d-token prompt + %d new tokens, greedy%n", results.isEmpty() ? 0 : results.getFirst().runs(),
                 Parallel.threads(), new CpuBackend().name(), PROMPT, NEW_TOKENS));
         return sb.toString();

@@ -30,12 +30,19 @@ public final class CpuBackend implements Backend {
         return ((CpuTensor) t).data();
     }
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    static {
+        if (L < 4)
+            System.getLogger(CpuBackend.class.getName()).log(System.Logger.Level.WARNING,
+                    "the Vector API offers only {0}-lane float vectors on this machine: kernels run at near-scalar speed", L);
+    }
 
-    private static float[] scratch(int which, int n) {
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** This thread's scratch array, at least {@code n} long (grown, never shrunk, so steady state allocates nothing). */
+    private static float[] scratch(int n) {
         float[][] s = SCRATCH.get();
-        if (s[which].length < n) s[which] = new float[Math.max(n, s[which].length * 2)];
-        return s[which];
+        if (s[0].length < n) s[0] = new float[Math.max(n, s[0].length * 2)];
+        return s[0];
     }
 
     @Override
@@ -269,7 +276,7 @@ public final class CpuBackend implements Backend {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         // one task per (sequence, head); the products inside run through Gemm on the task's own thread
         Parallel.forRange(batch * heads, 1, (p0, p1) -> {
-            float[] sm = scratch(0, Math.min(blockRows, seq) * seq);
+            float[] sm = scratch(Math.min(blockRows, seq) * seq);
             for (int bh = p0; bh < p1; bh++) {
                 int b = bh / heads, h = bh % heads, len = lengths[b], kvOff = b * seq * kw + (h / group) * headDim;
                 for (int t = len; t < seq; t++) {
@@ -316,7 +323,7 @@ public final class CpuBackend implements Backend {
         int block = Math.min(blockRows, seq), dpAt = block * seq;
         // one task per (sequence, kv head): it owns dk/dv of that head and dq of the query heads sharing it
         Parallel.forRange(batch * kvHeads, 1, (p0, p1) -> {
-            float[] pm = scratch(0, 2 * block * seq);
+            float[] pm = scratch(2 * block * seq);
             for (int bk = p0; bk < p1; bk++) {
                 int b = bk / kvHeads, kvh = bk % kvHeads, len = lengths[b], kvOff = b * seq * kw + kvh * headDim;
                 for (int t = 0; t < seq; t++) {
@@ -373,7 +380,7 @@ public final class CpuBackend implements Backend {
         for (int r = 0; r < rows; r++) work += (long) (positions[r] + 1) * heads * headDim;
         int grain = work < 65536 ? rows * heads : 1; // tiny decode steps are not worth waking a worker
         Parallel.forRange(rows * heads, grain, (p0, p1) -> {
-            float[] p = scratch(0, maxSeq + headDim);
+            float[] p = scratch(maxSeq + headDim);
             for (int rh = p0; rh < p1; rh++) {
                 int r = rh / heads, h = rh % heads, kvh = h / group, n = positions[r] + 1;
                 int qo = r * qw + h * headDim;
