@@ -42,8 +42,17 @@ public final class Safetensors {
         }
     }
 
-    /** One tensor's header entry; offsets are relative to the start of the data section. */
-    public record Entry(String name, DType dtype, long[] shape, long begin, long end) {
+    /** Element sizes of the other safetensors dtypes: such tensors are checked and skipped, and rejected only if read. */
+    private static final Map<String, Integer> OTHER_DTYPES = Map.ofEntries(Map.entry("F64", 8), Map.entry("I64", 8),
+            Map.entry("U64", 8), Map.entry("I32", 4), Map.entry("U32", 4), Map.entry("I16", 2), Map.entry("U16", 2),
+            Map.entry("I8", 1), Map.entry("U8", 1), Map.entry("BOOL", 1), Map.entry("F8_E4M3", 1), Map.entry("F8_E5M2", 1));
+
+    /**
+     * One tensor's header entry; offsets are relative to the start of the data section.
+     *
+     * @param dtype the float type, or null for a dtype this engine does not read (see {@code dtypeName})
+     */
+    public record Entry(String name, DType dtype, String dtypeName, long[] shape, long begin, long end) {
         public long elements() {
             long n = 1;
             for (long d : shape) n *= d;
@@ -91,6 +100,9 @@ public final class Safetensors {
         /** Reads tensor {@code name} as fp32 into {@code dst} (which must hold exactly its elements). */
         public void read(String name, float[] dst) throws IOException {
             Entry e = entry(name);
+            if (e.dtype() == null)
+                throw new IOException(file + ": tensor '" + name + "' has dtype " + e.dtypeName()
+                        + ", which cannot be read as floats (F32, BF16, F16)");
             if (e.elements() != dst.length)
                 throw new IOException(file + ": tensor '" + name + "' has " + e.elements() + " elements "
                         + Arrays.toString(e.shape()) + ", expected " + dst.length);
@@ -162,11 +174,15 @@ public final class Safetensors {
         if (!v.isObject()) throw new IOException(where + ": header entry is not an object");
         JsonNode dt = v.get("dtype"), shape = v.get("shape"), off = v.get("data_offsets");
         if (dt == null || !dt.isTextual()) throw new IOException(where + ": missing 'dtype'");
-        DType dtype;
+        DType dtype = null;
+        int elementBytes;
         try {
             dtype = DType.valueOf(dt.asText());
+            elementBytes = dtype.bytes;
         } catch (IllegalArgumentException e) {
-            throw new IOException(where + ": dtype " + dt.asText() + " is not supported (F32, BF16, F16)");
+            Integer other = OTHER_DTYPES.get(dt.asText());
+            if (other == null) throw new IOException(where + ": dtype " + dt.asText() + " is not a safetensors dtype");
+            elementBytes = other;
         }
         if (shape == null || !shape.isArray()) throw new IOException(where + ": missing 'shape'");
         long[] dims = new long[shape.size()];
@@ -184,10 +200,10 @@ public final class Safetensors {
         if (e > dataSize)
             throw new IOException(where + ": data ends at byte " + e + " but the file holds only " + dataSize
                     + " data bytes; the file is truncated");
-        if (e - b != elements * dtype.bytes)
-            throw new IOException(where + ": shape " + Arrays.toString(dims) + " of " + dtype + " needs "
-                    + elements * dtype.bytes + " bytes but data_offsets span " + (e - b));
-        return new Entry(name, dtype, dims, b, e);
+        if (e - b != elements * elementBytes)
+            throw new IOException(where + ": shape " + Arrays.toString(dims) + " of " + dt.asText() + " needs "
+                    + elements * elementBytes + " bytes but data_offsets span " + (e - b));
+        return new Entry(name, dtype, dt.asText(), dims, b, e);
     }
 
     /**

@@ -80,6 +80,9 @@ class SafetensorsTest {
         e = reject(file("{\"emb\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8));
         assertTrue(e.getMessage().contains("'emb'") && e.getMessage().contains("I64"), e.getMessage());
 
+        e = reject(file("{\"emb\":{\"dtype\":\"Q4\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8));
+        assertTrue(e.getMessage().contains("'emb'") && e.getMessage().contains("Q4"), e.getMessage());
+
         e = reject(file("{\"q\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,16]}}", 16));
         assertTrue(e.getMessage().contains("'q'") && e.getMessage().contains("[2, 3]"), e.getMessage());
 
