@@ -399,12 +399,4 @@ public final class Transformer {
     public List<Parameter> parameterList() {
         return new ArrayList<>(params.values());
     }
-
-    /** Matmul FLOPs of one forward over {@code tokens} tokens with average attention span {@code span}. */
-    public double forwardFlops(long tokens, double span) {
-        long c = cfg.hiddenSize();
-        double linear = 2.0 * tokens * (c * cfg.qDim() * 2L + c * cfg.kvDim() * 2L + 3L * c * cfg.intermediateSize());
-        double attn = 4.0 * tokens * span * cfg.qDim();
-        return (linear + attn) * cfg.numHiddenLayers() + 2.0 * tokens * c * cfg.vocabSize();
-    }
 }
