@@ -1,12 +1,8 @@
 package dev.deliberate.align.spec;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deliberate.align.data.Jsonl;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -60,24 +56,18 @@ public final class SpecLint {
     }
 
     private static Set<String> citedIds(Path data, Spec spec) throws IOException {
-        var mapper = new ObjectMapper();
         Set<String> known = new HashSet<>();
         spec.rules().forEach(r -> known.add(r.id()));
         Set<String> seen = new HashSet<>();
-        try (BufferedReader in = Files.newBufferedReader(data, StandardCharsets.UTF_8)) {
-            String line;
-            int n = 0;
-            while ((line = in.readLine()) != null) {
-                n++;
-                if (line.isBlank()) continue;
-                try {
-                    mapper.readTree(line);
-                } catch (JsonProcessingException e) {
-                    throw new IOException(data + ":" + n + ": not a JSON object (" + e.getOriginalMessage() + "); each line must be one JSON record");
-                }
-                Matcher m = Rule.ID.matcher(line);
+        try {
+            for (var record : Jsonl.readTrees(data)) {
+                Matcher m = Rule.ID.matcher(record.toString());
                 while (m.find()) if (known.contains(m.group())) seen.add(m.group());
             }
+        } catch (Jsonl.FormatException e) {
+            throw new IOException(e.getMessage() + "; each line must be one JSON record", e);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
         return seen;
     }

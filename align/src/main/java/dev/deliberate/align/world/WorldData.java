@@ -1,9 +1,8 @@
 package dev.deliberate.align.world;
 
+import dev.deliberate.align.data.Jsonl;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -20,9 +19,7 @@ import java.util.Map;
 /** SpecWorld splits on disk: {@code train.jsonl}, {@code test.jsonl} (one {@link LabelledPrompt} a line) and {@code world.json}. */
 public final class WorldData {
     public static final String MANIFEST = "world.json";
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .disable(SerializationFeature.INDENT_OUTPUT)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON = Jsonl.MAPPER;
 
     private WorldData() {}
 
@@ -61,22 +58,14 @@ public final class WorldData {
 
     /** Reads one split; a bad line is reported as {@code file:line: what is wrong}. */
     public static List<LabelledPrompt> read(Path file) throws IOException {
-        List<LabelledPrompt> out = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int n = 0;
-            while ((line = in.readLine()) != null) {
-                n++;
-                if (line.isBlank()) continue;
-                try {
-                    out.add(JSON.readValue(line, LabelledPrompt.class));
-                } catch (JsonProcessingException e) {
-                    throw new IOException(file + ":" + n + ": not a SpecWorld prompt record: " + e.getOriginalMessage()
-                            + " (each line needs id, category, intent, style and prompt)", e);
-                }
-            }
+        if (!Files.isRegularFile(file)) throw new IOException(file + ": no such SpecWorld split (run 'deliberate world generate' first)");
+        try {
+            return Jsonl.read(file, LabelledPrompt.class);
+        } catch (Jsonl.FormatException e) {
+            throw new IOException(e.getMessage() + " (each line needs id, category, intent, style and prompt)", e);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
-        return out;
     }
 
     /** Reads {@code DIR/<split>.jsonl}. */
