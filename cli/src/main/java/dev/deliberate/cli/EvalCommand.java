@@ -12,7 +12,9 @@ import dev.deliberate.align.eval.harness.EvalJudges;
 import dev.deliberate.align.eval.harness.EvalMetrics;
 import dev.deliberate.align.eval.harness.EvalRunner;
 import dev.deliberate.align.eval.metrics.Bootstrap;
+import dev.deliberate.align.eval.analysis.HiddenStateEmbedder;
 import dev.deliberate.align.llm.ChatModel;
+import dev.deliberate.align.llm.LocalChatModel;
 import dev.deliberate.align.llm.ChatModels;
 import dev.deliberate.align.spec.Spec;
 import picocli.CommandLine;
@@ -113,6 +115,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--no-cache", description = "Call remote models without the response cache.")
     boolean noCache;
 
+    @Option(names = "--no-embedding", description = "Skip the embedding map of prompt types (written for local checkpoints).")
+    boolean noEmbedding;
+
     @Override
     public Integer call() {
         var err = cmd.commandLine().getErr();
@@ -134,8 +139,10 @@ final class EvalCommand implements Callable<Integer> {
         AtomicFiles.writeString(out.resolve("config.json"), EvalRunner.pretty(snapshot));
         EvalMetrics metrics;
         int[] counts = new int[2];
+        // a local checkpoint also gives the embedding map of prompt types (mean-pooled hidden states of its middle layer)
+        HiddenStateEmbedder embedder = m instanceof LocalChatModel local && !noEmbedding ? HiddenStateEmbedder.middle(local.checkpoint()) : null;
         try (m; var bar = new LazyBar(err)) {
-            metrics = EvalRunner.run(config, m, js, out, null, new EvalRunner.Listener() {
+            metrics = EvalRunner.run(config, m, js, out, embedder, new EvalRunner.Listener() {
                 public void planned(int cells, int already) {
                     counts[0] = cells;
                     counts[1] = already;

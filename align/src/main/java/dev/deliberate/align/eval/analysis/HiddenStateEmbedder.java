@@ -12,7 +12,7 @@ import java.util.List;
  * mean-pooled over its tokens. Deterministic; safe to call from several threads (the engine runs under the
  * checkpoint's lock).
  */
-public final class HiddenStateEmbedder implements AutoCloseable {
+public final class HiddenStateEmbedder implements Embedder, AutoCloseable {
     private final LocalCheckpoint checkpoint;
     private final int layer;
     private final boolean owned;

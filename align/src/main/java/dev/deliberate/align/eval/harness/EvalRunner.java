@@ -1,5 +1,6 @@
 package dev.deliberate.align.eval.harness;
 
+import dev.deliberate.align.eval.analysis.Embedder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,6 @@
 package dev.deliberate.align.eval.harness;
 
+import dev.deliberate.align.eval.analysis.Embedder;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.deliberate.align.data.Jsonl;
 import dev.deliberate.align.eval.metrics.Bootstrap;

@@ -1,4 +1,4 @@
-package dev.deliberate.align.eval.harness;
+package dev.deliberate.align.eval.analysis;
 
 /**
  * A prompt's representation inside a model, for the embedding map of prompt types (SaRO §5). The local engine
