@@ -35,9 +35,13 @@ public final class RlTrainer<P> implements TrainLoop.Method {
 
     /**
      * @param reward in whatever range the reward uses (a judge: [0, 1])
-     * @param label  a category counted as a rate under this metric name (e.g. {@code judge/refused}); null for none
+     * @param labels categories, each counted as a rate under its own metric name (e.g. {@code judge/refused})
      */
-    public record Scored(double reward, String label) {}
+    public record Scored(double reward, List<String> labels) {
+        public Scored {
+            labels = List.copyOf(labels);
+        }
+    }
 
     /**
      * @param group    completions per prompt (G)
@@ -126,7 +130,7 @@ public final class RlTrainer<P> implements TrainLoop.Method {
             for (int k = 0; k < r.length; k++) {
                 r[k] = scored.get(k).reward();
                 rewardSum += r[k];
-                if (scored.get(k).label() != null) labels.merge(scored.get(k).label(), 1, Integer::sum);
+                for (String l : scored.get(k).labels()) labels.merge(l, 1, Integer::sum);
                 lengthSum += group.get(k).tokens().length;
             }
             stdSum += std(r);
@@ -199,7 +203,7 @@ public final class RlTrainer<P> implements TrainLoop.Method {
         for (int i = 0; i < val.size(); i++) {
             Scored s = reward.score(val.get(i), gens.get(i)).getFirst();
             sum += s.reward();
-            if (s.label() != null) labels.merge(s.label(), 1, Integer::sum);
+            for (String l : s.labels()) labels.merge(l, 1, Integer::sum);
         }
         var m = new LinkedHashMap<String, Double>();
         m.put("reward", sum / val.size());

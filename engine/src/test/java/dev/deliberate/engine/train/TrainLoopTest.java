@@ -137,7 +137,7 @@ class TrainLoopTest {
         RlTrainer.Reward<int[]> reward = (p, group) -> group.stream().map(g -> {
             int even = 0;
             for (int t : g.tokens()) if (t % 2 == 0) even++;
-            return new RlTrainer.Scored((double) even / g.tokens().length, even * 2 > g.tokens().length ? "mostly-even" : null);
+            return new RlTrainer.Scored((double) even / g.tokens().length, even * 2 > g.tokens().length ? List.of("mostly-even") : List.of());
         }).toList();
         var settings = new RlTrainer.Settings(8, SamplingParams.sample(1.0, 0, 1.0, 8, 0), new GrpoLoss(0.2, 0.01));
         var cfg = TrainConfig.defaults(2e-2).withSteps(0, 12).withBatch(4, 16).withWarmup(0, 1);
