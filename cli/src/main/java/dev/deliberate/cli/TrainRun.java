@@ -10,10 +10,6 @@ import dev.deliberate.engine.tokenizer.ChatTemplate;
 import dev.deliberate.engine.tokenizer.HfTokenizer;
 import dev.deliberate.engine.train.MetricsLog;
 import dev.deliberate.engine.train.TrainLoop;
-import me.tongfei.progressbar.DelegatingProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -38,7 +34,7 @@ final class TrainRun implements AutoCloseable {
     private final MetricsLog metrics;
     private final PrintWriter err;
     private final long started = System.nanoTime();
-    private ProgressBar bar;
+    private Progress bar;
 
     private TrainRun(Path out, int resumeFrom, MetricsLog metrics, PrintWriter err) {
         this.out = out;
@@ -80,15 +76,10 @@ final class TrainRun implements AutoCloseable {
     TrainLoop.Options loopOptions(String task) {
         return new TrainLoop.Options(out.resolve("state"), metrics, (done, total, line) -> {
             if (bar == null) {
-                var consumer = new DelegatingProgressBarConsumer(s -> {
-                    err.print('\r' + s);
-                    err.flush();
-                }, 110);
-                bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                        .setUnit(" steps", 1).showSpeed().setUpdateIntervalMillis(250).setConsumer(consumer).build();
+                bar = Progress.start(err, task, total, "steps");
                 bar.stepTo(done - 1);
             }
-            bar.setExtraMessage(String.format(" loss %.4f", ((Number) line.get("loss")).doubleValue()));
+            bar.message(String.format(" loss %.4f", ((Number) line.get("loss")).doubleValue()));
             bar.stepTo(done);
         });
     }
@@ -118,7 +109,6 @@ final class TrainRun implements AutoCloseable {
     private void closeBar() {
         if (bar != null) {
             bar.close();
-            err.println();
             bar = null;
         }
     }
