@@ -10,6 +10,7 @@ import dev.deliberate.engine.tokenizer.ChatTemplate;
 import dev.deliberate.engine.tokenizer.HfTokenizer;
 import dev.deliberate.engine.train.MetricsLog;
 import dev.deliberate.engine.train.TrainLoop;
+import dev.deliberate.engine.train.TrainState;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -46,7 +47,7 @@ final class TrainRun implements AutoCloseable {
     static TrainRun open(TrainOptions o, String command, Map<String, Object> settings, PrintWriter err) {
         try {
             Files.createDirectories(o.out);
-            int resume = savedStep(o.out.resolve("state"));
+            int resume = TrainState.savedStep(o.out.resolve("state"));
             var config = new LinkedHashMap<String, Object>();
             config.put("command", command);
             config.put("version", Version.number());
@@ -59,11 +60,6 @@ final class TrainRun implements AutoCloseable {
         } catch (IOException e) {
             throw new UserError("cannot write the run folder " + o.out + ": " + e.getMessage());
         }
-    }
-
-    private static int savedStep(Path state) throws IOException {
-        Path f = state.resolve("state.json");
-        return Files.isRegularFile(f) ? JSON.readTree(f.toFile()).path("step").asInt(0) : 0;
     }
 
     static void writeJson(Path file, Object value) throws IOException {
