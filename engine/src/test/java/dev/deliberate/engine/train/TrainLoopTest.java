@@ -149,4 +149,26 @@ class TrainLoopTest {
         assertTrue((double) lines.get(11).get("kl") > 0, "the policy moved away from the reference");
         for (String k : List.of("reward_std", "clip_ratio", "completion_length", "mostly-even")) assertTrue(lines.get(11).containsKey(k), k);
     }
+
+    @Test
+    void rlResumesBitIdenticallyToo(@TempDir Path dir) {
+        List<int[]> prompts = List.of(new int[]{1, 2}, new int[]{5, 6, 7}, new int[]{3}, new int[]{9, 10});
+        RlTrainer.Reward<int[]> reward = (p, group) -> group.stream()
+                .map(g -> new RlTrainer.Scored(g.tokens()[0] % 3 == 0 ? 1.0 : 0.0, List.of())).toList();
+        var settings = new RlTrainer.Settings(4, SamplingParams.sample(1.0, 0, 1.0, 6, 0), new GrpoLoss(0.2, 0.05));
+        var cfg = TrainConfig.defaults(1e-2).withSteps(0, 6).withBatch(2, 5).withEvery(0, 2);
+        var straight = fresh(24);
+        RlTrainer.train(cfg, settings, straight, fresh(24), prompts, List.of(), p -> p, reward, null, TrainLoop.Options.inMemory(l -> {}));
+
+        Path state = dir.resolve("state");
+        assertThrows(IllegalStateException.class, () -> RlTrainer.train(cfg, settings, fresh(24), fresh(24), prompts, List.of(), p -> p, reward, null,
+                new TrainLoop.Options(state, l -> {}, (done, total, line) -> {
+                    if (done == 3) throw new IllegalStateException("killed");
+                })));
+        var resumed = fresh(24);
+        var sum = RlTrainer.train(cfg, settings, resumed, fresh(24), prompts, List.of(), p -> p, reward, null,
+                new TrainLoop.Options(state, l -> {}, (d, t, l) -> {}));
+        assertEquals(2, sum.resumedFrom());
+        assertArrayEquals(weights(straight), weights(resumed));
+    }
 }
