@@ -56,7 +56,7 @@ final class TrainRun implements AutoCloseable {
             config.putAll(o.asMap());
             writeJson(o.out.resolve("config.json"), config);
             if (resume > 0) err.println("resuming " + o.out + " from step " + resume);
-            return new TrainRun(o.out, resume, MetricsLog.open(o.out.resolve("metrics.jsonl"), resume > 0 ? resume : -1), err);
+            return new TrainRun(o.out, resume, MetricsLog.open(o.out.resolve("metrics.jsonl"), resume), err);
         } catch (IOException e) {
             throw new UserError("cannot write the run folder " + o.out + ": " + e.getMessage());
         }
