@@ -117,6 +117,12 @@ final class TrainRun implements AutoCloseable {
 
     // ---- loading what the commands are given
 
+    /** The file a flag names, or a message saying which flag and what it expects. */
+    static Path requireFile(Path file, String flag, String what) {
+        if (file != null && !Files.isRegularFile(file)) throw new UserError(flag + " " + file + ": no such file (expected " + what + ")");
+        return file;
+    }
+
     static Transformer loadModel(Path dir) {
         try {
             return Checkpoint.load(dir, new CpuBackend());
