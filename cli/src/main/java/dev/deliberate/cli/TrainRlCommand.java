@@ -3,9 +3,11 @@ package dev.deliberate.cli;
 import dev.deliberate.align.data.Turn;
 import dev.deliberate.align.training.ChatExamples;
 import dev.deliberate.align.training.JudgeReward;
-import dev.deliberate.align.training.TrainingJudges;
 import dev.deliberate.align.world.LabelledPrompt;
 import dev.deliberate.align.world.SpecWorld;
+import dev.deliberate.align.judge.Judges;
+import dev.deliberate.align.llm.ChatModels;
+import dev.deliberate.align.spec.Spec;
 import dev.deliberate.align.world.WorldData;
 import dev.deliberate.engine.generate.SamplingParams;
 import dev.deliberate.engine.train.GrpoLoss;
@@ -114,7 +116,8 @@ final class TrainRlCommand implements Callable<Integer> {
 
     private dev.deliberate.align.judge.Judge openJudge() {
         try {
-            return TrainingJudges.open(judgeRef);
+            // world:judge, or a spec-aware LLM judge behind any model reference; the reward shows it the answer only
+            return Judges.open(judgeRef, Spec.defaultSpec(), ChatModels.OpenOptions.defaults());
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
