@@ -1,11 +1,50 @@
 package dev.deliberate.cli;
 
+import dev.deliberate.bench.EngineBench;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-@Command(name = "engine", mixinStandardHelpOptions = true, description = "Engine training and decoding throughput (tok/s, GFLOP/s) for the tiny and small shapes.")
-final class BenchEngineCommand extends NotBuiltYet {
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code deliberate bench engine}: training and decoding throughput beside the PyTorch reference. */
+@Command(name = "engine", mixinStandardHelpOptions = true,
+        description = "Engine training and decoding throughput (tok/s, GFLOP/s) for the tiny and small shapes.")
+final class BenchEngineCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--shape", defaultValue = "tiny", description = "tiny, small or all (default: ${DEFAULT-VALUE}).")
+    String shape;
+
+    @Option(names = "--runs", defaultValue = "3", description = "Measured runs per figure; medians are reported (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--threads", description = "Worker threads for the kernels (default: all cores, or DELIBERATE_THREADS).")
+    Integer threads;
+
+    @Option(names = "--profile", description = "Also print each kernel's share of a step (on stderr).")
+    boolean profile;
+
     @Override
-    String arrivesWith() {
-        return "issue #3";
+    public Integer call() {
+        if (runs < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be at least 1");
+        if (threads != null) {
+            if (threads < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
+            System.setProperty("deliberate.threads", threads.toString()); // read once when the worker pool starts
+        }
+        List<EngineBench.Shape> shapes;
+        try {
+            shapes = shape.equals("all") ? List.of(EngineBench.TINY, EngineBench.SMALL) : List.of(EngineBench.shape(shape));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        var err = spec.commandLine().getErr();
+        var results = new ArrayList<EngineBench.Result>();
+        for (var s : shapes) results.addAll(EngineBench.run(s, runs, err, profile));
+        spec.commandLine().getOut().print(EngineBench.table(results));
+        return 0;
     }
 }

@@ -1,5 +1,7 @@
 package dev.deliberate.engine.backend.cpu;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * General matrix multiply on row-major float arrays, the engine's hot loop:
  * {@code C[m×n] (+)= op(A)[m×k] · op(B)[k×n]}, where {@code op(X)} is X or its transpose.
@@ -9,25 +11,132 @@ package dev.deliberate.engine.backend.cpu;
  * A linear layer {@code y = x·Wᵀ} (HF stores W as [out, in]) is {@code gemm(false, true, …)}; its input gradient
  * {@code dx = dy·W} is {@code gemm(false, false, …)}; its weight gradient {@code dW += dyᵀ·x} is
  * {@code gemm(true, false, …, accumulate=true)}.
+ *
+ * <p>Design (BLIS, Van Zee &amp; van de Geijn 2015, with the roles of A and B mirrored for row-major C): op(B) is cut
+ * into {@code KC×NC} blocks, each packed once by all workers together into {@code KC×NR} column panels; the workers
+ * then take items (a chunk of up to {@code MC} rows × a run of panels) from a shared counter, pack their rows of
+ * op(A) into {@code MR×KC} row panels, and run the register-blocked micro-kernel ({@link GemmKernel}), which keeps an
+ * {@code MR×NR} tile of C in vector registers while it streams one A panel (broadcasts, from L2) against one B panel
+ * (vector loads, from L1). Packing absorbs the four transpose cases and the strides, so one kernel serves them all.
+ * Tiny m (decode) skips packing and streams op(B) once ({@link GemmNarrow}). Every element of C is summed in the same
+ * order whichever worker computes it, so results are bit-identical from call to call.
  */
 public final class Gemm {
+    private static final int MR = GemmKernel.MR;
+    private static final int NR = GemmKernel.NR;
+    /** Depth of one packed block: a KC×NR panel of B (32 KiB at 512 bits) stays in L1 while A panels stream by. */
+    static final int KC = 256;
+    /** Rows of one packed block of A: MC×KC floats (192 KiB) stay in L2. */
+    static final int MC = 192;
+    /** Columns of one packed block of B. */
+    static final int NC = 2048;
+    /** Up to this many rows of C, the narrow path streams op(B) once instead of packing it. */
+    static final int NARROW_M = 8;
+    /** Multiply-adds below which a call stays on the calling thread. */
+    private static final long MIN_PARALLEL_WORK = 1L << 17;
+    /** Work items per worker in one block, so the shared counter can even out uneven progress. */
+    private static final int ITEMS_PER_WORKER = 4;
+
+    /** Per worker: its packed rows of op(A) and a tile for ragged edges of C. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {
+            new float[roundUp(MC, MR) * KC], new float[MR * NR]});
+    /** Per calling thread: the packed block of op(B) its workers share. */
+    private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[KC * roundUp(NC, NR)]);
+
     private Gemm() {}
+
+    private static int roundUp(int x, int multiple) {
+        return (x + multiple - 1) / multiple * multiple;
+    }
 
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
                             float[] a, int aOff, int lda,
                             float[] b, int bOff, int ldb,
                             float[] c, int cOff, int ldc,
                             boolean accumulate) {
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                float sum = 0f;
-                for (int p = 0; p < k; p++) {
-                    float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-                    float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
-                    sum += av * bv;
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("gemm: negative size m=" + m + " n=" + n + " k=" + k);
+        }
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            }
+            return;
+        }
+        if (m <= NARROW_M) {
+            GemmNarrow.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+            return;
+        }
+        packed(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * The packed path. Per {@code NC×KC} block, the workers first pack op(B) together into the caller's buffer, then
+     * take items (a chunk of rows × a run of B panels) from a shared counter, so a worker slowed by another process
+     * does not hold the others back.
+     */
+    private static void packed(boolean transA, boolean transB, int m, int n, int k,
+                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float[] c, int cOff, int ldc, boolean accumulate) {
+        float[] bp = PACKED_B.get();
+        boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= MIN_PARALLEL_WORK;
+        int workers = parallel ? Parallel.threads() : 1;
+        // Several items per worker so the shared counter can balance them.
+        int rowChunk = Math.min(MC, Math.max(MR, roundUp(Math.ceilDiv(m, ITEMS_PER_WORKER * workers), MR)));
+        int rowItems = Math.ceilDiv(m, rowChunk);
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc), panels = Math.ceilDiv(nc, NR);
+            int panelsPerItem = Math.ceilDiv(panels, Math.max(1, Math.min(panels, Math.ceilDiv(ITEMS_PER_WORKER * workers, rowItems))));
+            int colItems = Math.ceilDiv(panels, panelsPerItem);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc), jcf = jc, pcf = pc;
+                boolean add = accumulate || pc > 0;
+                var block = new Block(transA, m, nc, kc, jc, pc, a, aOff, lda, bp, c, cOff, ldc, add,
+                        rowChunk, colItems, panelsPerItem, panels, new AtomicInteger());
+                if (parallel) {
+                    Parallel.forRange(panels, 1, (s, e) -> GemmPack.packB(transB, b, bOff, ldb, pcf, kc, jcf, nc, bp, s, e));
+                    Parallel.forRange(workers, 1, (s, e) -> block.run());
+                } else {
+                    GemmPack.packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0, panels);
+                    block.run();
                 }
-                int ci = cOff + i * ldc + j;
-                c[ci] = accumulate ? c[ci] + sum : sum;
+            }
+        }
+    }
+
+    /** One packed {@code nc×kc} block of op(B) against all of op(A), cut into rowChunk × panelsPerItem items. */
+    private record Block(boolean transA, int m, int nc, int kc, int jc, int pc, float[] a, int aOff, int lda,
+                         float[] bp, float[] c, int cOff, int ldc, boolean add,
+                         int rowChunk, int colItems, int panelsPerItem, int panels, AtomicInteger next) {
+        void run() {
+            float[][] scratch = SCRATCH.get();
+            float[] ap = scratch[0], tile = scratch[1];
+            int items = Math.ceilDiv(m, rowChunk) * colItems;
+            for (int item; (item = next.getAndIncrement()) < items; ) {
+                int ic = item / colItems * rowChunk, mc = Math.min(rowChunk, m - ic);
+                int firstPanel = item % colItems * panelsPerItem, endPanel = Math.min(panels, firstPanel + panelsPerItem);
+                GemmPack.packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                for (int panel = firstPanel; panel < endPanel; panel++) {
+                    int jr = panel * NR, nr = Math.min(NR, nc - jr), bi = jr * kc;
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = Math.min(MR, mc - ir);
+                        int ci = cOff + (ic + ir) * ldc + jc + jr;
+                        boolean full = mr == MR && nr == NR;
+                        float[] out = full ? c : tile;
+                        int oi = full ? ci : 0, ldo = full ? ldc : NR;
+                        boolean addHere = full && add;
+                        GemmKernel.tile(ap, ir * kc, bp, bi, kc, out, oi, ldo, addHere);
+                        if (!full) {
+                            for (int r = 0; r < mr; r++) {
+                                int row = ci + r * ldc;
+                                for (int j = 0; j < nr; j++) {
+                                    c[row + j] = add ? c[row + j] + tile[r * NR + j] : tile[r * NR + j];
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }

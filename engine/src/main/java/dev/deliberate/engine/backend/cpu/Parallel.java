@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 
 /**
- * The CPU kernels' fixed worker pool: one thread per core (or {@code DELIBERATE_THREADS}), created once.
+ * The CPU kernels' fixed worker pool: one thread per core (or the system property {@code deliberate.threads}, else
+ * {@code DELIBERATE_THREADS}), created once.
  * Kernels split their outer loop into one contiguous range per worker; the calling thread takes the first.
  */
 public final class Parallel {
@@ -17,7 +18,7 @@ public final class Parallel {
     private Parallel() {}
 
     private static int configuredThreads() {
-        String env = System.getenv("DELIBERATE_THREADS");
+        String env = System.getProperty("deliberate.threads", System.getenv("DELIBERATE_THREADS"));
         if (env != null && !env.isBlank()) {
             try {
                 int t = Integer.parseInt(env.trim());
@@ -36,6 +37,28 @@ public final class Parallel {
         return THREADS;
     }
 
+    /** Nesting depth of parallel bodies on this thread: a nested {@link #forRange} runs inline on its caller. */
+    private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+
+    /**
+     * Whether the current thread is already running a part of a {@link #forRange}. Kernels that parallelise over
+     * independent items (attention heads) call {@link Gemm} from inside their bodies; the nested call then runs on
+     * that thread alone instead of queueing behind the busy workers.
+     */
+    public static boolean insideWorker() {
+        return DEPTH.get()[0] > 0;
+    }
+
+    private static void runMarked(Range body, int start, int end) {
+        int[] depth = DEPTH.get();
+        depth[0]++;
+        try {
+            body.run(start, end);
+        } finally {
+            depth[0]--;
+        }
+    }
+
     /** A body over the half-open range [start, end). */
     @FunctionalInterface
     public interface Range {
@@ -48,16 +71,16 @@ public final class Parallel {
      */
     public static void forRange(int n, int grain, Range body) {
         int parts = Math.min(THREADS, Math.max(1, n / Math.max(1, grain)));
-        if (parts <= 1 || n <= 1) {
+        if (parts <= 1 || n <= 1 || insideWorker()) {
             body.run(0, n);
             return;
         }
         List<Future<?>> futures = new ArrayList<>(parts - 1);
         for (int p = 1; p < parts; p++) {
             int s = (int) ((long) n * p / parts), e = (int) ((long) n * (p + 1) / parts);
-            futures.add(POOL.submit(() -> body.run(s, e)));
+            futures.add(POOL.submit(() -> runMarked(body, s, e)));
         }
-        body.run(0, (int) ((long) n / parts));
+        runMarked(body, 0, (int) ((long) n / parts));
         for (Future<?> f : futures) {
             try {
                 f.get();

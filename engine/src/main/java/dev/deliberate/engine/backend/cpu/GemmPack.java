@@ -1,0 +1,95 @@
+package dev.deliberate.engine.backend.cpu;
+
+import static dev.deliberate.engine.backend.cpu.GemmKernel.F;
+import static dev.deliberate.engine.backend.cpu.GemmKernel.MR;
+import static dev.deliberate.engine.backend.cpu.GemmKernel.NR;
+import static dev.deliberate.engine.backend.cpu.GemmKernel.VL;
+
+import java.util.Arrays;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Packs blocks of op(A) and op(B) into the contiguous panel order {@link GemmKernel} reads, zero-padding the ragged
+ * last panel so the kernel never branches on edges. Transposition and strides are absorbed here.
+ */
+final class GemmPack {
+    /** MR floats, one step of a packed A panel. */
+    private static final VectorSpecies<Float> ROW = VectorSpecies.of(float.class, VectorShape.forBitSize(MR * Float.SIZE));
+    private GemmPack() {}
+
+    /**
+     * op(A) rows [ic, ic+mc) × depth [pc, pc+kc) → {@code ap} as ⌈mc/MR⌉ panels, each kc steps of MR floats
+     * (panel q starts at {@code q·MR·kc}).
+     */
+    static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int dst = ir * kc;
+            if (transA) {
+                // A is k×m: the MR values of one depth step are contiguous.
+                int src = aOff + pc * lda + ic + ir;
+                if (mr == MR) {
+                    // One MR-lane vector per step: System.arraycopy costs a call per MR floats here.
+                    for (int p = 0; p < kc; p++, src += lda, dst += MR) {
+                        FloatVector.fromArray(ROW, a, src).intoArray(ap, dst);
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++, src += lda, dst += MR) {
+                        for (int r = 0; r < mr; r++) ap[dst + r] = a[src + r];
+                        for (int r = mr; r < MR; r++) ap[dst + r] = 0f;
+                    }
+                }
+            } else {
+                // A is m×k: each of the MR rows is contiguous along the depth.
+                interleave(a, aOff + (ic + ir) * lda + pc, lda, mr, kc, ap, dst, MR);
+            }
+        }
+    }
+
+    /**
+     * op(B) depth [pc, pc+kc) × columns [jc, jc+nc) → {@code bp} as ⌈nc/NR⌉ panels, each kc steps of NR floats
+     * (the panel of columns jr.. starts at {@code jr·kc}); only panels [firstPanel, endPanel), so workers can share it.
+     */
+    static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp,
+                      int firstPanel, int endPanel) {
+        for (int jr = firstPanel * NR; jr < Math.min(nc, endPanel * NR); jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int dst = jr * kc;
+            if (!transB) {
+                // B is k×n: the NR values of one depth step are contiguous.
+                int src = bOff + pc * ldb + jc + jr;
+                if (nr == NR) {
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+                        for (int v = 0; v < NR; v += VL) FloatVector.fromArray(F, b, src + v).intoArray(bp, dst + v);
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+                        System.arraycopy(b, src, bp, dst, nr);
+                        Arrays.fill(bp, dst + nr, dst + NR, 0f);
+                    }
+                }
+            } else {
+                // B is n×k (a weight [out, in]): each of the NR columns is a contiguous row.
+                interleave(b, bOff + (jc + jr) * ldb + pc, ldb, nr, kc, bp, dst, NR);
+            }
+        }
+    }
+
+    /**
+     * Transposes {@code rows} contiguous rows of length {@code len} (row stride {@code srcStride}) into {@code len}
+     * steps of {@code width} floats, zero-filling the lanes past {@code rows}.
+     */
+    private static void interleave(float[] src, int srcOff, int srcStride, int rows, int len,
+                                   float[] dst, int dstOff, int width) {
+        for (int r = 0; r < rows; r++) {
+            int from = srcOff + r * srcStride;
+            for (int p = 0, d = dstOff + r; p < len; p++, d += width) dst[d] = src[from + p];
+        }
+        for (int r = rows; r < width; r++) {
+            for (int p = 0, d = dstOff + r; p < len; p++, d += width) dst[d] = 0f;
+        }
+    }
+}

@@ -1,0 +1,402 @@
+package dev.deliberate.engine.model;
+
+import dev.deliberate.engine.backend.Backend;
+import dev.deliberate.engine.backend.Tensor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A Llama-family decoder (Llama 2/3, Qwen2, Mistral): token embedding, N blocks of
+ * {@code x += o(attn(rope(q(norm(x))), rope(k(…)), v(…)))} and {@code x += down(silu(gate(norm(x))) ⊙ up(norm(x)))},
+ * a final RMSNorm and the LM head.
+ *
+ * <p>Training is llm.c style: {@link #forward} runs a padded batch and saves every activation a backward needs in
+ * preallocated buffers (grown only when a larger batch arrives), {@link #backward} walks the layers in reverse and
+ * accumulates into the parameter gradients. The objective is anything expressed through per-token log-probs of the
+ * targets: the caller passes {@code ∂L/∂logp} per token (SFT: −mask/N; DPO/RL: a per-sequence coefficient on the
+ * response tokens). Parameters live once, under their Hugging Face names.
+ */
+public final class Transformer {
+    private final ModelConfig cfg;
+    private final Backend be;
+    private final Map<String, Parameter> params = new LinkedHashMap<>();
+    private final Parameter embed, finalNorm;
+    private final Linear lmHead;
+    private final Block[] blocks;
+    private final Tensor ropeCos, ropeSin;
+    private final int ropeLen;
+
+    /** One decoder layer's parameters. */
+    private record Block(Parameter ln1, Linear q, Linear k, Linear v, Linear o, Parameter ln2, Linear gate, Linear up,
+                         Linear down) {}
+
+    /** Saved activations of one layer for {@code cap} rows; {@code x} is the layer's input (the residual stream). */
+    private static final class Acts {
+        final Tensor x, ln1, rstd1, q, k, v, att, lse, res, ln2, rstd2, gate, up, h;
+
+        Acts(Backend be, ModelConfig c, int cap) {
+            int hs = c.hiddenSize(), is = c.intermediateSize();
+            x = be.allocate((long) cap * hs);
+            ln1 = be.allocate((long) cap * hs);
+            rstd1 = be.allocate(cap);
+            q = be.allocate((long) cap * c.qDim());
+            k = be.allocate((long) cap * c.kvDim());
+            v = be.allocate((long) cap * c.kvDim());
+            att = be.allocate((long) cap * c.qDim());
+            lse = be.allocate((long) cap * c.numAttentionHeads());
+            res = be.allocate((long) cap * hs);
+            ln2 = be.allocate((long) cap * hs);
+            rstd2 = be.allocate(cap);
+            gate = be.allocate((long) cap * is);
+            up = be.allocate((long) cap * is);
+            h = be.allocate((long) cap * is);
+        }
+    }
+
+    /** The head's buffers: final-norm input/output, logits and the loss-side vectors. */
+    private static final class Head {
+        final Tensor xf, lnf, rstdf, logits, lse, logp, weights;
+        final int cap;
+
+        Head(Backend be, ModelConfig c, int cap) {
+            this.cap = cap;
+            xf = be.allocate((long) cap * c.hiddenSize());
+            lnf = be.allocate((long) cap * c.hiddenSize());
+            rstdf = be.allocate(cap);
+            logits = be.allocate((long) cap * c.vocabSize());
+            lse = be.allocate(cap);
+            logp = be.allocate(cap);
+            weights = be.allocate(cap);
+        }
+    }
+
+    /** Gradient scratch shared by all layers. */
+    private static final class Grads {
+        final Tensor dres, dln, dq, dk, dv, datt, dh, dgate, dup;
+
+        Grads(Backend be, ModelConfig c, int cap) {
+            int hs = c.hiddenSize(), is = c.intermediateSize();
+            dres = be.allocate((long) cap * hs);
+            dln = be.allocate((long) cap * hs);
+            dq = be.allocate((long) cap * c.qDim());
+            dk = be.allocate((long) cap * c.kvDim());
+            dv = be.allocate((long) cap * c.kvDim());
+            datt = be.allocate((long) cap * c.qDim());
+            dh = be.allocate((long) cap * is);
+            dgate = be.allocate((long) cap * is);
+            dup = be.allocate((long) cap * is);
+        }
+    }
+
+    private Acts[] trainActs; // one per layer, for training
+    private Head trainHead;
+    private Grads grads;
+    private int trainCap;
+    private Acts workActs; // a single layer's worth, reused by every layer when nothing is saved
+    private Head workHead;
+    private int workCap;
+    private Batch saved; // the batch whose activations trainActs hold
+    private int[] positions = new int[0];
+
+    /** A model with zero weights; fill them with {@link #initialize} or from a checkpoint. */
+    public Transformer(ModelConfig cfg, Backend backend) {
+        this.cfg = cfg;
+        this.be = backend;
+        int hs = cfg.hiddenSize(), is = cfg.intermediateSize();
+        embed = param("model.embed_tokens.weight", cfg.vocabSize(), hs);
+        blocks = new Block[cfg.numHiddenLayers()];
+        for (int l = 0; l < blocks.length; l++) {
+            String p = "model.layers." + l + ".";
+            blocks[l] = new Block(
+                    param(p + "input_layernorm.weight", hs),
+                    linear(p + "self_attn.q_proj", hs, cfg.qDim(), cfg.qkvBias()),
+                    linear(p + "self_attn.k_proj", hs, cfg.kvDim(), cfg.qkvBias()),
+                    linear(p + "self_attn.v_proj", hs, cfg.kvDim(), cfg.qkvBias()),
+                    linear(p + "self_attn.o_proj", cfg.qDim(), hs, cfg.oBias()),
+                    param(p + "post_attention_layernorm.weight", hs),
+                    linear(p + "mlp.gate_proj", hs, is, false),
+                    linear(p + "mlp.up_proj", hs, is, false),
+                    linear(p + "mlp.down_proj", is, hs, false));
+        }
+        finalNorm = param("model.norm.weight", hs);
+        lmHead = cfg.tieWordEmbeddings() ? new Linear(embed, null, hs, cfg.vocabSize())
+                : linear("lm_head", hs, cfg.vocabSize(), false);
+
+        // RoPE tables cos/sin[pos, i] = cos/sin(pos·θ_i); the angle is an fp32 product, as HF's rotary embedding computes it
+        ropeLen = cfg.maxPositionEmbeddings();
+        int half = cfg.headDim() / 2;
+        double[] inv = cfg.ropeInverseFrequencies();
+        float[] c = new float[ropeLen * half], s = new float[ropeLen * half];
+        for (int p = 0; p < ropeLen; p++)
+            for (int i = 0; i < half; i++) {
+                float angle = (float) p * (float) inv[i]; // fp32 product, as HF computes position·inv_freq
+                c[p * half + i] = (float) Math.cos(angle);
+                s[p * half + i] = (float) Math.sin(angle);
+            }
+        ropeCos = be.allocate(c.length);
+        ropeSin = be.allocate(s.length);
+        be.upload(c, 0, ropeCos, 0, c.length);
+        be.upload(s, 0, ropeSin, 0, s.length);
+    }
+
+    private Parameter param(String name, long... shape) {
+        var p = new Parameter(be, name, shape);
+        params.put(name, p);
+        return p;
+    }
+
+    private Linear linear(String name, int in, int out, boolean bias) {
+        return new Linear(param(name + ".weight", out, in), bias ? param(name + ".bias", out) : null, in, out);
+    }
+
+    public ModelConfig config() {
+        return cfg;
+    }
+
+    public Backend backend() {
+        return be;
+    }
+
+    /** Parameters in HF order (tied models have no {@code lm_head.weight}). */
+    public Map<String, Parameter> parameters() {
+        return Collections.unmodifiableMap(params);
+    }
+
+    /**
+     * Random init as HF's {@code _init_weights}: linear and embedding weights ~ N(0, initializer_range), biases 0,
+     * RMSNorm weights 1. Deterministic for a given seed.
+     */
+    public void initialize(long seed) {
+        var rng = new SplittableRandom(seed);
+        float std = (float) cfg.initializerRange();
+        for (Parameter p : params.values()) {
+            float[] v = new float[Math.toIntExact(p.size())];
+            boolean norm = p.name().endsWith("norm.weight");
+            if (norm) java.util.Arrays.fill(v, 1f);
+            else if (p.shape().length == 2) for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextGaussian() * std;
+            be.upload(v, 0, p.value(), 0, v.length);
+        }
+    }
+
+    // ---------------------------------------------------------------- training forward / backward
+
+    /**
+     * Runs the batch, saving activations for {@link #backward}, and returns the per-row log-prob of each target
+     * ({@code logp[b*seqLen + t]}, 0 where the target is −1). The returned array is owned by the caller.
+     */
+    public float[] forward(Batch batch) {
+        float[] out = new float[batch.rows()];
+        forward(batch, out);
+        return out;
+    }
+
+    /** As {@link #forward(Batch)}, writing the log-probs into {@code logpOut} (at least {@code batch.rows()} long). */
+    public void forward(Batch batch, float[] logpOut) {
+        checkBatch(batch);
+        int n = batch.rows();
+        if (n > trainCap) {
+            trainActs = null;
+            trainHead = null;
+            grads = null;
+            trainActs = new Acts[blocks.length];
+            for (int l = 0; l < blocks.length; l++) trainActs[l] = new Acts(be, cfg, n);
+            trainHead = new Head(be, cfg, n);
+            grads = new Grads(be, cfg, n);
+            trainCap = n;
+        }
+        runBlocks(batch, trainActs, trainHead);
+        saved = batch;
+        be.crossEntropy(trainHead.logits, batch.targets(), trainHead.lse, trainHead.logp, n, cfg.vocabSize());
+        be.download(trainHead.logp, 0, logpOut, 0, n);
+    }
+
+    /**
+     * Back-propagates {@code dLogp[r] = ∂L/∂logp[r]} through the batch of the last {@link #forward}, adding into every
+     * parameter's gradient (so micro-batches accumulate; clear with {@link #zeroGrad}).
+     */
+    public void backward(float[] dLogp) {
+        Batch batch = saved;
+        if (batch == null) throw new IllegalStateException("backward() needs a preceding forward()");
+        saved = null; // the logits buffer becomes dlogits below; a second backward would be wrong
+        int n = batch.rows(), hs = cfg.hiddenSize(), is = cfg.intermediateSize();
+        int heads = cfg.numAttentionHeads(), kvh = cfg.numKeyValueHeads(), hd = cfg.headDim();
+        if (dLogp.length < n) throw new IllegalArgumentException("dLogp has " + dLogp.length + " entries, batch has " + n + " rows");
+        Head hd0 = trainHead;
+        Grads g = grads;
+        int[] pos = trainingPositions(batch); // recomputed: a sequenceLogProbs call in between may have reused the array
+        be.upload(dLogp, 0, hd0.weights, 0, n);
+        be.crossEntropyBackward(hd0.logits, hd0.lse, batch.targets(), hd0.weights, n, cfg.vocabSize());
+        lmHead.backward(be, hd0.logits, hd0.lnf, g.dln, n, false);
+        be.zero(g.dres);
+        be.rmsnormBackward(g.dln, hd0.xf, finalNorm.value(), hd0.rstdf, g.dres, finalNorm.grad(be), n, hs);
+        for (int l = blocks.length - 1; l >= 0; l--) {
+            Block b = blocks[l];
+            Acts a = trainActs[l];
+            // out = res + down(silu(gate(ln2)) ⊙ up(ln2)); g.dres holds ∂L/∂out = ∂L/∂res through the skip
+            b.down.backward(be, g.dres, a.h, g.dh, n, false);
+            be.swigluBackward(g.dh, a.gate, a.up, g.dgate, g.dup, (long) n * is);
+            b.gate.backward(be, g.dgate, a.ln2, g.dln, n, false);
+            b.up.backward(be, g.dup, a.ln2, g.dln, n, true);
+            be.rmsnormBackward(g.dln, a.res, b.ln2.value(), a.rstd2, g.dres, b.ln2.grad(be), n, hs);
+            // res = x + o(attn(q, k, v))
+            b.o.backward(be, g.dres, a.att, g.datt, n, false);
+            be.attentionBackward(g.datt, a.q, a.k, a.v, a.att, a.lse, g.dq, g.dk, g.dv, batch.size(), batch.seqLen(),
+                    batch.lengths(), heads, kvh, hd);
+            be.ropeBackward(g.dq, n, heads, hd, pos, ropeCos, ropeSin);
+            be.ropeBackward(g.dk, n, kvh, hd, pos, ropeCos, ropeSin);
+            b.q.backward(be, g.dq, a.ln1, g.dln, n, false);
+            b.k.backward(be, g.dk, a.ln1, g.dln, n, true);
+            b.v.backward(be, g.dv, a.ln1, g.dln, n, true);
+            be.rmsnormBackward(g.dln, a.x, b.ln1.value(), a.rstd1, g.dres, b.ln1.grad(be), n, hs);
+        }
+        be.embeddingBackward(g.dres, batch.tokens(), embed.grad(be), n, hs);
+    }
+
+    /** Clears all parameter gradients. */
+    public void zeroGrad() {
+        for (Parameter p : params.values()) be.zero(p.grad(be));
+    }
+
+    /**
+     * Per-sequence sums of target log-probs where {@code mask} is set (null: every target), forward only, reusing
+     * one layer's buffers — the reference-model pass of DPO and RL.
+     */
+    public double[] sequenceLogProbs(Batch batch, boolean[] mask) {
+        checkBatch(batch);
+        int n = batch.rows();
+        if (n > workCap) allocateWork(n);
+        Acts[] same = new Acts[blocks.length];
+        java.util.Arrays.fill(same, workActs);
+        runBlocks(batch, same, workHead);
+        float[] logp = logProbs(batch, workHead);
+        if (mask != null) for (int r = 0; r < n; r++) if (!mask[r]) logp[r] = 0f;
+        return batch.sumPerSequence(logp);
+    }
+
+    private void allocateWork(int n) {
+        workActs = null;
+        workHead = null;
+        workActs = new Acts(be, cfg, n);
+        workHead = new Head(be, cfg, n);
+        workCap = n;
+    }
+
+    private void checkBatch(Batch batch) {
+        if (batch.seqLen() > ropeLen)
+            throw new IllegalArgumentException("sequence length " + batch.seqLen() + " exceeds max_position_embeddings " + ropeLen);
+        if (cfg.slidingWindow() > 0 && batch.seqLen() > cfg.slidingWindow())
+            throw new IllegalArgumentException("sequence length " + batch.seqLen() + " exceeds the sliding window "
+                    + cfg.slidingWindow() + "; sliding-window attention is not implemented");
+        for (int t : batch.tokens()) checkToken(t);
+    }
+
+    private void checkToken(int t) {
+        if (t < 0 || t >= cfg.vocabSize())
+            throw new IllegalArgumentException("token id " + t + " outside the vocabulary 0.." + (cfg.vocabSize() - 1));
+    }
+
+    private int[] trainingPositions(Batch batch) {
+        int n = batch.rows();
+        if (positions.length < n) positions = new int[n];
+        for (int r = 0; r < n; r++) positions[r] = r % batch.seqLen();
+        return positions;
+    }
+
+    /** The whole network over a padded batch; {@code acts[l]} may all be the same buffers when nothing is saved. */
+    private void runBlocks(Batch batch, Acts[] acts, Head head) {
+        int n = batch.rows(), hs = cfg.hiddenSize();
+        int[] pos = trainingPositions(batch);
+        be.embedding(embed.value(), batch.tokens(), acts[0].x, n, hs);
+        for (int l = 0; l < blocks.length; l++)
+            block(l, acts[l], n, pos, l + 1 < blocks.length ? acts[l + 1].x : head.xf, batch, null, null);
+        be.rmsnorm(head.xf, finalNorm.value(), head.lnf, head.rstdf, n, hs, (float) cfg.rmsNormEps());
+        lmHead.forward(be, head.lnf, head.logits, n, false);
+    }
+
+    /**
+     * Decoder layer l from {@code a.x} into {@code next} (which may be {@code a.x} itself when nothing is saved):
+     * {@code res = x + o(attn(rope(q(norm(x))), rope(k(…)), v(…)))}, {@code next = res + down(silu(gate(norm(res))) ⊙ up(…))}.
+     * Attention runs over the padded {@code batch}, or, with a {@code cache}, against the cached keys of each row's slot.
+     */
+    private void block(int l, Acts a, int rows, int[] pos, Tensor next, Batch batch, KvCache cache, int[] slots) {
+        Block b = blocks[l];
+        int hs = cfg.hiddenSize(), heads = cfg.numAttentionHeads(), kvh = cfg.numKeyValueHeads(), hd = cfg.headDim();
+        be.rmsnorm(a.x, b.ln1.value(), a.ln1, a.rstd1, rows, hs, (float) cfg.rmsNormEps());
+        b.q.forward(be, a.ln1, a.q, rows, false);
+        b.k.forward(be, a.ln1, a.k, rows, false);
+        b.v.forward(be, a.ln1, a.v, rows, false);
+        be.rope(a.q, rows, heads, hd, pos, ropeCos, ropeSin);
+        be.rope(a.k, rows, kvh, hd, pos, ropeCos, ropeSin);
+        if (cache == null) {
+            be.attention(a.q, a.k, a.v, a.att, a.lse, batch.size(), batch.seqLen(), batch.lengths(), heads, kvh, hd);
+        } else {
+            be.writeKvCache(a.k, a.v, cache.keys[l], cache.values[l], rows, slots, pos, cache.maxSeq, kvh, hd);
+            be.attentionCached(a.q, cache.keys[l], cache.values[l], a.att, rows, slots, pos, cache.maxSeq, heads, kvh, hd);
+        }
+        be.copy(a.x, 0, a.res, 0, (long) rows * hs);
+        b.o.forward(be, a.att, a.res, rows, true);
+        be.rmsnorm(a.res, b.ln2.value(), a.ln2, a.rstd2, rows, hs, (float) cfg.rmsNormEps());
+        b.gate.forward(be, a.ln2, a.gate, rows, false);
+        b.up.forward(be, a.ln2, a.up, rows, false);
+        be.swiglu(a.gate, a.up, a.h, (long) rows * cfg.intermediateSize());
+        be.copy(a.res, 0, next, 0, (long) rows * hs);
+        b.down.forward(be, a.h, next, rows, true);
+    }
+
+    private float[] logProbs(Batch batch, Head head) {
+        int n = batch.rows();
+        be.crossEntropy(head.logits, batch.targets(), head.lse, head.logp, n, cfg.vocabSize());
+        float[] out = new float[n];
+        be.download(head.logp, 0, out, 0, n);
+        return out;
+    }
+
+    /** Logits of the last {@link #forward} or {@link #sequenceLogProbs} batch, {@code [rows, vocab]} (for tests and tools). */
+    public float[] logitsOfLastForward(boolean training) {
+        Head h = training ? trainHead : workHead;
+        int n = (training ? trainCap : workCap);
+        float[] out = new float[Math.toIntExact((long) n * cfg.vocabSize())];
+        be.download(h.logits, 0, out, 0, out.length);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- inference with a KV cache
+
+    /**
+     * One incremental step: row r feeds {@code tokens[r]} at {@code positions[r]} of cache slot {@code slots[r]}
+     * (rows of one slot in increasing position order; positions before it must already be cached). Writes the
+     * logits of the rows listed in {@code logitRows} to {@code logitsOut} ({@code [logitRows.length, vocab]}).
+     */
+    public void forwardCached(KvCache cache, int rows, int[] tokens, int[] slots, int[] positions, int[] logitRows,
+                              float[] logitsOut) {
+        int hs = cfg.hiddenSize();
+        for (int r = 0; r < rows; r++) {
+            checkToken(tokens[r]);
+            if (positions[r] >= cache.maxSeq || positions[r] >= ropeLen)
+                throw new IllegalArgumentException("position " + positions[r] + " beyond the cache (" + cache.maxSeq + ")");
+            if (cfg.slidingWindow() > 0 && positions[r] >= cfg.slidingWindow())
+                throw new IllegalArgumentException("position " + positions[r] + " beyond the sliding window "
+                        + cfg.slidingWindow() + "; sliding-window attention is not implemented");
+        }
+        if (rows > workCap) allocateWork(rows);
+        Acts a = workActs;
+        Head head = workHead;
+        be.embedding(embed.value(), tokens, a.x, rows, hs);
+        for (int l = 0; l < blocks.length; l++) block(l, a, rows, positions, a.x, null, cache, slots);
+        int m = logitRows.length;
+        be.gatherRows(a.x, head.xf, m, hs, logitRows);
+        be.rmsnorm(head.xf, finalNorm.value(), head.lnf, head.rstdf, m, hs, (float) cfg.rmsNormEps());
+        lmHead.forward(be, head.lnf, head.logits, m, false);
+        be.download(head.logits, 0, logitsOut, 0, m * cfg.vocabSize());
+    }
+
+    /** Parameters in order, for optimizers. */
+    public List<Parameter> parameterList() {
+        return new ArrayList<>(params.values());
+    }
+}

@@ -1,0 +1,182 @@
+package dev.deliberate.engine.backend.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Executors;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class GemmTest {
+    private static final float SENTINEL = -12345.5f;
+
+    /** One call's operands laid out with offsets, padded leading dimensions and sentinels around C. */
+    private record Case(boolean transA, boolean transB, int m, int n, int k,
+                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                        float[] c, int cOff, int ldc, boolean accumulate) {
+        static Case random(Random rnd, boolean transA, boolean transB, int m, int n, int k, boolean accumulate) {
+            int aRows = transA ? k : m, aCols = transA ? m : k;
+            int bRows = transB ? n : k, bCols = transB ? k : n;
+            int lda = aCols + rnd.nextInt(3), ldb = bCols + rnd.nextInt(3), ldc = n + rnd.nextInt(3);
+            int aOff = rnd.nextInt(5), bOff = rnd.nextInt(5), cOff = rnd.nextInt(5);
+            float[] a = fill(rnd, aOff + aRows * lda + 3);
+            float[] b = fill(rnd, bOff + bRows * ldb + 3);
+            float[] c = new float[cOff + m * ldc + 3];
+            java.util.Arrays.fill(c, SENTINEL);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) c[cOff + i * ldc + j] = rnd.nextFloat() * 2 - 1;
+            }
+            return new Case(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        }
+
+        float[] run() {
+            float[] out = c.clone();
+            Gemm.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, out, cOff, ldc, accumulate);
+            return out;
+        }
+
+        @Override
+        public String toString() {
+            return "gemm(transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k
+                    + ", lda=" + lda + ", ldb=" + ldb + ", ldc=" + ldc + ", accumulate=" + accumulate + ")";
+        }
+    }
+
+    private static float[] fill(Random rnd, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) x[i] = rnd.nextFloat() * 2 - 1;
+        return x;
+    }
+
+    /** The obviously-correct twin: double accumulation, checked against an error bound that grows with k. */
+    private static void assertMatchesReference(Case t, float[] got) {
+        for (int i = 0; i < t.c.length; i++) {
+            int rel = i - t.cOff;
+            boolean inside = rel >= 0 && rel / t.ldc < t.m && rel % t.ldc < t.n;
+            int at = i;
+            if (!inside) assertEquals(SENTINEL, got[i], () -> t + ": wrote outside C at index " + at);
+        }
+        for (int i = 0; i < t.m; i++) {
+            for (int j = 0; j < t.n; j++) {
+                double sum = 0, mag = 0;
+                for (int p = 0; p < t.k; p++) {
+                    double av = t.transA ? t.a[t.aOff + p * t.lda + i] : t.a[t.aOff + i * t.lda + p];
+                    double bv = t.transB ? t.b[t.bOff + j * t.ldb + p] : t.b[t.bOff + p * t.ldb + j];
+                    sum += av * bv;
+                    mag += Math.abs(av * bv);
+                }
+                int ci = t.cOff + i * t.ldc + j;
+                if (t.accumulate) {
+                    sum += t.c[ci];
+                    mag += Math.abs(t.c[ci]);
+                }
+                double tol = 2.0 * Math.ulp(1f) * (t.k + 2) * mag + 1e-30;
+                int ii = i, jj = j;
+                double expected = sum;
+                assertEquals(expected, got[ci], tol, () -> t + ": C[" + ii + "][" + jj + "]");
+            }
+        }
+    }
+
+    @Test
+    void matchesReferenceOnEdgeShapesForAllTransposes() {
+        var rnd = new Random(1);
+        int[] sizes = {1, 2, 7, 8, 9, 17, 31, 33, 63, 65, 129};
+        int cases = 0;
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                for (int trial = 0; trial < 40; trial++) {
+                    int m = sizes[rnd.nextInt(sizes.length)], n = sizes[rnd.nextInt(sizes.length)];
+                    int k = sizes[rnd.nextInt(sizes.length)];
+                    var t = Case.random(rnd, ta, tb, m, n, k, rnd.nextBoolean());
+                    assertMatchesReference(t, t.run());
+                    cases++;
+                }
+            }
+        }
+        assertEquals(160, cases);
+    }
+
+    @Test
+    void matchesReferenceAcrossCacheBlocksAndWorkers() {
+        var rnd = new Random(2);
+        // Crosses KC (depth), MC (rows), NC (columns) and is large enough to be split between workers.
+        int[][] shapes = {
+                {Gemm.MC + 13, 70, Gemm.KC * 2 + 5}, {40, Gemm.NC + 37, 20}, {300, 97, 300},
+                {97, 300, Gemm.KC + 1}, {Gemm.NARROW_M + 1, 500, 100}};
+        for (int[] s : shapes) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    var t = Case.random(rnd, ta, tb, s[0], s[1], s[2], rnd.nextBoolean());
+                    assertMatchesReference(t, t.run());
+                }
+            }
+        }
+    }
+
+    @Test
+    void narrowRowsMatchReference() {
+        var rnd = new Random(3);
+        for (int m = 1; m <= Gemm.NARROW_M; m++) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    int n = 1 + rnd.nextInt(300), k = 1 + rnd.nextInt(200);
+                    var t = Case.random(rnd, ta, tb, m, n, k, rnd.nextBoolean());
+                    assertMatchesReference(t, t.run());
+                }
+            }
+            var wide = Case.random(rnd, false, true, m, 1500, 768, false);
+            assertMatchesReference(wide, wide.run());
+        }
+    }
+
+    @Test
+    void emptyDepthClearsOrKeepsC() {
+        var rnd = new Random(4);
+        for (boolean acc : new boolean[] {false, true}) {
+            var t = Case.random(rnd, false, true, 5, 9, 0, acc);
+            float[] got = t.run();
+            for (int i = 0; i < t.m; i++) {
+                for (int j = 0; j < t.n; j++) {
+                    int ci = t.cOff + i * t.ldc + j;
+                    assertEquals(acc ? t.c[ci] : 0f, got[ci], t + " at " + i + "," + j);
+                }
+            }
+        }
+        var none = Case.random(rnd, false, false, 0, 5, 5, false);
+        assertArrayEquals(none.c, none.run());
+        var noCols = Case.random(rnd, true, false, 5, 0, 5, false);
+        assertArrayEquals(noCols.c, noCols.run());
+    }
+
+    @Test
+    void resultsAreBitIdenticalWhateverTheCallOrderAndThread() throws Exception {
+        var rnd = new Random(5);
+        List<Case> cases = new ArrayList<>();
+        for (int[] s : new int[][] {{300, 200, 300}, {4, 700, 300}, {70, 33, 513}, {9, 9, 9}}) {
+            for (int combo = 0; combo < 4; combo++) {
+                cases.add(Case.random(rnd, (combo & 1) != 0, (combo & 2) != 0, s[0], s[1], s[2], combo == 1));
+            }
+        }
+        List<float[]> forward = new ArrayList<>();
+        for (Case t : cases) forward.add(t.run());
+        for (int i = cases.size() - 1; i >= 0; i--) {
+            assertArrayEquals(forward.get(i), cases.get(i).run(), cases.get(i) + " changed when called in reverse order");
+        }
+        try (var other = Executors.newSingleThreadExecutor()) {
+            for (int i = 0; i < cases.size(); i++) {
+                Case t = cases.get(i);
+                assertArrayEquals(forward.get(i), other.submit(t::run).get(), t + " changed on another thread");
+            }
+        }
+    }
+
+    @Test
+    void rejectsNegativeSizes() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.gemm(false, false, -1, 2, 2, new float[4], 0, 2, new float[4], 0, 2, new float[4], 0, 2, false));
+        assertTrue(e.getMessage().contains("m=-1"), e.getMessage());
+    }
+}
