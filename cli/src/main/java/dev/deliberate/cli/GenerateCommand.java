@@ -1,11 +1,17 @@
 package dev.deliberate.cli;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "generate", mixinStandardHelpOptions = true, description = "Build training data: deliberative (spec-in-context CoT), saro-rw (shortest rejection sampling), saro-prefs (OP-COT/PP-COT).")
-final class GenerateCommand extends NotBuiltYet {
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Build training data: deliberative (spec-in-context CoT), saro-rw (shortest rejection sampling), saro-prefs (OP-COT/PP-COT).",
+        subcommands = {GenerateDeliberativeCommand.class, GenerateSaroRwCommand.class, GenerateSaroPrefsCommand.class})
+final class GenerateCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
-    String arrivesWith() {
-        return "issue #7";
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: choose deliberative, saro-rw or saro-prefs.");
     }
 }

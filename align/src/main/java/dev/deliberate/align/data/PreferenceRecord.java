@@ -16,6 +16,6 @@ public record PreferenceRecord(List<Turn> prompt, List<Turn> chosen, List<Turn> 
         prompt = List.copyOf(prompt);
         chosen = List.copyOf(chosen);
         rejected = List.copyOf(rejected);
-        meta = meta == null ? Map.of() : Map.copyOf(meta);
+        meta = meta == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(meta)); // insertion order: files diff cleanly
     }
 }

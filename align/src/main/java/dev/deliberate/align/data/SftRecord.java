@@ -12,6 +12,6 @@ public record SftRecord(List<Turn> messages, Map<String, Object> meta) {
     public SftRecord {
         if (messages == null || messages.isEmpty()) throw new IllegalArgumentException("an SFT record needs messages");
         messages = List.copyOf(messages);
-        meta = meta == null ? Map.of() : Map.copyOf(meta);
+        meta = meta == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(meta)); // insertion order: files diff cleanly
     }
 }

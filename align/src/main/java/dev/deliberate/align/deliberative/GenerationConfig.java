@@ -1,0 +1,20 @@
+package dev.deliberate.align.deliberative;
+
+/**
+ * What every generator is configured with: how the teacher is sampled and judged, the bar a sample must clear, the
+ * seed, and how many prompts are worked on at once.
+ *
+ * @param threshold minimum (min-of-k) judge score of a kept sample, which the judge must also accept
+ * @param threads   prompts worked on at once (teacher and judge calls in parallel; output order is unaffected)
+ */
+public record GenerationConfig(SpecContextSampler.Settings sampling, double threshold, long seed, int threads) {
+    public GenerationConfig {
+        if (!(threshold >= 0 && threshold <= 1)) throw new IllegalArgumentException("threshold must be in [0, 1], got " + threshold);
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    }
+
+    /** K samples per prompt, one judging run (a deterministic judge), temperature 1, threshold 0.9, seed 1, one thread. */
+    public static GenerationConfig defaults(int k) {
+        return new GenerationConfig(new SpecContextSampler.Settings(k, 1, 1.0, 2048), 0.9, 1, 1);
+    }
+}
