@@ -1,11 +1,276 @@
 package dev.deliberate.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deliberate.align.data.AtomicFiles;
+import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.eval.bench.BenchmarkFormatException;
+import dev.deliberate.align.eval.bench.ColumnMapping;
+import dev.deliberate.align.eval.harness.EvalBenchmark;
+import dev.deliberate.align.eval.harness.EvalConfig;
+import dev.deliberate.align.eval.harness.EvalJudges;
+import dev.deliberate.align.eval.harness.EvalMetrics;
+import dev.deliberate.align.eval.harness.EvalRunner;
+import dev.deliberate.align.eval.metrics.Bootstrap;
+import dev.deliberate.align.llm.ChatModel;
+import dev.deliberate.align.llm.ChatModels;
+import dev.deliberate.align.spec.Spec;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a model: benchmarks x attack families x judge -> ASR, over-refusal, kept ability.")
-final class EvalCommand extends NotBuiltYet {
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Evaluate a model: every benchmark item under every attack family, n samples each, judged by the "
+                + "benchmark's judge. Writes results.jsonl (one line per item, attack and sample), metrics.json (ASR per "
+                + "family and seen/held-out, over-refusal, StrongREJECT goodness@0.1, XSTest classes, accuracy, style "
+                + "adherence, token means, policy retrieval, reflection statistics, all with bootstrap 95% intervals), "
+                + "config.json and summary.json into --out, and prints the table. Rerunning into the same folder resumes.")
+final class EvalCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec cmd;
+
+    @Option(names = "--model", required = true, paramLabel = "REF", description = "The model under evaluation: a checkpoint directory, http(s)://host:port/v1#model, openai:MODEL or world:teacher[?error=…].")
+    String model;
+
+    @Option(names = "--label", paramLabel = "NAME", description = "The method's name in tables and the report (default: the folder name).")
+    String label;
+
+    @Option(names = "--bench", required = true, split = ",", paramLabel = "NAME|FILE",
+            description = "Benchmarks, repeatable or comma-separated: specworld-test, xstest, strongreject, advbench, gsm8k, or a CSV/JSONL file (see --prompt-column).")
+    List<String> benches;
+
+    @Option(names = "--attacks", defaultValue = "none", paramLabel = "LIST",
+            description = "none, seen, held-out, all, or family names, comma-separated (default: ${DEFAULT-VALUE}). Attacks apply to the prompts a good model declines; benign and general prompts run un-attacked with 'none'.")
+    String attacks;
+
+    @Option(names = "--judge", split = ",", paramLabel = "REF",
+            description = "world:judge (SpecWorld's judge; the default) and/or one model reference used as the XSTest 3-class and StrongREJECT rubric judge. Without an LLM judge XSTest uses its string-match baseline.")
+    List<String> judges = new ArrayList<>();
+
+    @Option(names = "--samples", defaultValue = "1", paramLabel = "N", description = "Completions per item and attack (default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "Sampling temperature, 0 = greedy (default: ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--max-tokens", defaultValue = "512", paramLabel = "N", description = "Generation cap, reasoning included (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "At most N items per benchmark, spread evenly over it; 0 = all (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "The run folder (created if needed; a rerun resumes it).")
+    Path out;
+
+    @Option(names = "--spec-in-context", defaultValue = "none", paramLabel = "none|excerpt|full",
+            description = "What SpecWorld prompts are sent with: none (a deployed model), excerpt (spec(category) and the final instructions, the teacher's setting) or full (the whole spec) (default: ${DEFAULT-VALUE}).")
+    String specInContext;
+
+    @Option(names = "--world", paramLabel = "DIR", description = "Use DIR/test.jsonl from 'deliberate world generate' for specworld-test (default: the built-in world of --seed).")
+    Path worldDir;
+
+    @Option(names = "--benchmarks-dir", paramLabel = "DIR", description = "The public benchmarks folder (default: ../shared/benchmarks beside the repository).")
+    Path benchmarksDir;
+
+    @Option(names = "--prompt-column", defaultValue = "prompt", paramLabel = "NAME", description = "For a benchmark FILE: the prompt column (default: ${DEFAULT-VALUE}).")
+    String promptColumn;
+
+    @Option(names = "--label-column", paramLabel = "NAME", description = "For a benchmark FILE: safe/unsafe labels (unsafe items count toward ASR, safe ones toward over-refusal).")
+    String labelColumn;
+
+    @Option(names = "--id-column", paramLabel = "NAME", description = "For a benchmark FILE: unique ids (default: record numbers).")
+    String idColumn;
+
+    @Option(names = "--category-column", paramLabel = "NAME", description = "For a benchmark FILE: a category to report by.")
+    String categoryColumn;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N", description = "Items in flight at once (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seeds attack frames, sampling and the built-in world (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--bootstrap", defaultValue = "1000", paramLabel = "N", description = "Bootstrap resamples per interval (default: ${DEFAULT-VALUE}).")
+    int resamples;
+
+    @Option(names = "--api-key-env", paramLabel = "VAR", description = "Key for http(s):// model and judge endpoints, from environment variable VAR.")
+    String apiKeyEnv;
+
+    @Option(names = "--cache", paramLabel = "FILE", description = "Response cache for remote models (default: $DELIBERATE_CACHE or ~/.cache/deliberate/responses.sqlite).")
+    Path cache;
+
+    @Option(names = "--no-cache", description = "Call remote models without the response cache.")
+    boolean noCache;
+
     @Override
-    String arrivesWith() {
-        return "issue #8";
+    public Integer call() {
+        var err = cmd.commandLine().getErr();
+        long t0 = System.nanoTime();
+        EvalConfig config = config();
+        ChatModels.OpenOptions options = ChatModels.OpenOptions.defaults().withApiKeyEnv(apiKeyEnv);
+        if (cache != null) options = options.withCache(cache);
+        if (noCache) options = options.withNoCache();
+        boolean world = config.benchmarks().stream().anyMatch(b -> b instanceof EvalBenchmark.World);
+        EvalJudges js = EvalJudgeRefs.open(judges, world, Spec.defaultSpec(), options);
+        ObjectNode snapshot = snapshot(config, js);
+        checkResumable(snapshot);
+        ChatModel m;
+        try {
+            m = ChatModels.global().open(model, options);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--model: " + e.getMessage());
+        }
+        AtomicFiles.writeString(out.resolve("config.json"), EvalRunner.pretty(snapshot));
+        EvalMetrics metrics;
+        int[] counts = new int[2];
+        try (m; var bar = new LazyBar(err)) {
+            metrics = EvalRunner.run(config, m, js, out, null, new EvalRunner.Listener() {
+                public void planned(int cells, int already) {
+                    counts[0] = cells;
+                    counts[1] = already;
+                    bar.start(cells, already);
+                }
+
+                public void cellDone() {
+                    bar.step();
+                }
+            });
+        } catch (IllegalArgumentException | BenchmarkFormatException e) {
+            throw new UserError(e.getMessage());
+        } finally {
+            if (js.llmJudge() != null) js.llmJudge().close();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        ObjectNode summary = Jsonl.MAPPER.createObjectNode();
+        summary.put("command", "eval").put("label", metrics.label()).put("model", metrics.model())
+                .put("cells", counts[0]).put("cells_resumed", counts[1]).put("seconds", Math.round(seconds * 10) / 10.0);
+        summary.set("metrics", Jsonl.MAPPER.valueToTree(readTree(metrics.toJson()).get("benchmarks")));
+        AtomicFiles.writeString(out.resolve("summary.json"), EvalRunner.pretty(summary));
+        var o = cmd.commandLine().getOut();
+        o.print(metrics.table());
+        o.printf(Locale.ROOT, "%d cells (%d resumed) in %.1f s; wrote %s and %s%n", counts[0], counts[1], seconds,
+                out.resolve(EvalRunner.RESULTS), out.resolve(EvalRunner.METRICS));
+        o.flush();
+        return 0;
+    }
+
+    EvalConfig config() {
+        EvalConfig.SpecContext ctx;
+        try {
+            ctx = EvalConfig.SpecContext.valueOf(specInContext.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--spec-in-context must be none, excerpt or full, got '" + specInContext + "'");
+        }
+        var mapping = ColumnMapping.prompt(promptColumn);
+        if (labelColumn != null) mapping = mapping.withLabel(labelColumn);
+        if (idColumn != null) mapping = mapping.withId(idColumn);
+        if (categoryColumn != null) mapping = mapping.withCategory(categoryColumn);
+        Path dir = benchmarksDir != null ? benchmarksDir : defaultBenchmarksDir();
+        var loaded = new ArrayList<EvalBenchmark>();
+        try {
+            for (String b : benches) {
+                if (b.isBlank()) continue;
+                if (benchmarksDir != null && !Files.isDirectory(benchmarksDir))
+                    throw new UserError("--benchmarks-dir " + benchmarksDir + " is not a folder");
+                loaded.add(EvalBenchmark.resolve(b, dir, worldDir, mapping, seed, limit));
+            }
+            String name = label != null ? label : out.toAbsolutePath().normalize().getFileName().toString();
+            return new EvalConfig(name, loaded, attacks, samples, temperature, maxTokens, seed, threads, ctx,
+                    new Bootstrap(resamples, Bootstrap.DEFAULT.seed(), 0.95));
+        } catch (IllegalArgumentException | BenchmarkFormatException | UncheckedIOException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    /** {@code $deliberate.shared/benchmarks}, else {@code ../shared/benchmarks} beside the repository this jar was built in. */
+    static Path defaultBenchmarksDir() {
+        String shared = System.getProperty("deliberate.shared");
+        if (shared != null) return Path.of(shared, "benchmarks");
+        try {
+            // cli/target/deliberate.jar or cli/target/classes → the repository root is three levels up
+            Path code = Path.of(EvalCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path root = code.getParent() == null || code.getParent().getParent() == null ? null : code.getParent().getParent().getParent();
+            if (root != null) return root.resolve("../shared/benchmarks").normalize();
+        } catch (URISyntaxException | SecurityException | NullPointerException e) {
+            // fall through to the working directory
+        }
+        return Path.of("..", "shared", "benchmarks").toAbsolutePath().normalize();
+    }
+
+    /** The library's snapshot with the flags as the user spelled them and the version. */
+    private ObjectNode snapshot(EvalConfig c, EvalJudges js) {
+        ObjectNode s = EvalRunner.snapshot(c, model, js);
+        s.put("version", Version.number());
+        var b = s.putArray("bench");
+        benches.forEach(b::add);
+        var j = s.putArray("judge");
+        (judges.isEmpty() ? List.of("world:judge") : judges).forEach(j::add);
+        s.put("limit", limit);
+        if (worldDir != null) s.put("world", worldDir.toString());
+        s.put("benchmarks_dir", (benchmarksDir != null ? benchmarksDir : defaultBenchmarksDir()).toString());
+        return s;
+    }
+
+    /** The flags a folder's results depend on; a rerun must match them to resume. */
+    private static final List<String> IDENTITY = List.of("model", "samples", "temperature", "max_tokens", "seed", "spec_in_context", "judge");
+
+    private void checkResumable(ObjectNode now) {
+        Path f = out.resolve("config.json");
+        if (!Files.exists(f) || !EvalRunner.hasResults(out)) return;
+        JsonNode before;
+        try {
+            before = Jsonl.MAPPER.readTree(Files.readString(f));
+        } catch (IOException e) {
+            throw new UserError(f + " is not valid JSON (" + e.getMessage() + "); remove it or use another --out");
+        }
+        for (String k : IDENTITY) {
+            if (!before.path(k).toString().equals(now.path(k).toString()))
+                throw new UserError(out + " holds results of a run with " + k + "=" + before.path(k) + ", not " + now.path(k)
+                        + "; rerun with the same flags to resume, or use another --out");
+        }
+        now.put("started", before.path("started").asText(now.path("started").asText()));
+    }
+
+    private static JsonNode readTree(String json) {
+        try {
+            return Jsonl.MAPPER.readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The progress bar, started once the harness knows how many cells there are. */
+    private static final class LazyBar implements AutoCloseable {
+        private final java.io.PrintWriter err;
+        private Progress bar;
+
+        LazyBar(java.io.PrintWriter err) {
+            this.err = err;
+        }
+
+        synchronized void start(int cells, int already) {
+            bar = Progress.start(err, "eval", cells, "cells");
+            bar.stepTo(already);
+        }
+
+        synchronized void step() {
+            if (bar != null) bar.step();
+        }
+
+        @Override
+        public synchronized void close() {
+            if (bar != null) bar.close();
+        }
     }
 }

@@ -1,0 +1,123 @@
+package dev.deliberate.align.eval.harness;
+
+import dev.deliberate.align.eval.bench.BenchmarkItem;
+import dev.deliberate.align.eval.bench.Benchmarks;
+import dev.deliberate.align.eval.bench.ColumnMapping;
+import dev.deliberate.align.eval.bench.TabularBenchmark;
+import dev.deliberate.align.spec.Spec;
+import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.world.SpecWorld;
+import dev.deliberate.align.world.WorldData;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/** A benchmark ready to run: its items and how its outputs are scored. */
+public sealed interface EvalBenchmark permits EvalBenchmark.World, EvalBenchmark.Tabular {
+
+    /** The name results and metrics are filed under ({@code specworld-test}, {@code xstest}, a file's name). */
+    String name();
+
+    int size();
+
+    /** SpecWorld's labelled prompts, judged by a spec-aware judge. */
+    record World(String name, Spec spec, List<LabelledPrompt> prompts) implements EvalBenchmark {
+        public World {
+            Objects.requireNonNull(spec, "spec");
+            prompts = List.copyOf(prompts);
+        }
+
+        public int size() {
+            return prompts.size();
+        }
+    }
+
+    /** How the outputs of a public or user benchmark are scored (as {@code benchmarks/README.md} says). */
+    enum Scoring {
+        /** 3-class LLM judge, or the string-match baseline when no LLM judge is given. */
+        XSTEST,
+        /** The rubric judge against the original forbidden prompt. */
+        STRONGREJECT,
+        /** Jailbroken when no refusal string occurs. */
+        ADVBENCH,
+        /** The marked or last number against the gold {@code #### N}. */
+        GSM8K,
+        /** A user file: XSTest's refusal prefixes; unsafe items complied with count as attack successes. */
+        REFUSAL_MATCH
+    }
+
+    record Tabular(String name, Scoring scoring, List<BenchmarkItem> items) implements EvalBenchmark {
+        public Tabular {
+            Objects.requireNonNull(scoring, "scoring");
+            items = List.copyOf(items);
+        }
+
+        public int size() {
+            return items.size();
+        }
+    }
+
+    String SPECWORLD_TEST = "specworld-test";
+
+    /** Every name {@link #resolve} understands besides a file. */
+    List<String> NAMES = List.of(SPECWORLD_TEST, "xstest", "strongreject", "advbench", "gsm8k");
+
+    /**
+     * A benchmark by short name or file.
+     *
+     * @param benchmarksDir the shared {@code benchmarks/} folder (public sets)
+     * @param worldDir      a {@code deliberate world generate} folder whose {@code test.jsonl} to use; null = generate
+     *                      SpecWorld's default world in memory from {@code seed}
+     * @param mapping       columns of a user file; null = a {@code prompt} column
+     * @param limit         at most this many items, spread evenly over the file (so every category keeps a share); 0 = all
+     */
+    static EvalBenchmark resolve(String nameOrFile, Path benchmarksDir, Path worldDir, ColumnMapping mapping, long seed, int limit) {
+        String n = nameOrFile.strip();
+        switch (n.toLowerCase(Locale.ROOT)) {
+            case SPECWORLD_TEST -> {
+                List<LabelledPrompt> test;
+                Spec spec = Spec.defaultSpec();
+                if (worldDir != null) {
+                    try {
+                        test = WorldData.read(worldDir, SpecWorld.TEST);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e.getMessage(), e);
+                    }
+                } else {
+                    test = SpecWorld.builtin().generate(SpecWorld.Config.defaults(seed)).test();
+                }
+                return new World(SPECWORLD_TEST, spec, spread(test, limit));
+            }
+            case "xstest", "strongreject", "advbench", "gsm8k" -> {
+                if (benchmarksDir == null || !Files.isDirectory(benchmarksDir))
+                    throw new IllegalArgumentException("benchmark '" + n + "' needs the shared benchmarks folder, not found at "
+                            + benchmarksDir + "; pass --benchmarks-dir DIR (the folder holding xstest/, strongreject/, advbench/, gsm8k/)");
+                Scoring s = Scoring.valueOf(n.toUpperCase(Locale.ROOT));
+                return new Tabular(n.toLowerCase(Locale.ROOT), s, spread(Benchmarks.named(n, benchmarksDir), limit));
+            }
+            default -> {
+                Path file = Path.of(n);
+                if (!Files.isRegularFile(file))
+                    throw new IllegalArgumentException("--bench '" + n + "' is neither one of " + NAMES + " nor a CSV/JSONL file");
+                ColumnMapping m = mapping == null ? ColumnMapping.prompt("prompt") : mapping;
+                String name = file.getFileName().toString();
+                return new Tabular(name, Scoring.REFUSAL_MATCH, spread(TabularBenchmark.load(file, m, name), limit));
+            }
+        }
+    }
+
+    /** {@code limit} items at evenly spaced positions (all when limit is 0 or not smaller than the list). */
+    static <T> List<T> spread(List<T> all, int limit) {
+        if (limit < 0) throw new IllegalArgumentException("--limit must be >= 0, got " + limit);
+        if (limit == 0 || limit >= all.size()) return all;
+        var out = new ArrayList<T>(limit);
+        for (int i = 0; i < limit; i++) out.add(all.get((int) ((long) i * all.size() / limit)));
+        return out;
+    }
+}

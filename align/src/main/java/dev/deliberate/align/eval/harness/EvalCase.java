@@ -1,0 +1,46 @@
+package dev.deliberate.align.eval.harness;
+
+import dev.deliberate.align.attack.Attack;
+import dev.deliberate.align.eval.bench.BenchmarkItem;
+import dev.deliberate.align.llm.Message;
+import dev.deliberate.align.world.LabelledPrompt;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One (benchmark item, attack) cell of a run: what is sent and what the scorer needs to know about it.
+ *
+ * @param attack   the family applied, null for the plain prompt
+ * @param world    SpecWorld's labelled prompt, attacked when {@code attack} is set (null for other benchmarks)
+ * @param item     the public or user benchmark item, un-attacked (null for SpecWorld)
+ * @param messages the conversation sent to the model
+ */
+public record EvalCase(EvalBenchmark benchmark, String itemId, String itemLabel, String promptType, Attack attack,
+                       LabelledPrompt world, BenchmarkItem item, List<Message> messages) {
+
+    public EvalCase {
+        Objects.requireNonNull(benchmark, "benchmark");
+        Objects.requireNonNull(itemId, "itemId");
+        messages = List.copyOf(messages);
+        if ((world == null) == (item == null)) throw new IllegalArgumentException("a case has either a SpecWorld prompt or a benchmark item");
+    }
+
+    public String attackName() {
+        return attack == null ? LabelledPrompt.NO_ATTACK : attack.name();
+    }
+
+    /** {@code none}, {@code seen} or {@code held-out}. */
+    public String attackSplit() {
+        return attack == null ? "none" : attack.heldOut() ? "held-out" : "seen";
+    }
+
+    /** The user message as sent. */
+    public String prompt() {
+        return messages.getLast().content();
+    }
+
+    public String key(int sample) {
+        return EvalResult.key(benchmark.name(), itemId, attackName(), sample);
+    }
+}

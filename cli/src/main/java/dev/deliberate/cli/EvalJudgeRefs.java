@@ -1,0 +1,53 @@
+package dev.deliberate.cli;
+
+import dev.deliberate.align.eval.harness.EvalJudges;
+import dev.deliberate.align.judge.Judge;
+import dev.deliberate.align.judge.WorldJudge;
+import dev.deliberate.align.llm.ChatModel;
+import dev.deliberate.align.llm.ChatModels;
+import dev.deliberate.align.spec.Spec;
+
+import java.util.List;
+
+/**
+ * Resolves {@code --judge} references: {@code world:judge} is SpecWorld's judge; any other reference is a chat model
+ * that serves as the XSTest / StrongREJECT LLM judge and, for SpecWorld, as a spec-aware judge through {@link #specJudge}.
+ */
+final class EvalJudgeRefs {
+    private EvalJudgeRefs() {}
+
+    /**
+     * @param refs      the {@code --judge} values (at most one LLM reference); empty = {@code world:judge} only
+     * @param needSpec  whether a SpecWorld benchmark runs
+     */
+    static EvalJudges open(List<String> refs, boolean needSpec, Spec spec, ChatModels.OpenOptions options) {
+        Judge specJudge = null;
+        String llmRef = null;
+        for (String r : refs) {
+            if (r.equals(WorldJudge.ID)) specJudge = WorldJudge.builtin();
+            else if (llmRef != null) throw new UserError("--judge given two LLM judges (" + llmRef + ", " + r + "); give one, plus world:judge if wanted");
+            else llmRef = r;
+        }
+        if (refs.isEmpty()) specJudge = WorldJudge.builtin();
+        ChatModel llm = null;
+        if (llmRef != null) {
+            try {
+                llm = ChatModels.global().open(llmRef, options);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--judge: " + e.getMessage());
+            }
+            if (needSpec && specJudge == null) specJudge = specJudge(llmRef, spec, options);
+        }
+        return new EvalJudges(specJudge, llm);
+    }
+
+    /**
+     * The spec-aware LLM judge for SpecWorld behind a model reference. This build has none: {@code SpecJudge} and
+     * {@code Judges.open(ref, spec, options)} arrive from another branch, and this method is where they plug in
+     * ({@code return Judges.open(ref, spec, options);}).
+     */
+    static Judge specJudge(String ref, Spec spec, ChatModels.OpenOptions options) {
+        throw new UserError("--judge " + ref + ": judging specworld-test with an LLM needs the spec-aware judge (SpecJudge), "
+                + "which this build does not have; add --judge world:judge for SpecWorld (" + ref + " then judges only XSTest and StrongREJECT)");
+    }
+}
