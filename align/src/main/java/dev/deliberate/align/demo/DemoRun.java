@@ -1,0 +1,488 @@
+package dev.deliberate.align.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deliberate.align.Models;
+import dev.deliberate.align.attack.Attacks;
+import dev.deliberate.align.data.AtomicFiles;
+import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.data.PreferenceRecord;
+import dev.deliberate.align.data.ProgressListener;
+import dev.deliberate.align.data.PromptMix;
+import dev.deliberate.align.data.SftRecord;
+import dev.deliberate.align.data.Turn;
+import dev.deliberate.align.deliberative.DeliberativeDataGenerator;
+import dev.deliberate.align.deliberative.GenerationConfig;
+import dev.deliberate.align.deliberative.SpecContextSampler;
+import dev.deliberate.align.eval.harness.EvalBenchmark;
+import dev.deliberate.align.eval.harness.EvalConfig;
+import dev.deliberate.align.eval.harness.EvalJudges;
+import dev.deliberate.align.eval.harness.EvalRunner;
+import dev.deliberate.align.judge.Judge;
+import dev.deliberate.align.judge.Judges;
+import dev.deliberate.align.llm.ChatModel;
+import dev.deliberate.align.llm.ChatModels;
+import dev.deliberate.align.report.ReportWriter;
+import dev.deliberate.align.saro.PreferenceDataGenerator;
+import dev.deliberate.align.saro.ReasoningWarmupGenerator;
+import dev.deliberate.align.spec.Spec;
+import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.world.SpecWorld;
+import dev.deliberate.align.world.WorldData;
+import dev.deliberate.engine.backend.cpu.CpuBackend;
+import dev.deliberate.engine.io.Checkpoint;
+import dev.deliberate.engine.io.Safetensors;
+import dev.deliberate.engine.model.ModelConfig;
+import dev.deliberate.engine.model.Transformer;
+import dev.deliberate.engine.tokenizer.BpeTrainer;
+import dev.deliberate.engine.tokenizer.HfTokenizer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The main job (issue #8): SpecWorld data, a tokenizer and a base student trained from scratch on general tasks,
+ * then five branches — (a) no safety training, (b) direct-refusal SFT, (c) (b) + answer-only DPO, (d) Deliberative
+ * Alignment (CoT SFT, then judge-reward RL), (e) SaRO (reasoning warmup, then SRPO) — evaluated on held-out SpecWorld
+ * prompts under no attack, seen and held-out attack families, compared in a table and {@code report.html}.
+ *
+ * <p>Every stage writes its own run folder under {@code out} and finishes by writing its {@code summary.json}; a
+ * rerun skips the stages that have one, so a killed demo resumes at the stage it was in.
+ */
+public final class DemoRun {
+    public static final String MANIFEST = "demo.json", REPORT = "report.html", SUMMARY = "summary.json", CHECKPOINT = "checkpoint";
+
+    /** The five methods, in the order of the table: label (the run folder under {@code eval/}) and title. */
+    public enum Method {
+        NONE("no-safety", "(a) no safety training"),
+        DIRECT_SFT("direct-sft", "(b) direct-refusal SFT"),
+        DIRECT_DPO("direct-dpo", "(c) direct SFT + answer-only DPO"),
+        DELIBERATIVE("deliberative", "(d) Deliberative Alignment (CoT SFT + RL)"),
+        SARO("saro", "(e) SaRO (warmup + SRPO)");
+
+        public final String label, title;
+
+        Method(String label, String title) {
+            this.label = label;
+            this.title = title;
+        }
+    }
+
+    /** What the demo tells its user: stage lines, bars within a stage, and free lines. */
+    public interface Listener extends ProgressListener {
+        Listener QUIET = new Listener() {};
+
+        default void stage(int index, int total, String title, boolean skipped, double etaSeconds) {}
+
+        default void stageDone(int index, String title, double seconds) {}
+
+        default void line(String text) {}
+
+        @Override
+        default void progress(String stage, int done, int total) {}
+    }
+
+    /** One stage's measured time (0 when skipped). */
+    public record StageTime(String stage, double seconds, boolean skipped) {}
+
+    public record Result(Path out, List<StageTime> times, double totalSeconds, ComparisonTable table, Path report) {}
+
+    private record Stage(String title, String folder, double weight, Runnable work) {}
+
+    private final DemoPreset preset;
+    private final Path out;
+    private final long seed;
+    private final Listener listener;
+    private final Spec spec;
+    private final Judge judge;
+    private SpecWorld.World world;
+
+    private DemoRun(DemoPreset preset, Path out, long seed, Listener listener) {
+        this.preset = preset;
+        this.out = out;
+        this.seed = seed;
+        this.listener = listener;
+        Models.installDefaults();
+        this.spec = SpecWorld.builtin().spec();
+        this.judge = Judges.open("world:judge", spec, ChatModels.OpenOptions.defaults().withNoCache());
+    }
+
+    /** Runs (or resumes) the demo into {@code out}. */
+    public static Result run(DemoPreset preset, Path out, long seed, Listener listener) {
+        return new DemoRun(preset, out, seed, listener).run();
+    }
+
+    private Result run() {
+        long t0 = System.nanoTime();
+        checkManifest();
+        var stages = stages();
+        double totalWeight = stages.stream().mapToDouble(Stage::weight).sum(), doneWeight = 0, spent = 0;
+        var times = new ArrayList<StageTime>();
+        for (int i = 0; i < stages.size(); i++) {
+            Stage s = stages.get(i);
+            boolean skip = s.folder() != null && Files.isRegularFile(out.resolve(s.folder()).resolve(SUMMARY));
+            double eta = doneWeight > 0 && spent > 0 ? spent / doneWeight * (totalWeight - doneWeight) : Double.NaN;
+            listener.stage(i + 1, stages.size(), s.title(), skip, eta);
+            long st = System.nanoTime();
+            if (!skip) s.work().run();
+            double secs = (System.nanoTime() - st) / 1e9;
+            if (!skip) {
+                spent += secs;
+                doneWeight += s.weight();
+            } else totalWeight -= s.weight();
+            times.add(new StageTime(s.title(), skip ? 0 : secs, skip));
+            listener.stageDone(i + 1, s.title(), skip ? 0 : secs);
+        }
+        var table = ComparisonTable.read(out.resolve("eval"), List.of(Method.values()));
+        double total = (System.nanoTime() - t0) / 1e9;
+        writeTimes(times, total);
+        return new Result(out, times, total, table, out.resolve(REPORT));
+    }
+
+    private List<Stage> stages() {
+        var s = new ArrayList<Stage>();
+        s.add(new Stage("Data: SpecWorld prompts, teacher CoTs, judged datasets", "data", 1, this::data));
+        s.add(new Stage("Tokenizer: byte-level BPE on SpecWorld text", "tokenizer", 0.3, this::tokenizer));
+        s.add(new Stage("Base model: pretraining from scratch on general tasks", "base", 3, () ->
+                sft("base", null, "data/general/sft.jsonl", preset.baseSteps(), preset.baseLr())));
+        s.add(new Stage("(b) Direct-refusal SFT (answers only)", "direct-sft", 1.5, () ->
+                sft("direct-sft", "base", "data/direct-refusal/sft.jsonl", preset.sftSteps(), preset.lr())));
+        s.add(new Stage("(c) Answer-only DPO on top of (b)", "direct-dpo", 1, () ->
+                dpo("direct-dpo", "direct-sft", "data/answer-dpo")));
+        s.add(new Stage("(d) SFT (Deliberative Alignment): prompt → CoT + answer, spec stripped", "da-sft", 2, () ->
+                sft("da-sft", "base", "data/deliberative/sft.jsonl", preset.sftSteps(), preset.lr())));
+        s.add(new Stage("(d) RL (Deliberative Alignment): judge reward on the answer only", "da-rl", 3, this::rl));
+        s.add(new Stage("(e) SaRO reasoning warmup (shortest rejection sampling)", "saro-rw", 2, () ->
+                sft("saro-rw", "base", "data/saro-rw/sft.jsonl", preset.sftSteps(), preset.lr())));
+        s.add(new Stage("(e) SaRO SRPO: DPO on OP-COT + PP-COT", "saro-srpo", 2, () ->
+                dpo("saro-srpo", "saro-rw", "data/saro-prefs")));
+        s.add(new Stage("Evaluate the five students on held-out SpecWorld prompts", "eval", 6, this::evaluate));
+        s.add(new Stage("Report: " + REPORT, null, 0.3, this::report));
+        return s;
+    }
+
+    /** The checkpoint each method is evaluated from. */
+    static String checkpointOf(Method m) {
+        return switch (m) {
+            case NONE -> "base";
+            case DIRECT_SFT -> "direct-sft";
+            case DIRECT_DPO -> "direct-dpo";
+            case DELIBERATIVE -> "da-rl";
+            case SARO -> "saro-srpo";
+        };
+    }
+
+    // ---- stage 1: data -------------------------------------------------------------------------------------------
+
+    private List<LabelledPrompt> train() {
+        return world().train();
+    }
+
+    private SpecWorld.World world() {
+        if (world == null) world = SpecWorld.builtin().generate(new SpecWorld.Config(seed, preset.perCell(), preset.generalPerKind(), 0.25));
+        return world;
+    }
+
+    /** The safety training mix: a fifth general tasks, a fifth of the safety prompts wrapped in a seen attack family. */
+    private List<LabelledPrompt> safetyMix(double generalFraction) {
+        return PromptMix.select(train(), generalFraction, 0.2, Attacks.seen(Attacks.builtin()), seed, preset.safetyPrompts());
+    }
+
+    private void data() {
+        var teacher = ChatModels.global().open("world:teacher?error=0.25&verbosity=0.5", ChatModels.OpenOptions.defaults().withNoCache());
+        GenerationConfig gc = new GenerationConfig(new SpecContextSampler.Settings(preset.k(), 1, 1.0, 2048), 0.9, seed, 2);
+        try {
+            Path worldDir = out.resolve("data/world");
+            if (!Files.isRegularFile(worldDir.resolve(WorldData.MANIFEST))) WorldData.write(worldDir, world());
+            List<LabelledPrompt> general = train().stream().filter(LabelledPrompt::isGeneral).toList();
+            generate("general", () -> DeliberativeDataGenerator.run(gc, spec, teacher, judge, general, out.resolve("data/general"), listener));
+            generate("deliberative", () -> DeliberativeDataGenerator.run(gc, spec, teacher, judge, safetyMix(0.2), out.resolve("data/deliberative"), listener));
+            generate("saro-rw", () -> ReasoningWarmupGenerator.run(gc, spec, teacher, judge, safetyMix(0.2), out.resolve("data/saro-rw"), listener));
+            var pc = new PreferenceDataGenerator.Config(gc, true, true, 0.25, 0.1);
+            generate("saro-prefs", () -> PreferenceDataGenerator.run(pc, spec, teacher, judge, safetyMix(0), out.resolve("data/saro-prefs"), listener));
+
+            Path direct = out.resolve("data/direct-refusal"), answer = out.resolve("data/answer-dpo");
+            var sft = DirectRefusalData.fromReasoningData(Jsonl.read(out.resolve("data/deliberative/sft.jsonl"), SftRecord.class));
+            writeJsonl(direct.resolve("sft.jsonl"), sft);
+            writeSummary(direct, Map.of("records", sft.size(), "from", "data/deliberative/sft.jsonl (CoT removed)"));
+            int pairs = 0;
+            for (String f : List.of(PreferenceDataGenerator.TRAIN, PreferenceDataGenerator.VAL)) {
+                Path src = out.resolve("data/saro-prefs").resolve(f);
+                var recs = AnswerOnlyPreferences.fromOutputLevelPairs(Files.exists(src) ? Jsonl.read(src, PreferenceRecord.class) : List.of());
+                writeJsonl(answer.resolve(f), recs);
+                pairs += recs.size();
+            }
+            writeSummary(answer, Map.of("records", pairs, "from", "data/saro-prefs output-level pairs (CoT removed)"));
+            writeSummary(out.resolve("data"), Map.of("datasets", List.of("general", "deliberative", "saro-rw", "saro-prefs", "direct-refusal", "answer-dpo")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            teacher.close();
+        }
+    }
+
+    private void generate(String name, Supplier<dev.deliberate.align.data.GenerationSummary> run) {
+        var s = run.get();
+        listener.line(String.format(java.util.Locale.ROOT, "  %-13s %5d prompts, %5d kept", name, s.prompts(), s.kept()));
+    }
+
+    // ---- stage 2: tokenizer --------------------------------------------------------------------------------------
+
+    private void tokenizer() {
+        var corpus = new ArrayList<String>();
+        for (var p : world().train()) corpus.add(p.prompt());
+        for (String f : List.of("general", "deliberative", "saro-rw"))
+            for (SftRecord r : Jsonl.read(out.resolve("data").resolve(f).resolve("sft.jsonl"), SftRecord.class))
+                for (Turn t : r.messages()) corpus.add(t.content());
+        Path dir = out.resolve("tokenizer");
+        try (HfTokenizer tok = BpeTrainer.trainAndLoad(corpus, new BpeTrainer.Config(preset.vocab()), dir)) {
+            writeSummary(dir, Map.of("vocab_size", tok.vocabSize(), "corpus_texts", corpus.size()));
+        }
+    }
+
+    // ---- stages 3-9: training ------------------------------------------------------------------------------------
+
+    private record Student(Transformer model, StudentTokens tokens, HfTokenizer tokenizer) implements AutoCloseable {
+        @Override
+        public void close() {
+            tokenizer.close();
+        }
+    }
+
+    private Student load(String from) {
+        HfTokenizer tok = HfTokenizer.load(out.resolve("tokenizer"));
+        try {
+            Transformer m;
+            if (from == null) {
+                var cfg = ModelConfig.llama(preset.hidden(), preset.intermediate(), preset.layers(), preset.heads(), preset.heads(),
+                        tok.vocabSize(), preset.maxSeq()).withTiedEmbeddings(true);
+                m = new Transformer(cfg, new CpuBackend());
+                m.initialize(seed);
+            } else m = Checkpoint.load(out.resolve(from).resolve(CHECKPOINT), new CpuBackend());
+            return new Student(m, StudentTokens.of(tok), tok);
+        } catch (IOException e) {
+            tok.close();
+            throw new UncheckedIOException("cannot load the student from " + out.resolve(from) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Transformer reference(String from) {
+        try {
+            return Checkpoint.load(out.resolve(from).resolve(CHECKPOINT), new CpuBackend());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void save(Transformer m, Path dir) {
+        try {
+            Checkpoint.save(m, dir.resolve(CHECKPOINT), new Checkpoint.Options(out.resolve("tokenizer"), Checkpoint.DEFAULT_SHARD_BYTES, Safetensors.DType.F32, null));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the checkpoint in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private StudentTrainer.Schedule schedule(String stage, int steps, double lr) {
+        return new StudentTrainer.Schedule(steps, preset.batch(), lr, seed * 31 + stage.hashCode());
+    }
+
+    private void sft(String name, String from, String data, int steps, double lr) {
+        Path dir = out.resolve(name);
+        try (Student s = load(from)) {
+            var examples = new ArrayList<StudentTrainer.Example>();
+            int tooLong = 0;
+            for (SftRecord r : Jsonl.read(out.resolve(data), SftRecord.class)) {
+                var msgs = r.messages();
+                var ex = new StudentTrainer.Example(s.tokens().prompt(Turn.toMessages(msgs.subList(0, msgs.size() - 1))),
+                        s.tokens().response(msgs.getLast().content()));
+                if (ex.length() > preset.maxSeq()) tooLong++;
+                else examples.add(ex);
+            }
+            listener.line(lengths(examples.stream().mapToInt(StudentTrainer.Example::length).toArray(), tooLong, "examples"));
+            writeConfig(dir, "sft", Map.of("from", from == null ? "scratch" : from, "data", data, "steps", steps, "lr", lr, "batch", preset.batch()));
+            double loss = StudentTrainer.sft(s.model(), examples, schedule(name, steps, lr), new StudentTrainer.MetricsLog(dir.resolve("metrics.jsonl")), listener, "train " + name);
+            save(s.model(), dir);
+            writeSummary(dir, Map.of("examples", examples.size(), "too_long", tooLong, "final_loss", loss, "steps", steps));
+        }
+    }
+
+    /** "  312 examples, tokens: median 180, longest 301 (4 longer than the 320-token context left out)". */
+    private String lengths(int[] lengths, int tooLong, String what) {
+        int[] l = lengths.clone();
+        java.util.Arrays.sort(l);
+        String stats = l.length == 0 ? "" : String.format(java.util.Locale.ROOT, ", tokens: median %d, longest %d", l[l.length / 2], l[l.length - 1]);
+        return String.format(java.util.Locale.ROOT, "  %d %s%s (%d longer than the %d-token context left out)", l.length, what, stats, tooLong, preset.maxSeq());
+    }
+
+    private List<StudentTrainer.Pair> pairs(StudentTokens t, Path file, int[] tooLong) {
+        var out = new ArrayList<StudentTrainer.Pair>();
+        if (!Files.exists(file)) return out;
+        for (PreferenceRecord r : Jsonl.read(file, PreferenceRecord.class)) {
+            var p = new StudentTrainer.Pair(t.prompt(Turn.toMessages(r.prompt())), t.response(r.chosen().getLast().content()),
+                    t.response(r.rejected().getLast().content()));
+            if (p.length() > preset.maxSeq()) tooLong[0]++;
+            else out.add(p);
+        }
+        return out;
+    }
+
+    private void dpo(String name, String from, String data) {
+        Path dir = out.resolve(name);
+        try (Student s = load(from)) {
+            Transformer ref = reference(from);
+            int[] tooLong = {0};
+            var train = pairs(s.tokens(), out.resolve(data).resolve(PreferenceDataGenerator.TRAIN), tooLong);
+            var val = pairs(s.tokens(), out.resolve(data).resolve(PreferenceDataGenerator.VAL), tooLong);
+            listener.line(lengths(train.stream().mapToInt(StudentTrainer.Pair::length).toArray(), tooLong[0], "pairs"));
+            writeConfig(dir, "dpo", Map.of("from", from, "data", data, "steps", preset.prefSteps(), "lr", preset.lr(), "beta", preset.dpoBeta(), "batch", preset.batch()));
+            var m = StudentTrainer.dpo(s.model(), ref, train, val, preset.dpoBeta(), schedule(name, preset.prefSteps(), preset.lr()),
+                    new StudentTrainer.MetricsLog(dir.resolve("metrics.jsonl")), listener, "train " + name);
+            save(s.model(), dir);
+            var sum = new LinkedHashMap<String, Object>(Map.of("pairs", train.size(), "val_pairs", val.size(), "too_long", tooLong[0], "steps", preset.prefSteps()));
+            m.forEach((k, v) -> sum.put("final_" + k, v));
+            writeSummary(dir, sum);
+        }
+    }
+
+    private void rl(String name) {
+        Path dir = out.resolve(name);
+        try (Student s = load("da-sft")) {
+            Transformer ref = reference("da-sft");
+            var prompts = safetyMix(0.2);
+            var rs = new StudentTrainer.RlSettings(preset.rlGroup(), preset.evalMaxTokens(), 1.0, new dev.deliberate.engine.train.GrpoLoss(0.2, 0.04));
+            int promptsPerStep = Math.max(1, preset.batch() / preset.rlGroup() * 2);
+            var sched = new StudentTrainer.Schedule(preset.prefSteps(), promptsPerStep, preset.lr(), seed * 31 + name.hashCode());
+            writeConfig(dir, "rl", Map.of("from", "da-sft", "steps", preset.prefSteps(), "lr", preset.lr(), "group", preset.rlGroup(),
+                    "prompts_per_step", promptsPerStep, "judge", judge.id(), "judge_visibility", "answer-only", "kl_beta", 0.04, "clip", 0.2));
+            double reward = StudentTrainer.rl(s.model(), ref, s.tokens(), prompts, judge, rs, sched,
+                    new StudentTrainer.MetricsLog(dir.resolve("metrics.jsonl")), listener, "train " + name);
+            save(s.model(), dir);
+            writeSummary(dir, Map.of("prompts", prompts.size(), "final_reward", reward, "steps", preset.prefSteps()));
+        }
+    }
+
+    private void rl() {
+        rl("da-rl");
+    }
+
+    // ---- stage 10-11: evaluation and report ----------------------------------------------------------------------
+
+    /** Test prompts spread evenly over the split (so every category and intent keeps its share). */
+    private List<LabelledPrompt> testPrompts() {
+        var test = world().test();
+        int n = Math.min(preset.evalPrompts(), test.size());
+        var out = new ArrayList<LabelledPrompt>(n);
+        for (int i = 0; i < n; i++) out.add(test.get((int) ((long) i * test.size() / n)));
+        return out;
+    }
+
+    private void evaluate() {
+        var bench = new EvalBenchmark.World(EvalBenchmark.SPECWORLD_TEST, spec, testPrompts());
+        for (Method m : Method.values()) {
+            Path dir = out.resolve("eval").resolve(m.label);
+            if (Files.isRegularFile(dir.resolve(EvalRunner.METRICS))) continue;
+            listener.line("  evaluating " + m.title + " (" + checkpointOf(m) + ")");
+            try (Student s = load(checkpointOf(m))) {
+                ChatModel model = new StudentChatModel(out.resolve(checkpointOf(m)).resolve(CHECKPOINT).toString(), s.model(), s.tokens());
+                var cfg = EvalConfig.of(m.label, List.of(bench)).withAttacks("none,seen,held-out")
+                        .withSampling(1, 0, preset.evalMaxTokens(), seed).withThreads(32);
+                var bar = new EvalRunner.Listener() {
+                    int total, done;
+
+                    @Override
+                    public void planned(int cells, int alreadyDone) {
+                        total = cells;
+                        done = alreadyDone;
+                        listener.progress("eval " + m.label, done, total);
+                    }
+
+                    @Override
+                    public synchronized void cellDone() {
+                        listener.progress("eval " + m.label, ++done, total);
+                    }
+                };
+                EvalRunner.run(cfg, model, EvalJudges.world(judge), dir, null, bar);
+            }
+        }
+        writeSummary(out.resolve("eval"), Map.of("methods", List.of(Method.values()).stream().map(x -> x.label).toList(), "prompts", testPrompts().size()));
+    }
+
+    private void report() {
+        var roots = new ArrayList<Path>();
+        for (Method m : Method.values()) roots.add(out.resolve("eval").resolve(m.label));
+        for (String t : List.of("base", "direct-sft", "direct-dpo", "da-sft", "da-rl", "saro-rw", "saro-srpo")) roots.add(out.resolve(t));
+        var w = ReportWriter.write(roots, out.resolve(REPORT));
+        w.notes().forEach(n -> listener.line("  note: " + n));
+    }
+
+    // ---- files ---------------------------------------------------------------------------------------------------
+
+    private void checkManifest() {
+        Path f = out.resolve(MANIFEST);
+        ObjectNode want = Jsonl.MAPPER.createObjectNode().put("preset", preset.name()).put("seed", seed);
+        try {
+            Files.createDirectories(out);
+            if (Files.isRegularFile(f)) {
+                JsonNode have = Jsonl.MAPPER.readTree(f.toFile());
+                if (!have.path("preset").asText().equals(preset.name()) || have.path("seed").asLong() != seed)
+                    throw new IllegalArgumentException(out + " holds a demo with preset " + have.path("preset").asText() + " and seed " + have.path("seed").asLong()
+                            + "; rerun with those to resume it, or choose another --out");
+                return;
+            }
+            ObjectNode m = want.deepCopy();
+            m.put("started", Instant.now().toString());
+            m.set("sizes", Jsonl.MAPPER.valueToTree(preset));
+            AtomicFiles.writeString(f, Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(m));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or write " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void writeTimes(List<StageTime> times, double total) {
+        try {
+            ObjectNode n = (ObjectNode) Jsonl.MAPPER.readTree(out.resolve(MANIFEST).toFile());
+            var arr = n.putArray("last_run_stages");
+            for (StageTime t : times) arr.addObject().put("stage", t.stage()).put("seconds", Math.round(t.seconds() * 10) / 10.0).put("skipped", t.skipped());
+            n.put("last_run_seconds", Math.round(total * 10) / 10.0);
+            AtomicFiles.writeString(out.resolve(MANIFEST), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void writeConfig(Path dir, String command, Map<String, Object> values) {
+        var n = Jsonl.MAPPER.createObjectNode();
+        n.put("command", "demo " + command).put("preset", preset.name()).put("seed", seed).put("started", Instant.now().toString());
+        n.put("label", dir.getFileName().toString());
+        values.forEach((k, v) -> n.set(k, Jsonl.MAPPER.valueToTree(v)));
+        write(dir.resolve("config.json"), n);
+    }
+
+    private static void writeSummary(Path dir, Map<String, ?> values) {
+        write(dir.resolve(SUMMARY), Jsonl.MAPPER.valueToTree(values));
+    }
+
+    private static void write(Path file, JsonNode n) {
+        try {
+            Files.createDirectories(file.getParent());
+            AtomicFiles.writeString(file, Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeJsonl(Path file, List<?> records) throws IOException {
+        Files.createDirectories(file.getParent());
+        var sb = new StringBuilder();
+        for (Object r : records) sb.append(Jsonl.line(r)).append('\n');
+        AtomicFiles.writeString(file, sb.toString());
+    }
+}
