@@ -41,6 +41,17 @@ public final class AdamW {
         return step;
     }
 
+    /** Each parameter's first and second moments, in parameter order: what resumable training state must keep. */
+    public List<Tensor[]> moments() {
+        return states.stream().map(st -> new Tensor[]{st.m, st.v}).toList();
+    }
+
+    /** Continues from a saved state: the moments were uploaded through {@link #moments()}; bias correction needs the step. */
+    public void restoreStepCount(int stepCount) {
+        if (stepCount < 0) throw new IllegalArgumentException("step count must be >= 0, got " + stepCount);
+        step = stepCount;
+    }
+
     /** The global L2 norm of all gradients. */
     public double gradNorm() {
         double s = 0;

@@ -1,0 +1,83 @@
+package dev.deliberate.cli;
+
+import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.data.PreferenceRecord;
+import dev.deliberate.align.training.ChatExamples;
+import dev.deliberate.engine.train.DpoLoss;
+import dev.deliberate.engine.train.DpoTrainer;
+import dev.deliberate.engine.train.TrainLoop;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "dpo", mixinStandardHelpOptions = true,
+        description = {"Direct Preference Optimisation on preference pairs against the frozen starting model (its",
+                "log-probs computed once); logs rewards/chosen|rejected|margins|accuracies and logps/* on train and --val."})
+final class TrainDpoCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec cmd;
+
+    @Mixin
+    TrainOptions train;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Preference pairs (TRL conversational JSONL, e.g. prefs.jsonl).")
+    Path data;
+
+    @Option(names = "--val", paramLabel = "FILE", description = "Held-out pairs (e.g. prefs-val.jsonl).")
+    Path val;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The model to train, also the frozen reference (e.g. the RW/SFT checkpoint).")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer folder (default: the --model folder).")
+    Path tokenizerDir;
+
+    @Option(names = "--beta", defaultValue = "0.1", description = "DPO β (default: ${DEFAULT-VALUE}).")
+    double beta;
+
+    @Option(names = "--sft-weight", defaultValue = "0", description = "α of an SFT term on the chosen response (RPO; default: ${DEFAULT-VALUE}).")
+    double sftWeight;
+
+    @Option(names = "--label-smoothing", defaultValue = "0", description = "cDPO label smoothing ε (default: ${DEFAULT-VALUE}).")
+    double labelSmoothing;
+
+    @Override
+    public Integer call() {
+        Path tokDir = tokenizerDir != null ? tokenizerDir : model;
+        var tok = TrainRun.loadTokenizer(tokDir);
+        var m = TrainRun.loadModel(model);
+        var ex = new ChatExamples(tok, TrainRun.template(tok, tokDir), train.maxSeqLen);
+        var pairs = ex.preferences(train.limited(Jsonl.read(data, PreferenceRecord.class)));
+        var valPairs = val == null ? List.<dev.deliberate.engine.train.PreferenceExample>of() : ex.preferences(Jsonl.read(val, PreferenceRecord.class));
+        if (pairs.isEmpty()) throw new UserError(data + " holds no preference pairs");
+        DpoLoss loss;
+        try {
+            loss = new DpoLoss(beta, labelSmoothing, sftWeight);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        var settings = new LinkedHashMap<String, Object>();
+        settings.put("data", data.toString());
+        settings.put("val", val == null ? null : val.toString());
+        settings.put("model", model.toString());
+        settings.put("tokenizer", tokDir.toString());
+        settings.put("beta", beta);
+        settings.put("sft_weight", sftWeight);
+        settings.put("label_smoothing", labelSmoothing);
+        var cfg = train.config();
+        try (var run = TrainRun.open(train, "train dpo", settings, cmd.commandLine().getErr())) {
+            // reference log-probs from the starting weights, before a resumed state replaces them
+            var method = new DpoTrainer(m, m, cfg, loss, pairs, valPairs);
+            var summary = TrainLoop.run(m, method, cfg, run.loopOptions("dpo"));
+            run.finish(m, tokDir, summary, Map.of("pairs", pairs.size(), "val_pairs", valPairs.size(), "train", method.evaluateTrainPairs()));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,90 @@
+package dev.deliberate.cli;
+
+import dev.deliberate.engine.train.TrainConfig;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The loop options every {@code train} subcommand shares (TRL's names where it has one). */
+final class TrainOptions {
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run folder (created; rerun into it to resume).")
+    Path out;
+
+    @Option(names = "--epochs", defaultValue = "1", description = "Passes over the data (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--max-steps", defaultValue = "0", description = "Optimizer steps; overrides --epochs when > 0.")
+    int maxSteps;
+
+    @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--batch", defaultValue = "8", description = "Examples per optimizer step (pairs for dpo, prompts for rl; default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--micro-batch", defaultValue = "4", description = "Sequences per forward/backward; gradients accumulate (default: ${DEFAULT-VALUE}).")
+    int microBatch;
+
+    @Option(names = "--warmup-ratio", defaultValue = "0.1", description = "Warmup share of the steps, then cosine (default: ${DEFAULT-VALUE}).")
+    double warmupRatio;
+
+    @Option(names = "--min-lr-ratio", defaultValue = "0.1", description = "Cosine floor as a share of --lr (default: ${DEFAULT-VALUE}).")
+    double minLrRatio;
+
+    @Option(names = "--weight-decay", defaultValue = "0.0", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping norm, 0 = off (default: ${DEFAULT-VALUE}).")
+    double maxGradNorm;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Data order, initialisation and sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate on the held-out split every N steps (0: before and after only).")
+    int evalEvery;
+
+    @Option(names = "--save-every", defaultValue = "50", description = "Write the resumable state every N steps (default: ${DEFAULT-VALUE}).")
+    int saveEvery;
+
+    @Option(names = "--max-seq-len", defaultValue = "1024", description = "Truncate sequences to this many tokens (default: ${DEFAULT-VALUE}).")
+    int maxSeqLen;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Use only the first N records or prompts (smoke runs).")
+    int limit;
+
+    TrainConfig config() {
+        try {
+            // eval-every 0 still evaluates before and after: the loop evaluates at 0 when evalEvery > 0, and at the end
+            int eval = evalEvery > 0 ? evalEvery : Integer.MAX_VALUE / 2;
+            return new TrainConfig(epochs, maxSteps, batch, microBatch, lr, warmupRatio, minLrRatio, weightDecay, maxGradNorm, seed, eval, saveEvery);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    <T> java.util.List<T> limited(java.util.List<T> xs) {
+        return limit > 0 && xs.size() > limit ? xs.subList(0, limit) : xs;
+    }
+
+    Map<String, Object> asMap() {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("out", out.toString());
+        m.put("epochs", epochs);
+        m.put("max_steps", maxSteps);
+        m.put("learning_rate", lr);
+        m.put("batch", batch);
+        m.put("micro_batch", microBatch);
+        m.put("warmup_ratio", warmupRatio);
+        m.put("min_lr_ratio", minLrRatio);
+        m.put("weight_decay", weightDecay);
+        m.put("max_grad_norm", maxGradNorm);
+        m.put("seed", seed);
+        m.put("eval_every", evalEvery);
+        m.put("save_every", saveEvery);
+        m.put("max_seq_len", maxSeqLen);
+        m.put("limit", limit);
+        return m;
+    }
+}

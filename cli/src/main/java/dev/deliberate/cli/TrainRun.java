@@ -1,0 +1,156 @@
+package dev.deliberate.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.deliberate.engine.backend.cpu.CpuBackend;
+import dev.deliberate.engine.io.Checkpoint;
+import dev.deliberate.engine.io.Safetensors;
+import dev.deliberate.engine.model.Transformer;
+import dev.deliberate.engine.tokenizer.ChatTemplate;
+import dev.deliberate.engine.tokenizer.HfTokenizer;
+import dev.deliberate.engine.train.MetricsLog;
+import dev.deliberate.engine.train.TrainLoop;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One {@code train} run folder (docs/runs.md): the resolved config, {@code metrics.jsonl} (cut back to the saved
+ * step on resume), a progress bar with loss, rate and ETA, then {@code checkpoint/} with the tokenizer files and
+ * {@code summary.json}.
+ */
+final class TrainRun implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    final Path out;
+    final int resumeFrom;
+    private final MetricsLog metrics;
+    private final PrintWriter err;
+    private final long started = System.nanoTime();
+    private ProgressBar bar;
+
+    private TrainRun(Path out, int resumeFrom, MetricsLog metrics, PrintWriter err) {
+        this.out = out;
+        this.resumeFrom = resumeFrom;
+        this.metrics = metrics;
+        this.err = err;
+    }
+
+    static TrainRun open(TrainOptions o, String command, Map<String, Object> settings, PrintWriter err) {
+        try {
+            Files.createDirectories(o.out);
+            int resume = savedStep(o.out.resolve("state"));
+            var config = new LinkedHashMap<String, Object>();
+            config.put("command", command);
+            config.put("version", Version.number());
+            config.put("started", Instant.now().toString());
+            config.putAll(settings);
+            config.putAll(o.asMap());
+            writeJson(o.out.resolve("config.json"), config);
+            if (resume > 0) err.println("resuming " + o.out + " from step " + resume);
+            return new TrainRun(o.out, resume, MetricsLog.open(o.out.resolve("metrics.jsonl"), resume > 0 ? resume : -1), err);
+        } catch (IOException e) {
+            throw new UserError("cannot write the run folder " + o.out + ": " + e.getMessage());
+        }
+    }
+
+    private static int savedStep(Path state) throws IOException {
+        Path f = state.resolve("state.json");
+        return Files.isRegularFile(f) ? JSON.readTree(f.toFile()).path("step").asInt(0) : 0;
+    }
+
+    static void writeJson(Path file, Object value) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        JSON.writeValue(tmp.toFile(), value);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Loop options: state in {@code out/state}, metrics to the log, a progress bar on stderr. */
+    TrainLoop.Options loopOptions(String task) {
+        return new TrainLoop.Options(out.resolve("state"), metrics, (done, total, line) -> {
+            if (bar == null) {
+                var consumer = new DelegatingProgressBarConsumer(s -> {
+                    err.print('\r' + s);
+                    err.flush();
+                }, 110);
+                bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+                        .setUnit(" steps", 1).showSpeed().setUpdateIntervalMillis(250).setConsumer(consumer).build();
+                bar.stepTo(done - 1);
+            }
+            bar.setExtraMessage(String.format(" loss %.4f", ((Number) line.get("loss")).doubleValue()));
+            bar.stepTo(done);
+        });
+    }
+
+    /** Saves the final model as a Hugging Face folder with the tokenizer files, and writes and prints the summary. */
+    void finish(Transformer model, Path tokenizerDir, TrainLoop.Summary s, Map<String, Object> more) {
+        closeBar();
+        try {
+            Checkpoint.save(model, out.resolve("checkpoint"), new Checkpoint.Options(tokenizerDir, Checkpoint.DEFAULT_SHARD_BYTES, Safetensors.DType.F32, null));
+            var summary = new LinkedHashMap<String, Object>();
+            summary.put("steps", s.steps());
+            summary.put("resumed_from", s.resumedFrom());
+            summary.put("final_loss", s.finalLoss());
+            summary.put("mean_tokens_per_second", s.meanTokensPerSecond());
+            summary.put("seconds", (System.nanoTime() - started) / 1e9);
+            summary.putAll(more);
+            summary.put("eval", s.lastEval());
+            summary.put("checkpoint", out.resolve("checkpoint").toString());
+            writeJson(out.resolve("summary.json"), summary);
+            err.println(JSON.writeValueAsString(summary));
+            err.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the checkpoint or summary into " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void closeBar() {
+        if (bar != null) {
+            bar.close();
+            err.println();
+            bar = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeBar();
+        metrics.close();
+    }
+
+    // ---- loading what the commands are given
+
+    static Transformer loadModel(Path dir) {
+        try {
+            return Checkpoint.load(dir, new CpuBackend());
+        } catch (IOException | RuntimeException e) {
+            throw new UserError("cannot load the model in " + dir + ": " + e.getMessage() + " (give a Hugging Face folder with config.json and model.safetensors)");
+        }
+    }
+
+    static HfTokenizer loadTokenizer(Path dir) {
+        if (!Files.isRegularFile(dir.resolve("tokenizer.json")))
+            throw new UserError(dir + " has no tokenizer.json: give --tokenizer DIR (train one with 'deliberate train tokenizer')");
+        try {
+            return HfTokenizer.load(dir);
+        } catch (RuntimeException e) {
+            throw new UserError("cannot load the tokenizer in " + dir + ": " + e.getMessage());
+        }
+    }
+
+    static ChatTemplate template(HfTokenizer tok, Path dir) {
+        return tok.chatTemplate().orElseThrow(() -> new UserError(dir + "/tokenizer_config.json has no chat_template: training on "
+                + "conversations needs one (tokenizers from 'deliberate train tokenizer' carry ChatML)"));
+    }
+}

@@ -1,0 +1,153 @@
+package dev.deliberate.cli;
+
+import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.data.SftRecord;
+import dev.deliberate.align.training.ChatExamples;
+import dev.deliberate.align.training.SpecWorldCorpus;
+import dev.deliberate.align.world.ScriptedTeacher;
+import dev.deliberate.align.world.SpecWorld;
+import dev.deliberate.engine.backend.cpu.CpuBackend;
+import dev.deliberate.engine.model.ModelConfig;
+import dev.deliberate.engine.model.ModelPresets;
+import dev.deliberate.engine.model.Transformer;
+import dev.deliberate.engine.tokenizer.HfTokenizer;
+import dev.deliberate.engine.tokenizer.SpecialTokens;
+import dev.deliberate.engine.train.SftTrainer;
+import dev.deliberate.engine.train.TokenizedExample;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "sft", mixinStandardHelpOptions = true,
+        description = {"Supervised fine-tuning with the loss on assistant tokens only (--data), or pretraining from scratch",
+                "on plain text (--text FILE, or 'specworld' for SpecWorld's general tasks with the teacher's answers)."})
+final class TrainSftCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec cmd;
+
+    @Mixin
+    TrainOptions train;
+
+    @Option(names = "--data", paramLabel = "FILE", description = "SFT records (TRL messages JSONL, e.g. sft.jsonl from 'generate').")
+    Path data;
+
+    @Option(names = "--val", paramLabel = "FILE", description = "Held-out SFT records for the eval loss.")
+    Path val;
+
+    @Option(names = "--text", paramLabel = "FILE|specworld", description = "Pretrain on every token: a text file (one document a line) or 'specworld'.")
+    String text;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "Start from this Hugging Face checkpoint.")
+    Path model;
+
+    @Option(names = "--init", paramLabel = "tiny|small|CONFIG.json", description = "Start from random weights of this shape (vocabulary from --tokenizer).")
+    String init;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer folder (default: the --model folder).")
+    Path tokenizerDir;
+
+    @Override
+    public Integer call() throws IOException {
+        if ((data == null) == (text == null)) throw new UserError("give either --data FILE (SFT) or --text FILE|specworld (pretraining)");
+        if ((model == null) == (init == null)) throw new UserError("give either --model DIR or --init tiny|small|CONFIG.json");
+        if (init != null && tokenizerDir == null) throw new UserError("--init needs --tokenizer DIR (the vocabulary comes from it)");
+        Path tokDir = tokenizerDir != null ? tokenizerDir : model;
+        HfTokenizer tok = TrainRun.loadTokenizer(tokDir);
+        Transformer m = model != null ? TrainRun.loadModel(model) : initialise(tok);
+        if (m.config().vocabSize() < tok.vocabSize())
+            throw new UserError("the model's vocabulary (" + m.config().vocabSize() + ") is smaller than the tokenizer's (" + tok.vocabSize() + ")");
+
+        List<TokenizedExample> trainSet, valSet;
+        int records;
+        if (data != null) {
+            var ex = new ChatExamples(tok, TrainRun.template(tok, tokDir), train.maxSeqLen);
+            var recs = train.limited(Jsonl.read(data, SftRecord.class));
+            records = recs.size();
+            trainSet = ex.sft(recs);
+            valSet = val == null ? List.of() : ex.sft(Jsonl.read(val, SftRecord.class));
+        } else {
+            var corpus = pretrainingText(tok);
+            trainSet = train.limited(corpus.get(0));
+            valSet = corpus.get(1);
+            records = trainSet.size();
+        }
+        if (trainSet.isEmpty()) throw new UserError("no training example has a learned token within --max-seq-len " + train.maxSeqLen);
+
+        var settings = new LinkedHashMap<String, Object>();
+        settings.put("data", data == null ? null : data.toString());
+        settings.put("val", val == null ? null : val.toString());
+        settings.put("text", text);
+        settings.put("model", model == null ? null : model.toString());
+        settings.put("init", init);
+        settings.put("tokenizer", tokDir.toString());
+        var cfg = train.config();
+        try (var run = TrainRun.open(train, "train sft", settings, cmd.commandLine().getErr())) {
+            var summary = SftTrainer.train(cfg, m, trainSet, valSet, run.loopOptions(text != null ? "pretrain" : "sft"));
+            long tokens = trainSet.stream().mapToLong(TokenizedExample::targets).sum();
+            run.finish(m, tokDir, summary, Map.of("records", records, "examples", trainSet.size(),
+                    "dropped", data != null ? records - trainSet.size() : 0, "learned_tokens", tokens, "val_examples", valSet.size()));
+        }
+        return 0;
+    }
+
+    private Transformer initialise(HfTokenizer tok) {
+        List<Integer> eos = List.of(tok.specialTokens().eos());
+        ModelConfig c;
+        try {
+            c = ModelPresets.NAMES.contains(init) ? ModelPresets.of(init, tok.vocabSize(), eos) : ModelConfig.read(Path.of(init));
+        } catch (IOException | RuntimeException e) {
+            throw new UserError("--init " + init + ": " + e.getMessage());
+        }
+        var m = new Transformer(c, new CpuBackend());
+        m.initialize(train.seed);
+        return m;
+    }
+
+    /** [train, val] pretraining examples: every token learned. */
+    private List<List<TokenizedExample>> pretrainingText(HfTokenizer tok) throws IOException {
+        if (text.equals("specworld")) {
+            var world = SpecWorld.builtin();
+            var w = world.generate(SpecWorld.Config.defaults(train.seed));
+            var teacher = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
+            var template = TrainRun.template(tok, tokenizerDir != null ? tokenizerDir : model);
+            var out = new ArrayList<List<TokenizedExample>>();
+            for (var split : List.of(w.train(), w.test())) {
+                var ex = new ArrayList<TokenizedExample>();
+                for (SftRecord r : SpecWorldCorpus.generalConversations(split, teacher, world.spec())) {
+                    var msgs = r.messages().stream().map(t -> new dev.deliberate.engine.tokenizer.ChatMessage(t.role(), t.content())).toList();
+                    ex.add(TokenizedExample.plain(tok.encode(template.render(msgs, false), false)).truncate(train.maxSeqLen));
+                }
+                out.add(ex);
+            }
+            return out;
+        }
+        Path file = Path.of(text);
+        if (!Files.isRegularFile(file)) throw new UserError("--text " + text + ": no such file (or give 'specworld')");
+        int sep = tok.tokenToId(SpecialTokens.END_OF_TEXT);
+        if (sep < 0) sep = tok.specialTokens().eos();
+        var stream = new ArrayList<Integer>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            for (int id : tok.encode(line, false)) stream.add(id);
+            if (sep >= 0) stream.add(sep);
+        }
+        // documents packed into windows of max-seq-len, as pretraining does
+        var chunks = new ArrayList<TokenizedExample>();
+        int[] all = stream.stream().mapToInt(Integer::intValue).toArray();
+        for (int i = 0; i + 1 < all.length; i += train.maxSeqLen)
+            chunks.add(TokenizedExample.plain(Arrays.copyOfRange(all, i, Math.min(all.length, i + train.maxSeqLen))));
+        return List.of(chunks, List.of());
+    }
+}

@@ -1,0 +1,68 @@
+package dev.deliberate.cli;
+
+import dev.deliberate.align.training.SpecWorldCorpus;
+import dev.deliberate.align.world.ScriptedTeacher;
+import dev.deliberate.align.world.SpecWorld;
+import dev.deliberate.engine.tokenizer.BpeTrainer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "tokenizer", mixinStandardHelpOptions = true,
+        description = {"Train a byte-level BPE tokenizer with our special tokens and the ChatML template, saved as a Hugging",
+                "Face tokenizer folder (tokenizer.json, tokenizer_config.json)."})
+final class TrainTokenizerCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec cmd;
+
+    @Option(names = "--corpus", required = true, split = ",", paramLabel = "FILE|specworld",
+            description = "Text files (one document a line), or 'specworld': every SpecWorld prompt with the teacher's completion.")
+    List<String> corpus;
+
+    @Option(names = "--vocab", defaultValue = "4096", description = "Vocabulary size incl. 256 bytes and special tokens (default: ${DEFAULT-VALUE}).")
+    int vocab;
+
+    @Option(names = "--min-frequency", defaultValue = "2", description = "Pairs seen fewer times are never merged (default: ${DEFAULT-VALUE}).")
+    int minFrequency;
+
+    @Option(names = "--world-seed", defaultValue = "1", description = "Seed of the SpecWorld corpus (default: ${DEFAULT-VALUE}).")
+    long worldSeed;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        var texts = new ArrayList<String>();
+        for (String c : corpus) {
+            if (c.equals("specworld")) {
+                var world = SpecWorld.builtin();
+                var w = world.generate(SpecWorld.Config.defaults(worldSeed));
+                texts.addAll(SpecWorldCorpus.tokenizerTexts(w.train(), ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN), world.spec()));
+            } else {
+                Path f = Path.of(c);
+                if (!Files.isRegularFile(f)) throw new UserError("--corpus " + c + ": no such file (or give 'specworld')");
+                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) if (!line.isBlank()) texts.add(line);
+            }
+        }
+        BpeTrainer.Config config;
+        try {
+            config = new BpeTrainer.Config(vocab, minFrequency, BpeTrainer.SPECIAL_TOKENS);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        var v = new BpeTrainer(config).train(texts);
+        v.save(out);
+        cmd.commandLine().getErr().println("tokenizer: " + v.tokens().size() + " tokens (" + v.merges().size() + " merges) from "
+                + texts.size() + " documents → " + out);
+        return 0;
+    }
+}

@@ -1,0 +1,119 @@
+package dev.deliberate.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.data.PreferenceRecord;
+import dev.deliberate.align.data.Turn;
+import dev.deliberate.align.training.SpecWorldCorpus;
+import dev.deliberate.align.world.ScriptedTeacher;
+import dev.deliberate.align.world.SpecWorld;
+import dev.deliberate.engine.model.ModelConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The train commands end to end on SpecWorld: tokenizer → pretraining from scratch → SFT → DPO and RL, and a rerun resumes. */
+class TrainCommandTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static List<JsonNode> metrics(Path dir) throws Exception {
+        var out = new ArrayList<JsonNode>();
+        for (String l : Files.readAllLines(dir.resolve("metrics.jsonl"))) out.add(JSON.readTree(l));
+        return out;
+    }
+
+    @Test
+    void trainsFromScratchThenSftDpoAndRl(@TempDir Path tmp) throws Exception {
+        String t = tmp.toString();
+        var r = run("train", "tokenizer", "--corpus", "specworld", "--vocab", "600", "--out", t + "/tok");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isRegularFile(tmp.resolve("tok/tokenizer.json")));
+
+        ModelConfig.llama(64, 128, 2, 4, 2, 600, 512).write(tmp.resolve("shape.json"));
+        r = run("train", "sft", "--text", "specworld", "--init", t + "/shape.json", "--tokenizer", t + "/tok", "--max-steps", "3",
+                "--lr", "3e-3", "--out", t + "/base", "--max-seq-len", "256");
+        assertEquals(0, r.code(), r.err());
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"))
+            assertTrue(Files.isRegularFile(tmp.resolve("base/checkpoint/" + f)), f);
+        assertTrue(metrics(tmp.resolve("base")).stream().anyMatch(l -> l.path("split").asText().equals("eval")), "val loss on SpecWorld's test split");
+
+        var world = SpecWorld.builtin();
+        var prompts = world.generate(new SpecWorld.Config(7, 2, 2, 0.25)).train().stream().filter(p -> !p.isGeneral()).limit(6).toList();
+        var teacher = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
+        var wrong = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN.withErrorRate(1.0));
+        var sft = new ArrayList<String>();
+        for (var rec : SpecWorldCorpus.reasoningConversations(prompts, teacher, world.spec())) sft.add(Jsonl.line(rec));
+        Files.write(tmp.resolve("sft.jsonl"), sft);
+        var prefs = new ArrayList<String>();
+        for (var p : prompts)
+            prefs.add(Jsonl.line(new PreferenceRecord(List.of(new Turn("user", p.prompt())),
+                    List.of(new Turn("assistant", SpecWorldCorpus.teach(teacher, world.spec(), p, 0).text())),
+                    List.of(new Turn("assistant", SpecWorldCorpus.teach(wrong, world.spec(), p, 1).text())), Map.of("level", "output"))));
+        Files.write(tmp.resolve("prefs.jsonl"), prefs);
+
+        String[] sftArgs = {"train", "sft", "--data", t + "/sft.jsonl", "--val", t + "/sft.jsonl", "--model", t + "/base/checkpoint",
+                "--max-steps", "4", "--batch", "4", "--micro-batch", "2", "--save-every", "2", "--lr", "3e-3", "--out", t + "/sft"};
+        r = run(sftArgs);
+        assertEquals(0, r.code(), r.err());
+        var lines = metrics(tmp.resolve("sft"));
+        assertEquals(4, lines.stream().filter(l -> l.path("split").asText().equals("train")).count());
+        assertTrue(lines.getLast().path("loss").asDouble() < lines.getFirst().path("loss").asDouble(), "eval loss falls");
+        var summary = JSON.readTree(tmp.resolve("sft/summary.json").toFile());
+        assertEquals(6, summary.path("examples").asInt());
+
+        // rerunning a finished run resumes at its last step: nothing is trained twice, nothing is logged twice
+        r = run(sftArgs);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("resuming"), r.err());
+        assertEquals(lines.size(), metrics(tmp.resolve("sft")).size());
+
+        r = run("train", "dpo", "--data", t + "/prefs.jsonl", "--val", t + "/prefs.jsonl", "--model", t + "/sft/checkpoint",
+                "--max-steps", "3", "--batch", "6", "--micro-batch", "3", "--lr", "3e-3", "--out", t + "/dpo");
+        assertEquals(0, r.code(), r.err());
+        var dpo = metrics(tmp.resolve("dpo"));
+        for (String k : List.of("rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies", "logps/chosen", "logps/rejected"))
+            assertTrue(dpo.getLast().has(k) && dpo.get(1).has(k), k);
+        assertEquals("eval", dpo.getLast().path("split").asText());
+
+        r = run("train", "rl", "--prompts", "specworld", "--limit", "4", "--model", t + "/sft/checkpoint", "--group", "2",
+                "--batch", "2", "--micro-batch", "4", "--max-steps", "2", "--max-new-tokens", "12", "--out", t + "/rl");
+        assertEquals(0, r.code(), r.err());
+        var rl = metrics(tmp.resolve("rl"));
+        for (String k : List.of("reward", "reward_std", "kl", "clip_ratio", "completion_length")) assertTrue(rl.getLast().has(k), k);
+        assertEquals("answer-only", JSON.readTree(tmp.resolve("rl/config.json").toFile()).path("judge_visibility").asText());
+
+        r = run("train", "rl", "--judge", "openai:gpt-4o", "--model", t + "/sft/checkpoint", "--out", t + "/rl2");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown judge"), r.err());
+    }
+
+    @Test
+    void badInputIsNamed(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("bad.jsonl"), "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n{not json\n");
+        var r = run("train", "sft", "--data", tmp.resolve("bad.jsonl").toString(), "--init", "tiny", "--tokenizer", tmp.toString(),
+                "--out", tmp.resolve("o").toString());
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("tokenizer.json"), r.err());
+        r = run("train", "sft", "--out", tmp.resolve("o").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--data"), r.err());
+    }
+}
