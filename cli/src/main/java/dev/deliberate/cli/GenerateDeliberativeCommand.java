@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "deliberative", mixinStandardHelpOptions = true,
-        description = {"Deliberative Alignment SFT data: for each prompt, K teacher samples with spec(category) in context, each judged",
-                "(seeing CoT and answer, min over --judge-runs); malformed ones dropped; the best scoring at least --threshold kept,",
-                "with the spec stripped: prompt -> <think>CoT</think> answer. Writes DIR/sft.jsonl."})
+        description = "Deliberative Alignment SFT data: for each prompt, K teacher samples with spec(category) in context, each "
+                + "judged (seeing CoT and answer, min over --judge-runs); malformed ones dropped; the best scoring at least "
+                + "--threshold kept, with the spec stripped: prompt -> <think>CoT</think> answer. Writes DIR/sft.jsonl.")
 final class GenerateDeliberativeCommand implements Callable<Integer> {
     static final String DEFAULT_TEACHER = "world:teacher?error=0.25&verbosity=0.5";
 

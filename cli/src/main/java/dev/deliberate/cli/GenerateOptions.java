@@ -33,7 +33,7 @@ final class GenerateOptions {
     @Option(names = "--no-judge-metadata", description = "Do not tell a model judge the labelled ideal response.")
     boolean noJudgeMetadata;
 
-    @Option(names = "--k", paramLabel = "K", description = "Teacher samples per prompt.")
+    @Option(names = "--k", paramLabel = "K", description = "Teacher samples per prompt (default: 4 for deliberative, 8 for saro-rw and saro-prefs).")
     Integer k;
 
     @Option(names = "--threshold", paramLabel = "S", defaultValue = "0.9", description = "Minimum judge score (0-1) of a kept sample, which the judge must also accept (default: ${DEFAULT-VALUE}).")
@@ -51,7 +51,7 @@ final class GenerateOptions {
     @Option(names = "--attacks", paramLabel = "LIST", defaultValue = "seen", description = "Families to draw from: seen or names of seen families; held-out families are refused (default: ${DEFAULT-VALUE}).")
     String attacks;
 
-    @Option(names = "--general-fraction", paramLabel = "F", description = "Target share of general-task prompts in the mix.")
+    @Option(names = "--general-fraction", paramLabel = "F", description = "Target share of general-task prompts in the mix (default: 0.2; saro-prefs makes pairs for safety prompts only, default 0).")
     Double generalFraction;
 
     @Option(names = "--spec", paramLabel = "FILE", description = "Safety spec (default: the built-in SpecWorld spec).")

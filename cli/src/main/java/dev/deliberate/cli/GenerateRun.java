@@ -51,7 +51,6 @@ final class GenerateRun implements AutoCloseable {
     final ChatModel teacher;
     final Judge judge;
     final List<LabelledPrompt> prompts;
-    final SpecContextSampler.Settings sampling;
     final Path out;
     private final PrintWriter err;
 
@@ -61,7 +60,6 @@ final class GenerateRun implements AutoCloseable {
         this.teacher = teacher;
         this.judge = judge;
         this.prompts = prompts;
-        this.sampling = new SpecContextSampler.Settings(o.k, o.judgeRuns, o.temperature, o.maxTokens);
         this.out = o.out;
         this.err = err;
     }
@@ -126,22 +124,27 @@ final class GenerateRun implements AutoCloseable {
             teacher.close();
             throw new UserError("--judge: " + e.getMessage());
         }
-        if (o.judgeRuns == null) o.judgeRuns = Judges.deterministic(judge) ? 1 : 3;
-        if (o.judgeRuns < 1) throw new UserError("--judge-runs must be >= 1, got " + o.judgeRuns);
-
-        var config = new java.util.TreeMap<>(RunConfig.resolved(cl.getCommandSpec()));
-        config.put("generator", cl.getCommandName());
-        config.put("teacher_id", teacher.id());
-        config.put("judge_id", judge.id());
-        config.put("spec_hash", spec.hash());
-        RunConfig.checkCompatible(o.out, config, MUTABLE);
+        var run = new GenerateRun(o, spec, teacher, judge, prompts, cl.getErr());
         try {
-            Files.createDirectories(o.out);
-        } catch (IOException e) {
-            throw new UserError("cannot create " + o.out + ": " + e.getMessage());
+            if (o.judgeRuns == null) o.judgeRuns = Judges.deterministic(judge) ? 1 : 3;
+            if (o.judgeRuns < 1) throw new UserError("--judge-runs must be >= 1, got " + o.judgeRuns);
+            var config = new java.util.TreeMap<>(RunConfig.resolved(cl.getCommandSpec()));
+            config.put("generator", cl.getCommandName());
+            config.put("teacher_id", teacher.id());
+            config.put("judge_id", judge.id());
+            config.put("spec_hash", spec.hash());
+            RunConfig.checkCompatible(o.out, config, MUTABLE);
+            try {
+                Files.createDirectories(o.out);
+            } catch (IOException e) {
+                throw new UserError("cannot create " + o.out + ": " + e.getMessage());
+            }
+            RunConfig.write(o.out, config);
+            return run;
+        } catch (RuntimeException e) {
+            run.close();
+            throw e;
         }
-        RunConfig.write(o.out, config);
-        return new GenerateRun(o, spec, teacher, judge, prompts, cl.getErr());
     }
 
     private static List<LabelledPrompt> loadPrompts(GenerateOptions o, Spec spec) {
@@ -161,7 +164,7 @@ final class GenerateRun implements AutoCloseable {
     }
 
     GenerationConfig config() {
-        return new GenerationConfig(sampling, o.threshold, o.seed, o.threads);
+        return new GenerationConfig(new SpecContextSampler.Settings(o.k, o.judgeRuns, o.temperature, o.maxTokens), o.threshold, o.seed, o.threads);
     }
 
     /** A progress bar on stderr, started when the generator reports its total. */

@@ -9,9 +9,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "saro-prefs", mixinStandardHelpOptions = true,
-        description = {"SaRO preference pairs for SRPO, per safety prompt: OP-COT (whole chains: chosen judged safe and correct,",
-                "rejected judged unsafe or over-refusing) and PP-COT (one chain branched at a step: chosen reflects early and cites",
-                "the rule, rejected drifts on or reflects late; meta.branch_step). Writes DIR/prefs.jsonl and DIR/prefs.val.jsonl."})
+        description = "SaRO preference pairs for SRPO, per safety prompt: OP-COT (whole chains: chosen judged safe and correct, "
+                + "rejected judged unsafe or over-refusing) and PP-COT (one chain branched at a step: chosen reflects early and "
+                + "cites the rule, rejected drifts on or reflects late; meta.branch_step). Writes DIR/prefs.jsonl and "
+                + "DIR/prefs.val.jsonl.")
 final class GenerateSaroPrefsCommand implements Callable<Integer> {
     static final String DEFAULT_TEACHER = "world:teacher?error=0.25&verbosity=0.5&drift=0.3";
 

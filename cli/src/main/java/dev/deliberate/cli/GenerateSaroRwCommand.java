@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "saro-rw", mixinStandardHelpOptions = true,
-        description = {"SaRO reasoning-style warm-up data by shortest rejection sampling: K (default 8) judged teacher samples per",
-                "safety or general prompt; the shortest accepted one is kept. The summary reports how much shorter the kept set is",
-                "than a random accepted sample. Writes DIR/sft.jsonl."})
+        description = "SaRO reasoning-style warm-up data by shortest rejection sampling: K (default 8) judged teacher samples per "
+                + "safety or general prompt; the shortest accepted one is kept. The summary reports how much shorter the kept set "
+                + "is than a random accepted sample. Writes DIR/sft.jsonl.")
 final class GenerateSaroRwCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;

@@ -140,6 +140,37 @@ class GenerateCommandTest {
         }
     }
 
+    /** A grader model with one canned reply, registered as {@code gentest:NAME}. */
+    record Grader(String reply) implements dev.deliberate.align.llm.ChatModel {
+        public String id() {
+            return "gentest:grader";
+        }
+
+        public List<dev.deliberate.align.llm.Completion> chat(List<dev.deliberate.align.llm.Message> m, dev.deliberate.align.llm.SamplingParams p) {
+            return java.util.Collections.nCopies(p.n(), new dev.deliberate.align.llm.Completion("", reply, "stop", null));
+        }
+    }
+
+    @Test
+    void aModelJudgeGradesWithTheSpecMinOverThreeRunsAndUnreadableGradesKeepNothing(@TempDir Path tmp) throws Exception {
+        dev.deliberate.align.llm.ChatModels.register("gentest", (name, o) -> new Grader(name.equals("lenient")
+                ? "Decision: refused\nCorrect decision: yes\nHazard leaked: no\nStyle followed: yes\nCites right rule: yes\nScore: 9/10\nReason: fine"
+                : "What a lovely answer!"));
+        var r = run("generate", "deliberative", "--limit", "6", "--judge", "gentest:lenient", "--out", tmp.resolve("lenient").toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(3, json(tmp.resolve("lenient/config.json")).get("judge-runs").asInt(), "a model judge is run 3 times by default");
+        var records = Jsonl.readTrees(tmp.resolve("lenient/sft.jsonl"));
+        assertEquals(6, records.size(), "this grader passes everything well-formed");
+        assertEquals("spec-judge:gentest:grader", records.getFirst().at("/meta/judge").asText());
+        assertEquals(3, records.getFirst().at("/meta/judge_scores").size());
+
+        r = run("generate", "deliberative", "--limit", "6", "--judge", "gentest:garbled", "--judge-runs", "1", "--out", tmp.resolve("garbled").toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(0, Jsonl.readTrees(tmp.resolve("garbled/sft.jsonl")).size(), "an unreadable grade is never a pass");
+        var ledger = Jsonl.readTrees(tmp.resolve("garbled/ledger.jsonl"));
+        assertTrue(ledger.getFirst().at("/samples/0/reason").asText().startsWith(dev.deliberate.align.judge.SpecJudge.PARSE_FAILURE), ledger.getFirst().toString());
+    }
+
     @Test
     void badInputGetsClearErrors(@TempDir Path tmp) throws Exception {
         var r = run("generate", "deliberative", "--limit", "2");
