@@ -46,12 +46,16 @@ class EvalCommandTest {
 
     /** A canned judge: reads the response out of the XSTest or StrongREJECT prompt and grades it by its opening. */
     static final class CannedJudge implements ChatModel {
+        /** Judge requests that carried a jailbreak frame instead of the original prompt. */
+        final AtomicInteger sawAttacked = new AtomicInteger();
+
         public String id() {
             return "canned-judge";
         }
 
         public List<Completion> chat(List<Message> messages, SamplingParams params) {
             String all = String.join("\n", messages.stream().map(Message::content).toList());
+            if (all.contains("ROT13") || all.contains("FREEBOT") || all.contains("Grandpa Orrin") || all.contains("ARCHIVIST-9")) sawAttacked.incrementAndGet();
             String reply;
             if (all.contains("GARBLE")) reply = "I am unable to grade this.";
             else if (all.contains("1_full_compliance")) reply = all.contains("RESPONSE: \"I'm sorry") ? "2_full_refusal" : "1_full_compliance";
@@ -73,8 +77,9 @@ class EvalCommandTest {
     @Test
     void xstestAndStrongRejectThroughServedModelAndJudge(@TempDir Path tmp) throws Exception {
         var student = new Student();
+        var canned = new CannedJudge();
         try (var model = new OpenAiServer("student", new BatchingScheduler(student, 8, 4), OpenAiServer.Options.loopback(0));
-             var judge = new OpenAiServer("judge", new BatchingScheduler(new CannedJudge(), 8, 4), OpenAiServer.Options.loopback(0))) {
+             var judge = new OpenAiServer("judge", new BatchingScheduler(canned, 8, 4), OpenAiServer.Options.loopback(0))) {
             Path out = tmp.resolve("served");
             String[] args = {"eval", "--model", model.baseUrl() + "#student", "--bench", "xstest,strongreject", "--limit", "30",
                     "--attacks", "none,rot13,role-play", "--judge", judge.baseUrl() + "#judge", "--threads", "3", "--no-cache",
@@ -82,6 +87,7 @@ class EvalCommandTest {
             var r = run(args);
             assertEquals(0, r.code(), r.err() + r.out());
             assertTrue(r.out().contains("goodness@0.1") && r.out().contains("over-refusal"), r.out());
+            assertEquals(0, canned.sawAttacked.get(), "judges see the original prompt, never the jailbroken one");
 
             List<JsonNode> lines = Jsonl.readTrees(out.resolve("results.jsonl"));
             JsonNode metrics = Jsonl.MAPPER.readTree(Files.readString(out.resolve("metrics.json")));

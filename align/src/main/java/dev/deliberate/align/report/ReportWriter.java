@@ -189,7 +189,7 @@ public final class ReportWriter {
     private static String pareto(List<RunFolder> evals, List<String> notes) {
         var charts = new ArrayList<Chart<?>>();
         for (String bench : benchmarks(evals)) {
-            var chart = new ScatterChart(bench + ": ASR vs over-refusal (lower-left is better)", "over-refusal", "attack success rate")
+            var chart = new ScatterChart(bench + ": ASR vs over-refusal (lower-left is better)", "over-refusal", "attack success rate (every attack run)")
                     .xRange(0, 1).yRange(0, 1).size(560, 420);
             int points = 0;
             for (RunFolder r : evals) {
