@@ -1,11 +1,13 @@
 package dev.deliberate.align;
 
 import dev.deliberate.align.llm.ChatModels;
+import dev.deliberate.align.llm.LocalModelLoader;
 import dev.deliberate.align.world.ScriptedTeacher;
 
 /**
  * Registers the model providers that live in this module with {@link ChatModels}, so that one reference string
- * reaches them from every command: {@code world:teacher[?knobs]} (SpecWorld's scripted teacher). Model access itself
+ * reaches them from every command: {@code world:teacher[?knobs]} (SpecWorld's scripted teacher) and checkpoint
+ * directories (the local engine, {@link LocalModelLoader}). Model access itself
  * knows none of them; the command line calls {@link #installDefaults()} once at start-up.
  */
 public final class Models {
@@ -21,6 +23,7 @@ public final class Models {
             throw new IllegalArgumentException("model reference '" + ref + "': SpecWorld serves 'world:teacher[?error=…&verbosity=…&drift=…]'"
                     + " as a chat model ('world:judge' is a judge: pass it where a --judge is asked for)");
         });
+        ChatModels.registerLocal(new LocalModelLoader());
         installed = true;
     }
 }

@@ -62,7 +62,14 @@ public final class ContinuousBatchingScheduler extends WorkerScheduler<Continuou
                 queue.drainTo(admitting, Math.max(0, session.free() - admitting.size()));
                 while (session.free() > 0 && !admitting.isEmpty()) {
                     Tracked p = admitting.peek();
-                    long id = session.admit(p.request.messages(), p.request.params(), p.nextSample);
+                    long id;
+                    try {
+                        id = session.admit(p.request.messages(), p.request.params(), p.nextSample);
+                    } catch (RuntimeException e) { // this request's fault (a prompt too long for the context): fail it alone
+                        admitting.poll();
+                        p.result.completeExceptionally(e);
+                        continue;
+                    }
                     running.put(id, new Running(p, p.nextSample, new ThinkStreamSplitter()));
                     if (++p.nextSample == p.done.length) admitting.poll();
                 }
@@ -88,6 +95,10 @@ public final class ContinuousBatchingScheduler extends WorkerScheduler<Continuou
         Running r = running.get(s.sequence());
         if (r == null) return;
         Tracked p = r.owner();
+        if (p.result.isDone()) { // failed at admission of a later sample: the rest of its sequences only run out
+            if (s.finished() != null) running.remove(s.sequence());
+            return;
+        }
         if (!s.text().isEmpty()) emit(p, r.sample(), r.splitter().accept(s.text()));
         if (s.finished() == null) return;
         emit(p, r.sample(), r.splitter().finish());

@@ -395,6 +395,26 @@ public final class Transformer {
         be.download(head.logits, 0, logitsOut, 0, m * cfg.vocabSize());
     }
 
+    /**
+     * The residual stream after the first {@code layers} decoder layers for one sequence, {@code [tokens.length, hidden]}
+     * row-major (HF's {@code hidden_states[layers]}; 0 = the embeddings, and unlike HF the last one is not normed).
+     * Forward only, reusing the buffers of {@link #sequenceLogProbs}: for probes and prompt embeddings.
+     */
+    public float[] hiddenStates(int[] tokens, int layers) {
+        if (layers < 0 || layers > blocks.length)
+            throw new IllegalArgumentException("layers must be in 0.." + blocks.length + ", got " + layers);
+        Batch batch = Batch.of(List.of(tokens));
+        checkBatch(batch);
+        int n = batch.rows(), hs = cfg.hiddenSize();
+        if (n > workCap) allocateWork(n);
+        int[] pos = trainingPositions(batch);
+        be.embedding(embed.value(), batch.tokens(), workActs.x, n, hs);
+        for (int l = 0; l < layers; l++) block(l, workActs, n, pos, workActs.x, batch, null, null);
+        float[] out = new float[n * hs];
+        be.download(workActs.x, 0, out, 0, out.length);
+        return out;
+    }
+
     /** Parameters in order, for optimizers. */
     public List<Parameter> parameterList() {
         return new ArrayList<>(params.values());
