@@ -14,6 +14,22 @@ import dev.deliberate.align.data.Turn;
 import dev.deliberate.align.deliberative.DeliberativeDataGenerator;
 import dev.deliberate.align.deliberative.GenerationConfig;
 import dev.deliberate.align.deliberative.SpecContextSampler;
+import dev.deliberate.align.eval.analysis.HiddenStateEmbedder;
+import dev.deliberate.align.eval.harness.Embedder;
+import dev.deliberate.align.llm.LocalChatModel;
+import dev.deliberate.align.training.ChatExamples;
+import dev.deliberate.align.training.JudgeReward;
+import dev.deliberate.engine.model.ModelPresets;
+import dev.deliberate.engine.train.DpoLoss;
+import dev.deliberate.engine.train.DpoTrainer;
+import dev.deliberate.engine.train.GrpoLoss;
+import dev.deliberate.engine.train.MetricsLog;
+import dev.deliberate.engine.train.PreferenceExample;
+import dev.deliberate.engine.train.RlTrainer;
+import dev.deliberate.engine.train.SftTrainer;
+import dev.deliberate.engine.train.TokenizedExample;
+import dev.deliberate.engine.train.TrainConfig;
+import dev.deliberate.engine.train.TrainLoop;
 import dev.deliberate.align.eval.harness.EvalBenchmark;
 import dev.deliberate.align.eval.harness.EvalConfig;
 import dev.deliberate.align.eval.harness.EvalJudges;
@@ -250,127 +266,128 @@ public final class DemoRun {
 
     // ---- stages 3-9: training ------------------------------------------------------------------------------------
 
-    private record Student(Transformer model, StudentTokens tokens, HfTokenizer tokenizer) implements AutoCloseable {
+    private record Student(Transformer model, HfTokenizer tokenizer, ChatExamples examples) implements AutoCloseable {
         @Override
         public void close() {
             tokenizer.close();
         }
     }
 
+    /** The tokenizer, and the model from a stage's checkpoint ({@code from}) or freshly initialised (null). */
     private Student load(String from) {
-        HfTokenizer tok = HfTokenizer.load(out.resolve("tokenizer"));
+        Path tokDir = out.resolve("tokenizer");
+        HfTokenizer tok = HfTokenizer.load(tokDir);
+        var examples = new ChatExamples(tok, tok.chatTemplate().orElseThrow(() -> new IllegalStateException(tokDir + " has no chat template")), preset.maxSeq());
         try {
             Transformer m;
             if (from == null) {
                 var cfg = ModelConfig.llama(preset.hidden(), preset.intermediate(), preset.layers(), preset.heads(), preset.heads(),
                         tok.vocabSize(), preset.maxSeq()).withTiedEmbeddings(true);
-                m = new Transformer(cfg, new CpuBackend());
+                m = new Transformer(ModelPresets.withEos(cfg, List.of(tok.specialTokens().eos())), new CpuBackend());
                 m.initialize(seed);
             } else m = Checkpoint.load(out.resolve(from).resolve(CHECKPOINT), new CpuBackend());
-            return new Student(m, StudentTokens.of(tok), tok);
+            return new Student(m, tok, examples);
         } catch (IOException e) {
             tok.close();
             throw new UncheckedIOException("cannot load the student from " + out.resolve(from) + ": " + e.getMessage(), e);
         }
     }
 
-    private Transformer reference(String from) {
-        try {
-            return Checkpoint.load(out.resolve(from).resolve(CHECKPOINT), new CpuBackend());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** The same budget for every stage of a kind: steps, batch, learning rate; state saved for a mid-stage resume. */
+    private TrainConfig trainConfig(String stage, int steps, int batch, double lr) {
+        return new TrainConfig(1, steps, batch, Math.max(1, batch / 2), lr, 0.1, 0.1, 0.0, 1.0, seed * 31 + stage.hashCode(),
+                Math.max(1, steps / 5), Math.max(10, steps / 4));
     }
 
-    private void save(Transformer m, Path dir) {
+    private TrainLoop.Options loop(Path dir, MetricsLog log, String name) {
+        return new TrainLoop.Options(dir.resolve("state"), log, (done, total, line) -> listener.progress("train " + name, done, total));
+    }
+
+    private static MetricsLog metrics(Path dir) {
+        int resume = 0;
         try {
-            Checkpoint.save(m, dir.resolve(CHECKPOINT), new Checkpoint.Options(out.resolve("tokenizer"), Checkpoint.DEFAULT_SHARD_BYTES, Safetensors.DType.F32, null));
+            Path state = dir.resolve("state/state.json");
+            if (Files.isRegularFile(state)) resume = Jsonl.MAPPER.readTree(state.toFile()).path("step").asInt(0);
+        } catch (IOException e) {
+            resume = 0;
+        }
+        return MetricsLog.open(dir.resolve("metrics.jsonl"), resume > 0 ? resume : -1);
+    }
+
+    private void finish(Student s, Path dir, TrainLoop.Summary sum, Map<String, Object> more) {
+        try {
+            Checkpoint.save(s.model(), dir.resolve(CHECKPOINT), new Checkpoint.Options(out.resolve("tokenizer"), Checkpoint.DEFAULT_SHARD_BYTES, Safetensors.DType.F32, null));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the checkpoint in " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    private StudentTrainer.Schedule schedule(String stage, int steps, double lr) {
-        return new StudentTrainer.Schedule(steps, preset.batch(), lr, seed * 31 + stage.hashCode());
+        var m = new LinkedHashMap<String, Object>(more);
+        m.put("steps", sum.steps());
+        m.put("resumed_from", sum.resumedFrom());
+        m.put("final_loss", sum.finalLoss());
+        m.put("mean_tokens_per_second", sum.meanTokensPerSecond());
+        m.put("eval", sum.lastEval());
+        writeSummary(dir, m);
     }
 
     private void sft(String name, String from, String data, int steps, double lr) {
         Path dir = out.resolve(name);
-        try (Student s = load(from)) {
-            var examples = new ArrayList<StudentTrainer.Example>();
-            int tooLong = 0;
-            for (SftRecord r : Jsonl.read(out.resolve(data), SftRecord.class)) {
-                var msgs = r.messages();
-                var ex = new StudentTrainer.Example(s.tokens().prompt(Turn.toMessages(msgs.subList(0, msgs.size() - 1))),
-                        s.tokens().response(msgs.getLast().content()));
-                if (ex.length() > preset.maxSeq()) tooLong++;
-                else examples.add(ex);
-            }
-            listener.line(lengths(examples.stream().mapToInt(StudentTrainer.Example::length).toArray(), tooLong, "examples"));
+        try (Student s = load(from); MetricsLog log = metrics(dir)) {
+            var records = Jsonl.read(out.resolve(data), SftRecord.class);
+            var all = records.stream().map(s.examples()::sft).toList();
+            int cut = (int) all.stream().filter(e -> e.length() >= preset.maxSeq()).count();
+            var examples = all.stream().filter(e -> e.targets() > 0).toList();
+            listener.line(lengths(examples.stream().mapToInt(TokenizedExample::length).toArray(), cut, "examples"));
+            var cfg = trainConfig(name, steps, preset.batch(), lr);
             writeConfig(dir, "sft", Map.of("from", from == null ? "scratch" : from, "data", data, "steps", steps, "lr", lr, "batch", preset.batch()));
-            double loss = StudentTrainer.sft(s.model(), examples, schedule(name, steps, lr), new StudentTrainer.MetricsLog(dir.resolve("metrics.jsonl")), listener, "train " + name);
-            save(s.model(), dir);
-            writeSummary(dir, Map.of("examples", examples.size(), "too_long", tooLong, "final_loss", loss, "steps", steps));
+            var sum = SftTrainer.train(cfg, s.model(), examples, List.of(), loop(dir, log, name));
+            finish(s, dir, sum, Map.of("examples", examples.size(), "truncated", cut));
         }
-    }
-
-    /** "  312 examples, tokens: median 180, longest 301 (4 longer than the 320-token context left out)". */
-    private String lengths(int[] lengths, int tooLong, String what) {
-        int[] l = lengths.clone();
-        java.util.Arrays.sort(l);
-        String stats = l.length == 0 ? "" : String.format(java.util.Locale.ROOT, ", tokens: median %d, longest %d", l[l.length / 2], l[l.length - 1]);
-        return String.format(java.util.Locale.ROOT, "  %d %s%s (%d longer than the %d-token context left out)", l.length, what, stats, tooLong, preset.maxSeq());
-    }
-
-    private List<StudentTrainer.Pair> pairs(StudentTokens t, Path file, int[] tooLong) {
-        var out = new ArrayList<StudentTrainer.Pair>();
-        if (!Files.exists(file)) return out;
-        for (PreferenceRecord r : Jsonl.read(file, PreferenceRecord.class)) {
-            var p = new StudentTrainer.Pair(t.prompt(Turn.toMessages(r.prompt())), t.response(r.chosen().getLast().content()),
-                    t.response(r.rejected().getLast().content()));
-            if (p.length() > preset.maxSeq()) tooLong[0]++;
-            else out.add(p);
-        }
-        return out;
     }
 
     private void dpo(String name, String from, String data) {
         Path dir = out.resolve(name);
-        try (Student s = load(from)) {
-            Transformer ref = reference(from);
-            int[] tooLong = {0};
-            var train = pairs(s.tokens(), out.resolve(data).resolve(PreferenceDataGenerator.TRAIN), tooLong);
-            var val = pairs(s.tokens(), out.resolve(data).resolve(PreferenceDataGenerator.VAL), tooLong);
-            listener.line(lengths(train.stream().mapToInt(StudentTrainer.Pair::length).toArray(), tooLong[0], "pairs"));
+        try (Student s = load(from); MetricsLog log = metrics(dir)) {
+            var train = s.examples().preferences(read(out.resolve(data).resolve(PreferenceDataGenerator.TRAIN)));
+            var val = s.examples().preferences(read(out.resolve(data).resolve(PreferenceDataGenerator.VAL)));
+            listener.line(lengths(train.stream().mapToInt(PreferenceExample::length).toArray(), 0, "pairs"));
+            var cfg = trainConfig(name, preset.prefSteps(), preset.batch(), preset.lr());
             writeConfig(dir, "dpo", Map.of("from", from, "data", data, "steps", preset.prefSteps(), "lr", preset.lr(), "beta", preset.dpoBeta(), "batch", preset.batch()));
-            var m = StudentTrainer.dpo(s.model(), ref, train, val, preset.dpoBeta(), schedule(name, preset.prefSteps(), preset.lr()),
-                    new StudentTrainer.MetricsLog(dir.resolve("metrics.jsonl")), listener, "train " + name);
-            save(s.model(), dir);
-            var sum = new LinkedHashMap<String, Object>(Map.of("pairs", train.size(), "val_pairs", val.size(), "too_long", tooLong[0], "steps", preset.prefSteps()));
-            m.forEach((k, v) -> sum.put("final_" + k, v));
-            writeSummary(dir, sum);
+            var sum = DpoTrainer.train(cfg, DpoLoss.standard(preset.dpoBeta()), s.model(), train, val, loop(dir, log, name));
+            finish(s, dir, sum, Map.of("pairs", train.size(), "val_pairs", val.size()));
         }
     }
 
-    private void rl(String name) {
+    /** "  312 examples, tokens: median 180, longest 301 (4 cut at the 320-token context)". */
+    private String lengths(int[] lengths, int cut, String what) {
+        int[] l = lengths.clone();
+        java.util.Arrays.sort(l);
+        String stats = l.length == 0 ? "" : String.format(java.util.Locale.ROOT, ", tokens: median %d, longest %d", l[l.length / 2], l[l.length - 1]);
+        return String.format(java.util.Locale.ROOT, "  %d %s%s (%d cut at the %d-token context)", l.length, what, stats, cut, preset.maxSeq());
+    }
+
+    private static List<PreferenceRecord> read(Path file) {
+        return Files.exists(file) ? Jsonl.read(file, PreferenceRecord.class) : List.of();
+    }
+
+    /** Deliberative Alignment's RL: GRPO on the safety mix, reward from the world judge seeing the answer only. */
+    private void rl() {
+        String name = "da-rl";
         Path dir = out.resolve(name);
-        try (Student s = load("da-sft")) {
-            Transformer ref = reference("da-sft");
+        try (Student s = load("da-sft"); MetricsLog log = metrics(dir); Student ref = load("da-sft")) {
             var prompts = safetyMix(0.2);
-            var rs = new StudentTrainer.RlSettings(preset.rlGroup(), preset.evalMaxTokens(), 1.0, new dev.deliberate.engine.train.GrpoLoss(0.2, 0.04));
-            int promptsPerStep = Math.max(1, preset.batch() / preset.rlGroup() * 2);
-            var sched = new StudentTrainer.Schedule(preset.prefSteps(), promptsPerStep, preset.lr(), seed * 31 + name.hashCode());
+            var tok = s.tokenizer();
+            int promptsPerStep = Math.max(1, preset.batch() / preset.rlGroup());
+            var sampling = new dev.deliberate.engine.generate.SamplingParams(1.0, 0, 1, preset.evalMaxTokens(), seed,
+                    List.of(tok.specialTokens().eos()), List.of());
+            var settings = new RlTrainer.Settings(preset.rlGroup(), sampling, new GrpoLoss(0.2, 0.04));
+            var cfg = trainConfig(name, preset.prefSteps(), promptsPerStep, preset.lr());
             writeConfig(dir, "rl", Map.of("from", "da-sft", "steps", preset.prefSteps(), "lr", preset.lr(), "group", preset.rlGroup(),
                     "prompts_per_step", promptsPerStep, "judge", judge.id(), "judge_visibility", "answer-only", "kl_beta", 0.04, "clip", 0.2));
-            double reward = StudentTrainer.rl(s.model(), ref, s.tokens(), prompts, judge, rs, sched,
-                    new StudentTrainer.MetricsLog(dir.resolve("metrics.jsonl")), listener, "train " + name);
-            save(s.model(), dir);
-            writeSummary(dir, Map.of("prompts", prompts.size(), "final_reward", reward, "steps", preset.prefSteps()));
+            var sum = RlTrainer.train(cfg, settings, s.model(), ref.model(), prompts, List.of(),
+                    p -> s.examples().prompt(List.of(new Turn("user", p.prompt()))), new JudgeReward(judge, tok),
+                    (ids, len) -> tok.decode(java.util.Arrays.copyOf(ids, len), false), loop(dir, log, name));
+            finish(s, dir, sum, Map.of("prompts", prompts.size()));
         }
-    }
-
-    private void rl() {
-        rl("da-rl");
     }
 
     // ---- stage 10-11: evaluation and report ----------------------------------------------------------------------
@@ -390,8 +407,17 @@ public final class DemoRun {
             Path dir = out.resolve("eval").resolve(m.label);
             if (Files.isRegularFile(dir.resolve(EvalRunner.METRICS))) continue;
             listener.line("  evaluating " + m.title + " (" + checkpointOf(m) + ")");
-            try (Student s = load(checkpointOf(m))) {
-                ChatModel model = new StudentChatModel(out.resolve(checkpointOf(m)).resolve(CHECKPOINT).toString(), s.model(), s.tokens());
+            var local = LocalChatModel.open(out.resolve(checkpointOf(m)).resolve(CHECKPOINT));
+            try (ChatModel model = new GatheringChatModel(local); var hidden = HiddenStateEmbedder.middle(local.checkpoint())) {
+                var embedder = new Embedder() {
+                    public String id() {
+                        return hidden.id();
+                    }
+
+                    public double[] embed(String prompt) {
+                        return hidden.embed(prompt);
+                    }
+                };
                 var cfg = EvalConfig.of(m.label, List.of(bench)).withAttacks("none,seen,held-out")
                         .withSampling(1, 0, preset.evalMaxTokens(), seed).withThreads(32);
                 var bar = new EvalRunner.Listener() {
@@ -409,7 +435,7 @@ public final class DemoRun {
                         listener.progress("eval " + m.label, ++done, total);
                     }
                 };
-                EvalRunner.run(cfg, model, EvalJudges.world(judge), dir, null, bar);
+                EvalRunner.run(cfg, model, EvalJudges.world(judge), dir, embedder, bar);
             }
         }
         writeSummary(out.resolve("eval"), Map.of("methods", List.of(Method.values()).stream().map(x -> x.label).toList(), "prompts", testPrompts().size()));
