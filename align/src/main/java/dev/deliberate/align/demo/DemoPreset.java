@@ -16,27 +16,29 @@ import java.util.Locale;
  * @param batch           sequences (SFT), pairs (DPO) or prompts (RL) per step
  * @param baseSteps       pretraining steps of the base model on general tasks
  * @param sftSteps        steps of each safety SFT stage (direct refusal, CoT SFT, reasoning warmup)
+ * @param lr              peak learning rate of the safety SFT stages
  * @param prefSteps       steps of each second stage (answer-only DPO, judge-reward RL, SRPO)
+ * @param prefLr          peak learning rate of the second stages
  * @param rlGroup         samples per prompt in RL (GRPO's G)
  * @param evalPrompts     SpecWorld test prompts evaluated (spread over categories and intents)
  * @param evalMaxTokens   generation cap in evaluation and RL
  */
 public record DemoPreset(String name, int perCell, int generalPerKind, int safetyPrompts, int k, int vocab,
                          int hidden, int intermediate, int layers, int heads, int maxSeq,
-                         int batch, int baseSteps, double baseLr, int sftSteps, int prefSteps, double lr, double dpoBeta,
+                         int batch, int baseSteps, double baseLr, int sftSteps, double lr, int prefSteps, double prefLr, double dpoBeta,
                          int rlGroup, int evalPrompts, int evalMaxTokens) {
 
     /** CI's smoke run: a whole demo in well under three minutes on two cores. */
     public static final DemoPreset TINY = new DemoPreset("tiny", 12, 60, 160, 4, 640,
-            64, 176, 2, 4, 640, 8, 120, 3e-3, 60, 12, 1e-3, 0.1, 4, 40, 160);
+            64, 176, 2, 4, 640, 8, 300, 3e-3, 150, 3e-3, 30, 2e-4, 0.1, 4, 40, 384);
 
     /** The default: a student that learns the format and the decisions, within twenty minutes on two cores. */
     public static final DemoPreset SMALL = new DemoPreset("small", 40, 200, 600, 4, 1024,
-            96, 256, 3, 4, 384, 12, 500, 2e-3, 200, 40, 1e-3, 0.1, 4, 120, 200);
+            128, 320, 3, 4, 640, 8, 1000, 3e-3, 400, 3e-3, 60, 2e-4, 0.1, 4, 120, 448);
 
     /** The orchestration test's preset: seconds, to check folders, table and report — its numbers mean nothing. */
     public static final DemoPreset TEST = new DemoPreset("test", 4, 8, 24, 2, 400,
-            16, 32, 1, 2, 768, 2, 3, 3e-3, 2, 2, 1e-3, 0.1, 2, 6, 8);
+            16, 32, 1, 2, 768, 2, 3, 3e-3, 2, 1e-3, 2, 1e-3, 0.1, 2, 6, 8);
 
     public static final List<DemoPreset> NAMED = List.of(TINY, SMALL);
 

@@ -338,7 +338,7 @@ public final class DemoRun {
             var examples = all.stream().filter(e -> e.targets() > 0).toList();
             listener.line(lengths(examples.stream().mapToInt(TokenizedExample::length).toArray(), cut, "examples"));
             var cfg = trainConfig(name, steps, preset.batch(), lr);
-            writeConfig(dir, "sft", Map.of("from", from == null ? "scratch" : from, "data", data, "steps", steps, "lr", lr, "batch", preset.batch()));
+            writeConfig(dir, from == null ? "pretrain" : "sft", Map.of("from", from == null ? "scratch" : from, "data", data, "steps", steps, "lr", lr, "batch", preset.batch()));
             var sum = SftTrainer.train(cfg, s.model(), examples, List.of(), loop(dir, log, name));
             finish(s, dir, sum, Map.of("examples", examples.size(), "truncated", cut));
         }
@@ -350,8 +350,8 @@ public final class DemoRun {
             var train = s.examples().preferences(read(out.resolve(data).resolve(PreferenceDataGenerator.TRAIN)));
             var val = s.examples().preferences(read(out.resolve(data).resolve(PreferenceDataGenerator.VAL)));
             listener.line(lengths(train.stream().mapToInt(PreferenceExample::length).toArray(), 0, "pairs"));
-            var cfg = trainConfig(name, preset.prefSteps(), preset.batch(), preset.lr());
-            writeConfig(dir, "dpo", Map.of("from", from, "data", data, "steps", preset.prefSteps(), "lr", preset.lr(), "beta", preset.dpoBeta(), "batch", preset.batch()));
+            var cfg = trainConfig(name, preset.prefSteps(), preset.batch(), preset.prefLr());
+            writeConfig(dir, "dpo", Map.of("from", from, "data", data, "steps", preset.prefSteps(), "lr", preset.prefLr(), "beta", preset.dpoBeta(), "batch", preset.batch()));
             var sum = DpoTrainer.train(cfg, DpoLoss.standard(preset.dpoBeta()), s.model(), train, val, loop(dir, log, name));
             finish(s, dir, sum, Map.of("pairs", train.size(), "val_pairs", val.size()));
         }
@@ -380,8 +380,8 @@ public final class DemoRun {
             var sampling = new dev.deliberate.engine.generate.SamplingParams(1.0, 0, 1, preset.evalMaxTokens(), seed,
                     List.of(tok.specialTokens().eos()), List.of());
             var settings = new RlTrainer.Settings(preset.rlGroup(), sampling, new GrpoLoss(0.2, 0.04));
-            var cfg = trainConfig(name, preset.prefSteps(), promptsPerStep, preset.lr());
-            writeConfig(dir, "rl", Map.of("from", "da-sft", "steps", preset.prefSteps(), "lr", preset.lr(), "group", preset.rlGroup(),
+            var cfg = trainConfig(name, preset.prefSteps(), promptsPerStep, preset.prefLr());
+            writeConfig(dir, "rl", Map.of("from", "da-sft", "steps", preset.prefSteps(), "lr", preset.prefLr(), "group", preset.rlGroup(),
                     "prompts_per_step", promptsPerStep, "judge", judge.id(), "judge_visibility", "answer-only", "kl_beta", 0.04, "clip", 0.2));
             var sum = RlTrainer.train(cfg, settings, s.model(), ref.model(), prompts, List.of(),
                     p -> s.examples().prompt(List.of(new Turn("user", p.prompt()))), new JudgeReward(judge, tok),
@@ -461,6 +461,9 @@ public final class DemoRun {
                 if (!have.path("preset").asText().equals(preset.name()) || have.path("seed").asLong() != seed)
                     throw new IllegalArgumentException(out + " holds a demo with preset " + have.path("preset").asText() + " and seed " + have.path("seed").asLong()
                             + "; rerun with those to resume it, or choose another --out");
+                if (!have.path("sizes").equals(Jsonl.MAPPER.valueToTree(preset)))
+                    throw new IllegalArgumentException(out + " holds a demo made with other sizes for preset " + preset.name()
+                            + " (an older version of it); choose another --out, or delete the folder to start over");
                 return;
             }
             ObjectNode m = want.deepCopy();
@@ -487,7 +490,7 @@ public final class DemoRun {
     private void writeConfig(Path dir, String command, Map<String, Object> values) {
         var n = Jsonl.MAPPER.createObjectNode();
         n.put("command", "demo " + command).put("preset", preset.name()).put("seed", seed).put("started", Instant.now().toString());
-        n.put("label", dir.getFileName().toString());
+        n.put("label", dir.getFileName() + " (" + command + ")"); // apart from the evaluation folder of the same method
         values.forEach((k, v) -> n.set(k, Jsonl.MAPPER.valueToTree(v)));
         write(dir.resolve("config.json"), n);
     }
