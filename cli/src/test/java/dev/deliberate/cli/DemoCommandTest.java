@@ -3,8 +3,6 @@ package dev.deliberate.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -12,12 +10,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** The demo command's own part: options, stage lines, the printed table and times (the orchestration is DemoRunTest's). */
 class DemoCommandTest {
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static MainTest.Run run(String... args) {
+        return MainTest.run(args);
     }
 
     @Test

@@ -76,12 +76,17 @@ import java.util.function.Supplier;
 public final class DemoRun {
     public static final String MANIFEST = "demo.json", REPORT = "report.html", SUMMARY = "summary.json", CHECKPOINT = "checkpoint";
 
-    /** The five methods, in the order of the table: label (the run folder under {@code eval/}) and title. */
+    /**
+     * The five methods, in the order of the table: label (the run folder under {@code eval/}) and title. The two-stage
+     * methods' first stages are evaluated too, so the table shows what their second stage (RL, SRPO) changed.
+     */
     public enum Method {
         NONE("no-safety", "(a) no safety training"),
         DIRECT_SFT("direct-sft", "(b) direct-refusal SFT"),
         DIRECT_DPO("direct-dpo", "(c) direct SFT + answer-only DPO"),
+        DELIBERATIVE_SFT("da-sft-only", "(d') Deliberative Alignment, CoT SFT stage only"),
         DELIBERATIVE("deliberative", "(d) Deliberative Alignment (CoT SFT + RL)"),
+        SARO_RW("saro-rw-only", "(e') SaRO, reasoning warmup stage only"),
         SARO("saro", "(e) SaRO (warmup + SRPO)");
 
         public final String label, title;
@@ -94,8 +99,6 @@ public final class DemoRun {
 
     /** What the demo tells its user: stage lines, bars within a stage, and free lines. */
     public interface Listener extends ProgressListener {
-        Listener QUIET = new Listener() {};
-
         default void stage(int index, int total, String title, boolean skipped, double etaSeconds) {}
 
         default void stageDone(int index, String title, double seconds) {}
@@ -111,6 +114,7 @@ public final class DemoRun {
 
     public record Result(Path out, List<StageTime> times, double totalSeconds, ComparisonTable table, Path report) {}
 
+    /** @param weight the stage's share of the run's time, as measured on the presets: the overall ETA's basis */
     private record Stage(String title, String folder, double weight, Runnable work) {}
 
     private final DemoPreset preset;
@@ -165,23 +169,23 @@ public final class DemoRun {
 
     private List<Stage> stages() {
         var s = new ArrayList<Stage>();
-        s.add(new Stage("Data: SpecWorld prompts, teacher CoTs, judged datasets", "data", 1, this::data));
-        s.add(new Stage("Tokenizer: byte-level BPE on SpecWorld text", "tokenizer", 0.3, this::tokenizer));
+        s.add(new Stage("Data: SpecWorld prompts, teacher CoTs, judged datasets", "data", 0.5, this::data));
+        s.add(new Stage("Tokenizer: byte-level BPE on SpecWorld text", "tokenizer", 0.05, this::tokenizer));
         s.add(new Stage("Base model: pretraining from scratch on general tasks", "base", 3, () ->
                 sft("base", null, "data/general/sft.jsonl", preset.baseSteps(), preset.baseLr())));
-        s.add(new Stage("(b) Direct-refusal SFT (answers only)", "direct-sft", 1.5, () ->
+        s.add(new Stage("(b) Direct-refusal SFT (answers only)", "direct-sft", 1, () ->
                 sft("direct-sft", "base", "data/direct-refusal/sft.jsonl", preset.sftSteps(), preset.lr())));
-        s.add(new Stage("(c) Answer-only DPO on top of (b)", "direct-dpo", 1, () ->
+        s.add(new Stage("(c) Answer-only DPO on top of (b)", "direct-dpo", 0.5, () ->
                 dpo("direct-dpo", "direct-sft", "data/answer-dpo")));
-        s.add(new Stage("(d) SFT (Deliberative Alignment): prompt → CoT + answer, spec stripped", "da-sft", 2, () ->
+        s.add(new Stage("(d) SFT (Deliberative Alignment): prompt → CoT + answer, spec stripped", "da-sft", 3.5, () ->
                 sft("da-sft", "base", "data/deliberative/sft.jsonl", preset.sftSteps(), preset.lr())));
-        s.add(new Stage("(d) RL (Deliberative Alignment): judge reward on the answer only", "da-rl", 3, this::rl));
-        s.add(new Stage("(e) SaRO reasoning warmup (shortest rejection sampling)", "saro-rw", 2, () ->
+        s.add(new Stage("(d) RL (Deliberative Alignment): judge reward on the answer only", "da-rl", 2, this::rl));
+        s.add(new Stage("(e) SaRO reasoning warmup (shortest rejection sampling)", "saro-rw", 3, () ->
                 sft("saro-rw", "base", "data/saro-rw/sft.jsonl", preset.sftSteps(), preset.lr())));
         s.add(new Stage("(e) SaRO SRPO: DPO on OP-COT + PP-COT", "saro-srpo", 2, () ->
                 dpo("saro-srpo", "saro-rw", "data/saro-prefs")));
-        s.add(new Stage("Evaluate the five students on held-out SpecWorld prompts", "eval", 6, this::evaluate));
-        s.add(new Stage("Report: " + REPORT, null, 0.3, this::report));
+        s.add(new Stage("Evaluate the five students (and two first stages) on held-out SpecWorld prompts", "eval", 2.5, this::evaluate));
+        s.add(new Stage("Report: " + REPORT, null, 0.05, this::report));
         return s;
     }
 
@@ -191,7 +195,9 @@ public final class DemoRun {
             case NONE -> "base";
             case DIRECT_SFT -> "direct-sft";
             case DIRECT_DPO -> "direct-dpo";
+            case DELIBERATIVE_SFT -> "da-sft";
             case DELIBERATIVE -> "da-rl";
+            case SARO_RW -> "saro-rw";
             case SARO -> "saro-srpo";
         };
     }
