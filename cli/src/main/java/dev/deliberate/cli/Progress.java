@@ -36,6 +36,11 @@ public final class Progress implements AutoCloseable {
         bar.step();
     }
 
+    /** A short figure shown after the bar, e.g. the current loss. */
+    public void message(String text) {
+        bar.setExtraMessage(text);
+    }
+
     @Override
     public void close() {
         bar.close();

@@ -50,6 +50,8 @@ final class TrainDpoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        TrainRun.requireFile(data, "--data", "preference pairs as JSONL");
+        TrainRun.requireFile(val, "--val", "preference pairs as JSONL");
         Path tokDir = tokenizerDir != null ? tokenizerDir : model;
         var tok = TrainRun.loadTokenizer(tokDir);
         var m = TrainRun.loadModel(model);

@@ -40,6 +40,9 @@ final class TrainRlCommand implements Callable<Integer> {
     @Option(names = "--val", paramLabel = "FILE|specworld", description = "Held-out labelled prompts, scored greedily at each eval ('specworld': the test split).")
     String val;
 
+    @Option(names = "--val-limit", defaultValue = "64", description = "Score at most this many held-out prompts per eval (default: ${DEFAULT-VALUE}).")
+    int valLimit;
+
     @Option(names = "--world-seed", defaultValue = "1", description = "Seed of the SpecWorld prompts (default: ${DEFAULT-VALUE}).")
     long worldSeed;
 
@@ -74,6 +77,7 @@ final class TrainRlCommand implements Callable<Integer> {
         var ex = new ChatExamples(tok, TrainRun.template(tok, tokDir), train.maxSeqLen);
         var trainPrompts = train.limited(load(prompts, SpecWorld.TRAIN));
         var valPrompts = val == null ? List.<LabelledPrompt>of() : load(val, SpecWorld.TEST);
+        if (valPrompts.size() > valLimit) valPrompts = valPrompts.subList(0, valLimit);
         var judge = openJudge();
         RlTrainer.Settings settings;
         try {
@@ -88,6 +92,7 @@ final class TrainRlCommand implements Callable<Integer> {
         var cfgMap = new LinkedHashMap<String, Object>();
         cfgMap.put("prompts", prompts);
         cfgMap.put("val", val);
+        cfgMap.put("val_limit", valLimit);
         cfgMap.put("world_seed", worldSeed);
         cfgMap.put("model", model.toString());
         cfgMap.put("tokenizer", tokDir.toString());

@@ -10,10 +10,7 @@ import dev.deliberate.engine.tokenizer.ChatTemplate;
 import dev.deliberate.engine.tokenizer.HfTokenizer;
 import dev.deliberate.engine.train.MetricsLog;
 import dev.deliberate.engine.train.TrainLoop;
-import me.tongfei.progressbar.DelegatingProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import dev.deliberate.engine.train.TrainState;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -38,7 +35,7 @@ final class TrainRun implements AutoCloseable {
     private final MetricsLog metrics;
     private final PrintWriter err;
     private final long started = System.nanoTime();
-    private ProgressBar bar;
+    private Progress bar;
 
     private TrainRun(Path out, int resumeFrom, MetricsLog metrics, PrintWriter err) {
         this.out = out;
@@ -50,7 +47,7 @@ final class TrainRun implements AutoCloseable {
     static TrainRun open(TrainOptions o, String command, Map<String, Object> settings, PrintWriter err) {
         try {
             Files.createDirectories(o.out);
-            int resume = savedStep(o.out.resolve("state"));
+            int resume = TrainState.savedStep(o.out.resolve("state"));
             var config = new LinkedHashMap<String, Object>();
             config.put("command", command);
             config.put("version", Version.number());
@@ -59,15 +56,10 @@ final class TrainRun implements AutoCloseable {
             config.putAll(o.asMap());
             writeJson(o.out.resolve("config.json"), config);
             if (resume > 0) err.println("resuming " + o.out + " from step " + resume);
-            return new TrainRun(o.out, resume, MetricsLog.open(o.out.resolve("metrics.jsonl"), resume > 0 ? resume : -1), err);
+            return new TrainRun(o.out, resume, MetricsLog.open(o.out.resolve("metrics.jsonl"), resume), err);
         } catch (IOException e) {
             throw new UserError("cannot write the run folder " + o.out + ": " + e.getMessage());
         }
-    }
-
-    private static int savedStep(Path state) throws IOException {
-        Path f = state.resolve("state.json");
-        return Files.isRegularFile(f) ? JSON.readTree(f.toFile()).path("step").asInt(0) : 0;
     }
 
     static void writeJson(Path file, Object value) throws IOException {
@@ -80,15 +72,10 @@ final class TrainRun implements AutoCloseable {
     TrainLoop.Options loopOptions(String task) {
         return new TrainLoop.Options(out.resolve("state"), metrics, (done, total, line) -> {
             if (bar == null) {
-                var consumer = new DelegatingProgressBarConsumer(s -> {
-                    err.print('\r' + s);
-                    err.flush();
-                }, 110);
-                bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                        .setUnit(" steps", 1).showSpeed().setUpdateIntervalMillis(250).setConsumer(consumer).build();
+                bar = Progress.start(err, task, total, "steps");
                 bar.stepTo(done - 1);
             }
-            bar.setExtraMessage(String.format(" loss %.4f", ((Number) line.get("loss")).doubleValue()));
+            bar.message(String.format(" loss %.4f", ((Number) line.get("loss")).doubleValue()));
             bar.stepTo(done);
         });
     }
@@ -118,7 +105,6 @@ final class TrainRun implements AutoCloseable {
     private void closeBar() {
         if (bar != null) {
             bar.close();
-            err.println();
             bar = null;
         }
     }
@@ -130,6 +116,12 @@ final class TrainRun implements AutoCloseable {
     }
 
     // ---- loading what the commands are given
+
+    /** The file a flag names, or a message saying which flag and what it expects. */
+    static Path requireFile(Path file, String flag, String what) {
+        if (file != null && !Files.isRegularFile(file)) throw new UserError(flag + " " + file + ": no such file (expected " + what + ")");
+        return file;
+    }
 
     static Transformer loadModel(Path dir) {
         try {

@@ -63,6 +63,8 @@ final class TrainSftCommand implements Callable<Integer> {
         if ((data == null) == (text == null)) throw new UserError("give either --data FILE (SFT) or --text FILE|specworld (pretraining)");
         if ((model == null) == (init == null)) throw new UserError("give either --model DIR or --init tiny|small|CONFIG.json");
         if (init != null && tokenizerDir == null) throw new UserError("--init needs --tokenizer DIR (the vocabulary comes from it)");
+        TrainRun.requireFile(data, "--data", "SFT records as JSONL");
+        TrainRun.requireFile(val, "--val", "SFT records as JSONL");
         Path tokDir = tokenizerDir != null ? tokenizerDir : model;
         HfTokenizer tok = TrainRun.loadTokenizer(tokDir);
         Transformer m = model != null ? TrainRun.loadModel(model) : initialise(tok);

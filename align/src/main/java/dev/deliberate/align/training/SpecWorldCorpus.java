@@ -31,23 +31,21 @@ public final class SpecWorldCorpus {
 
     /** General tasks answered without reasoning: prompt → answer conversations. */
     public static List<SftRecord> generalConversations(List<LabelledPrompt> prompts, ScriptedTeacher teacher, Spec spec) {
-        var out = new ArrayList<SftRecord>();
-        for (var p : prompts) {
-            if (!p.isGeneral()) continue;
-            var c = teach(teacher, spec, p, 0);
-            out.add(new SftRecord(List.of(new Turn("user", p.prompt()), new Turn("assistant", c.answer())),
-                    Map.of("key", p.id(), "source", "specworld-general", "teacher", teacher.id())));
-        }
-        return out;
+        return conversations(prompts.stream().filter(LabelledPrompt::isGeneral).toList(), teacher, spec, false, "specworld-general");
     }
 
     /** Deliberative SFT data straight from the teacher: prompt → {@code <think>CoT</think>} answer (spec stripped). */
     public static List<SftRecord> reasoningConversations(List<LabelledPrompt> prompts, ScriptedTeacher teacher, Spec spec) {
+        return conversations(prompts, teacher, spec, true, "specworld");
+    }
+
+    private static List<SftRecord> conversations(List<LabelledPrompt> prompts, ScriptedTeacher teacher, Spec spec,
+                                                 boolean withReasoning, String source) {
         var out = new ArrayList<SftRecord>();
         for (var p : prompts) {
             var c = teach(teacher, spec, p, 0);
-            out.add(new SftRecord(List.of(new Turn("user", p.prompt()), new Turn("assistant", c.text())),
-                    Map.of("key", p.id(), "source", "specworld", "teacher", teacher.id())));
+            out.add(new SftRecord(List.of(new Turn("user", p.prompt()), new Turn("assistant", withReasoning ? c.text() : c.answer())),
+                    Map.of("key", p.id(), "source", source, "teacher", teacher.id())));
         }
         return out;
     }

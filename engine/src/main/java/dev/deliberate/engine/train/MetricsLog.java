@@ -31,8 +31,12 @@ public final class MetricsLog implements Consumer<Map<String, Object>>, AutoClos
         this.out = out;
     }
 
-    /** Opens {@code file}, keeping only lines with {@code step <= keepUpTo} (0 and no file: a fresh log). */
-    public static MetricsLog open(Path file, int keepUpTo) {
+    /**
+     * Opens {@code file} for a run resumed at {@code resumedStep} (as {@link TrainState#savedStep} says), keeping
+     * only the lines of steps up to it; 0 starts a fresh log.
+     */
+    public static MetricsLog open(Path file, int resumedStep) {
+        int keepUpTo = resumedStep > 0 ? resumedStep : -1;
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             var kept = new ArrayList<String>();

@@ -69,6 +69,17 @@ public final class TrainState {
         }
     }
 
+    /** The step a state in {@code dir} was saved at, without loading it (0 when there is none). */
+    public static int savedStep(Path dir) {
+        Path meta = dir.resolve(META);
+        if (!Files.isRegularFile(meta)) return 0;
+        try {
+            return JSON.readTree(meta.toFile()).path("step").asInt(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + meta + " (" + e.getMessage() + "); delete " + dir + " to start over", e);
+        }
+    }
+
     /**
      * Loads the state in {@code dir} into the model and optimizer when there is one.
      *

@@ -51,6 +51,14 @@ class TrainLoopTest {
         return out;
     }
 
+    static List<String> readLines(Path f) {
+        try {
+            return Files.readAllLines(f);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static final TrainConfig CFG = TrainConfig.defaults(1e-2).withSteps(3, 0).withBatch(8, 3).withEvery(4, 4);
 
     @Test
@@ -86,18 +94,25 @@ class TrainLoopTest {
 
         Path state = dir.resolve("state");
         var killed = fresh(24);
-        var opt = new TrainLoop.Options(state, l -> {}, (done, total, line) -> {
-            if (done == 6) throw new IllegalStateException("killed");
-        });
-        assertThrows(IllegalStateException.class, () -> SftTrainer.train(CFG, killed, train, List.of(), opt));
-        assertTrue(Files.isRegularFile(state.resolve("state.json")));
+        Path log = dir.resolve("metrics.jsonl");
+        try (var first = MetricsLog.open(log, 0)) {
+            var opt = new TrainLoop.Options(state, first, (done, total, line) -> {
+                if (done == 6) throw new IllegalStateException("killed");
+            });
+            assertThrows(IllegalStateException.class, () -> SftTrainer.train(CFG, killed, train, List.of(), opt));
+        }
+        assertEquals(4, TrainState.savedStep(state));
 
         var resumed = fresh(24); // a new process: fresh weights, the state brings back step 4
-        var metrics = MetricsLog.open(dir.resolve("metrics.jsonl"), 4);
-        var sum = SftTrainer.train(CFG, resumed, train, List.of(), new TrainLoop.Options(state, metrics, (d, t, l) -> {}));
-        metrics.close();
-        assertEquals(4, sum.resumedFrom());
+        try (var metrics = MetricsLog.open(log, TrainState.savedStep(state))) {
+            var sum = SftTrainer.train(CFG, resumed, train, List.of(), new TrainLoop.Options(state, metrics, (d, t, l) -> {}));
+            assertEquals(4, sum.resumedFrom());
+        }
         assertArrayEquals(weights(straight), weights(resumed));
+        // the log reads as one run: steps 1..9 once each, the lines after the saved step rewritten
+        var steps = new ArrayList<Integer>();
+        for (String l : readLines(log)) if (l.contains("\"train\"")) steps.add(Integer.parseInt(l.replaceAll(".*\"step\":(\\d+).*", "$1")));
+        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9), steps);
 
         // a state is never resumed by a different run
         var other = CFG.withSeed(99);
@@ -148,5 +163,27 @@ class TrainLoopTest {
         assertTrue(last > first + 0.3, "reward " + first / 2 + " → " + last / 2);
         assertTrue((double) lines.get(11).get("kl") > 0, "the policy moved away from the reference");
         for (String k : List.of("reward_std", "clip_ratio", "completion_length", "mostly-even")) assertTrue(lines.get(11).containsKey(k), k);
+    }
+
+    @Test
+    void rlResumesBitIdenticallyToo(@TempDir Path dir) {
+        List<int[]> prompts = List.of(new int[]{1, 2}, new int[]{5, 6, 7}, new int[]{3}, new int[]{9, 10});
+        RlTrainer.Reward<int[]> reward = (p, group) -> group.stream()
+                .map(g -> new RlTrainer.Scored(g.tokens()[0] % 3 == 0 ? 1.0 : 0.0, List.of())).toList();
+        var settings = new RlTrainer.Settings(4, SamplingParams.sample(1.0, 0, 1.0, 6, 0), new GrpoLoss(0.2, 0.05));
+        var cfg = TrainConfig.defaults(1e-2).withSteps(0, 6).withBatch(2, 5).withEvery(0, 2);
+        var straight = fresh(24);
+        RlTrainer.train(cfg, settings, straight, fresh(24), prompts, List.of(), p -> p, reward, null, TrainLoop.Options.inMemory(l -> {}));
+
+        Path state = dir.resolve("state");
+        assertThrows(IllegalStateException.class, () -> RlTrainer.train(cfg, settings, fresh(24), fresh(24), prompts, List.of(), p -> p, reward, null,
+                new TrainLoop.Options(state, l -> {}, (done, total, line) -> {
+                    if (done == 3) throw new IllegalStateException("killed");
+                })));
+        var resumed = fresh(24);
+        var sum = RlTrainer.train(cfg, settings, resumed, fresh(24), prompts, List.of(), p -> p, reward, null,
+                new TrainLoop.Options(state, l -> {}, (d, t, l) -> {}));
+        assertEquals(2, sum.resumedFrom());
+        assertArrayEquals(weights(straight), weights(resumed));
     }
 }
