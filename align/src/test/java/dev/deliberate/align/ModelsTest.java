@@ -25,4 +25,15 @@ class ModelsTest {
                 () -> ChatModels.open("world:judge", ChatModels.OpenOptions.defaults().withNoCache()));
         assertTrue(e.getMessage().contains("--judge"), e.getMessage());
     }
+
+    @Test
+    void checkpointDirectoriesOpenAsTheLocalEngine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        Models.installDefaults();
+        dev.deliberate.engine.io.TinyCheckpoint.write(tmp, 4);
+        try (ChatModel m = ChatModels.open(tmp.toString(), ChatModels.OpenOptions.defaults().withNoCache())) {
+            assertInstanceOf(dev.deliberate.align.llm.LocalChatModel.class, m);
+            var out = m.chat(List.of(Message.user("What is 2 + 3?")), SamplingParams.greedy(5));
+            assertTrue(out.getFirst().usage().completionTokens() >= 1 && out.getFirst().usage().completionTokens() <= 5);
+        }
+    }
 }

@@ -2,6 +2,10 @@ package dev.deliberate.cli;
 
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.ChatModels;
+import dev.deliberate.align.llm.ChatRequest;
+import dev.deliberate.align.llm.LocalChatModel;
+import dev.deliberate.align.llm.Message;
+import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.llm.ModelRef;
 import dev.deliberate.bench.ServerBench;
 import dev.deliberate.bench.ServerCostModel;
@@ -11,12 +15,18 @@ import dev.deliberate.cli.serve.ConcurrentScheduler;
 import dev.deliberate.cli.serve.ContinuousBatchingScheduler;
 import dev.deliberate.cli.serve.OpenAiServer;
 import dev.deliberate.cli.serve.Scheduler;
+import dev.deliberate.engine.io.TinyCheckpoint;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -29,7 +39,8 @@ final class BenchServerCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "REF", description = "Serve this model instead of the simulated decoder (e.g. a tiny checkpoint directory).")
+    @Option(names = "--model", paramLabel = "REF", description = "Serve this model instead of the simulated decoder: a checkpoint directory, any model reference, "
+            + "or 'tiny' for a random tiny engine checkpoint written to a temporary folder.")
     String model;
 
     @Option(names = "--clients", split = ",", defaultValue = "1,8,32", description = "Concurrent client counts (default: ${DEFAULT-VALUE}).")
@@ -53,6 +64,38 @@ final class BenchServerCommand implements Callable<Integer> {
     @Option(names = "--item-ms", defaultValue = "0.05", description = "Simulated decoder: extra cost per sequence per step (default: ${DEFAULT-VALUE}).")
     double itemMs;
 
+    /**
+     * A random tiny engine checkpoint (hidden 256, 4 layers, ~3M parameters) with a trained BPE tokenizer, removed
+     * when the JVM exits. Big enough that a decode step reads its weights from memory, as real models do, which is
+     * what batching amortises; the 64-wide test model lives in L1 cache and measures only overheads.
+     */
+    private static Path tinyCheckpoint() throws IOException {
+        Path dir = Files.createTempDirectory("deliberate-bench-tiny").resolve("tiny");
+        TinyCheckpoint.write(dir, TinyCheckpoint.CORPUS, new TinyCheckpoint.Shape(256, 4, 1024), 1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (var files = Files.walk(dir.getParent())) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException ignored) {
+                // a temporary folder left behind is harmless
+            }
+        }));
+        return dir;
+    }
+
+    /**
+     * The engine's Vector API kernels run orders of magnitude slower until C2 has compiled them, for every batch
+     * shape; without this the first cells measure the JIT, not the server.
+     */
+    private void warmUp(LocalChatModel local) {
+        var batch = new ArrayList<ChatRequest>();
+        for (int i = 0; i < maxBatch; i++) batch.add(new ChatRequest(List.of(Message.user("warm-up " + i)), SamplingParams.greedy(maxTokens)));
+        for (int round = 0; round < 6; round++) {
+            local.chatBatch(batch);
+            local.chatBatch(batch.subList(0, Math.min(8, batch.size())));
+            for (ChatRequest r : batch.subList(0, Math.min(4, batch.size()))) local.chat(r.messages(), r.params());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (clients.stream().anyMatch(c -> c < 1) || perClient < 1 || repeats < 1 || maxBatch < 1 || maxTokens < 1)
@@ -65,7 +108,7 @@ final class BenchServerCommand implements Callable<Integer> {
         } else {
             ModelRef ref;
             try {
-                ref = ModelRef.parse(model);
+                ref = model.equals("tiny") && !Files.exists(Path.of("tiny")) ? new ModelRef.Local(tinyCheckpoint()) : ModelRef.parse(model);
                 chat = ChatModels.global().open(ref, ChatModels.OpenOptions.defaults().withNoCache());
             } catch (IllegalArgumentException e) {
                 throw new UserError("--model: " + e.getMessage());
@@ -98,6 +141,7 @@ final class BenchServerCommand implements Callable<Integer> {
         out.println(ServerBench.header());
         out.flush();
         try (chat) {
+            if (chat instanceof LocalChatModel local) warmUp(local);
             var rows = ServerBench.run(chat, factory, new ServerBench.Config(clients, perClient, maxTokens, maxBatch, repeats), out);
             out.println();
             out.println("speed-up over sequential service (the reference):");

@@ -140,6 +140,12 @@ public final class LocalChatModel implements StepwiseChatModel {
                     + " serves at most " + contextLimit() + " positions (prompt + completion)");
     }
 
+    /** Frees the tokenizer; the checkpoint must not be shared with an embedder still in use. */
+    @Override
+    public void close() {
+        ckpt.close();
+    }
+
     @Override
     public DecodeSession open(int slots) {
         return new Session(slots, contextLimit());
