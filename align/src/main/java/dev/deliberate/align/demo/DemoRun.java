@@ -30,6 +30,7 @@ import dev.deliberate.engine.train.SftTrainer;
 import dev.deliberate.engine.train.TokenizedExample;
 import dev.deliberate.engine.train.TrainConfig;
 import dev.deliberate.engine.train.TrainLoop;
+import dev.deliberate.engine.train.TrainState;
 import dev.deliberate.align.eval.harness.EvalBenchmark;
 import dev.deliberate.align.eval.harness.EvalConfig;
 import dev.deliberate.align.eval.harness.EvalJudges;
@@ -69,6 +70,12 @@ import java.util.function.Supplier;
  * then five branches — (a) no safety training, (b) direct-refusal SFT, (c) (b) + answer-only DPO, (d) Deliberative
  * Alignment (CoT SFT, then judge-reward RL), (e) SaRO (reasoning warmup, then SRPO) — evaluated on held-out SpecWorld
  * prompts under no attack, seen and held-out attack families, compared in a table and {@code report.html}.
+ *
+ * <p>Layout of {@code out}: {@code demo.json} (preset, seed, sizes, stage times), {@code data/} ({@code world},
+ * {@code general}, {@code deliberative}, {@code saro-rw}, {@code saro-prefs}, and the baselines' {@code direct-refusal}
+ * and {@code answer-dpo}), {@code tokenizer/}, one training folder per model ({@code base}, {@code direct-sft},
+ * {@code direct-dpo}, {@code da-sft}, {@code deliberative}, {@code saro-rw}, {@code saro}, each with {@code checkpoint/}),
+ * {@code eval/METHOD/}, and {@code report.html}.
  *
  * <p>Every stage writes its own run folder under {@code out} and finishes by writing its {@code summary.json}; a
  * rerun skips the stages that have one, so a killed demo resumes at the stage it was in.
@@ -179,11 +186,11 @@ public final class DemoRun {
                 dpo("direct-dpo", "direct-sft", "data/answer-dpo")));
         s.add(new Stage("(d) SFT (Deliberative Alignment): prompt → CoT + answer, spec stripped", "da-sft", 3.5, () ->
                 sft("da-sft", "base", "data/deliberative/sft.jsonl", preset.sftSteps(), preset.lr())));
-        s.add(new Stage("(d) RL (Deliberative Alignment): judge reward on the answer only", "da-rl", 2, this::rl));
+        s.add(new Stage("(d) RL (Deliberative Alignment): judge reward on the answer only", "deliberative", 2, this::rl));
         s.add(new Stage("(e) SaRO reasoning warmup (shortest rejection sampling)", "saro-rw", 3, () ->
                 sft("saro-rw", "base", "data/saro-rw/sft.jsonl", preset.sftSteps(), preset.lr())));
-        s.add(new Stage("(e) SaRO SRPO: DPO on OP-COT + PP-COT", "saro-srpo", 2, () ->
-                dpo("saro-srpo", "saro-rw", "data/saro-prefs")));
+        s.add(new Stage("(e) SaRO SRPO: DPO on OP-COT + PP-COT", "saro", 2, () ->
+                dpo("saro", "saro-rw", "data/saro-prefs")));
         s.add(new Stage("Evaluate the five students (and two first stages) on held-out SpecWorld prompts", "eval", 2.5, this::evaluate));
         s.add(new Stage("Report: " + REPORT, null, 0.05, this::report));
         return s;
@@ -196,9 +203,9 @@ public final class DemoRun {
             case DIRECT_SFT -> "direct-sft";
             case DIRECT_DPO -> "direct-dpo";
             case DELIBERATIVE_SFT -> "da-sft";
-            case DELIBERATIVE -> "da-rl";
+            case DELIBERATIVE -> "deliberative";
             case SARO_RW -> "saro-rw";
-            case SARO -> "saro-srpo";
+            case SARO -> "saro";
         };
     }
 
@@ -309,15 +316,9 @@ public final class DemoRun {
         return new TrainLoop.Options(dir.resolve("state"), log, (done, total, line) -> listener.progress("train " + name, done, total));
     }
 
+    /** The stage's log, cut back to the step its saved state resumes from (a fresh log when there is none). */
     private static MetricsLog metrics(Path dir) {
-        int resume = 0;
-        try {
-            Path state = dir.resolve("state/state.json");
-            if (Files.isRegularFile(state)) resume = Jsonl.MAPPER.readTree(state.toFile()).path("step").asInt(0);
-        } catch (IOException e) {
-            resume = 0;
-        }
-        return MetricsLog.open(dir.resolve("metrics.jsonl"), resume > 0 ? resume : -1);
+        return MetricsLog.open(dir.resolve("metrics.jsonl"), TrainState.savedStep(dir.resolve("state")));
     }
 
     private void finish(Student s, Path dir, TrainLoop.Summary sum, Map<String, Object> more) {
@@ -377,7 +378,7 @@ public final class DemoRun {
 
     /** Deliberative Alignment's RL: GRPO on the safety mix, reward from the world judge seeing the answer only. */
     private void rl() {
-        String name = "da-rl";
+        String name = "deliberative";
         Path dir = out.resolve(name);
         try (Student s = load("da-sft"); MetricsLog log = metrics(dir); Student ref = load("da-sft")) {
             var prompts = safetyMix(0.2);
@@ -450,7 +451,7 @@ public final class DemoRun {
     private void report() {
         var roots = new ArrayList<Path>();
         for (Method m : Method.values()) roots.add(out.resolve("eval").resolve(m.label));
-        for (String t : List.of("base", "direct-sft", "direct-dpo", "da-sft", "da-rl", "saro-rw", "saro-srpo")) roots.add(out.resolve(t));
+        for (String t : List.of("base", "direct-sft", "direct-dpo", "da-sft", "deliberative", "saro-rw", "saro")) roots.add(out.resolve(t));
         var w = ReportWriter.write(roots, out.resolve(REPORT));
         w.notes().forEach(n -> listener.line("  note: " + n));
     }

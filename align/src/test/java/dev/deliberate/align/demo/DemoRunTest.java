@@ -31,7 +31,7 @@ class DemoRunTest {
         assertEquals(11, stages.size(), "every stage runs the first time: " + stages);
         assertTrue(skipped.isEmpty());
 
-        for (String ckpt : List.of("base", "direct-sft", "direct-dpo", "da-sft", "da-rl", "saro-rw", "saro-srpo")) {
+        for (String ckpt : List.of("base", "direct-sft", "direct-dpo", "da-sft", "deliberative", "saro-rw", "saro")) {
             Path d = out.resolve(ckpt);
             assertTrue(Files.isRegularFile(d.resolve("checkpoint/model.safetensors")), ckpt + " has a checkpoint");
             assertTrue(Files.isRegularFile(d.resolve("checkpoint/tokenizer.json")), ckpt + " checkpoint carries the tokenizer");
@@ -41,7 +41,7 @@ class DemoRunTest {
             for (JsonNode l : lines) assertTrue(Double.isFinite(l.path("loss").asDouble(Double.NaN)) || l.has("reward"), ckpt + ": " + l);
         }
         assertTrue(Jsonl.readTrees(out.resolve("direct-dpo/metrics.jsonl")).getFirst().has("rewards/margins"));
-        assertTrue(Jsonl.readTrees(out.resolve("da-rl/metrics.jsonl")).getFirst().has("reward"));
+        assertTrue(Jsonl.readTrees(out.resolve("deliberative/metrics.jsonl")).getFirst().has("reward"));
 
         // the baselines' data: same prompts as the reasoning data, no CoT anywhere
         var direct = Jsonl.read(out.resolve("data/direct-refusal/sft.jsonl"), SftRecord.class);
