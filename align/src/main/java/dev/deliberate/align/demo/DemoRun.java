@@ -176,22 +176,22 @@ public final class DemoRun {
 
     private List<Stage> stages() {
         var s = new ArrayList<Stage>();
-        s.add(new Stage("Data: SpecWorld prompts, teacher CoTs, judged datasets", "data", 0.5, this::data));
+        s.add(new Stage("Data: SpecWorld prompts, teacher CoTs, judged datasets", "data", 0.15, this::data));
         s.add(new Stage("Tokenizer: byte-level BPE on SpecWorld text", "tokenizer", 0.05, this::tokenizer));
         s.add(new Stage("Base model: pretraining from scratch on general tasks", "base", 3, () ->
                 sft("base", null, "data/general/sft.jsonl", preset.baseSteps(), preset.baseLr())));
-        s.add(new Stage("(b) Direct-refusal SFT (answers only)", "direct-sft", 1, () ->
+        s.add(new Stage("(b) Direct-refusal SFT (answers only)", "direct-sft", 0.85, () ->
                 sft("direct-sft", "base", "data/direct-refusal/sft.jsonl", preset.sftSteps(), preset.lr())));
-        s.add(new Stage("(c) Answer-only DPO on top of (b)", "direct-dpo", 0.5, () ->
+        s.add(new Stage("(c) Answer-only DPO on top of (b)", "direct-dpo", 0.4, () ->
                 dpo("direct-dpo", "direct-sft", "data/answer-dpo")));
-        s.add(new Stage("(d) SFT (Deliberative Alignment): prompt → CoT + answer, spec stripped", "da-sft", 3.5, () ->
+        s.add(new Stage("(d) SFT (Deliberative Alignment): prompt → CoT + answer, spec stripped", "da-sft", 2.4, () ->
                 sft("da-sft", "base", "data/deliberative/sft.jsonl", preset.sftSteps(), preset.lr())));
-        s.add(new Stage("(d) RL (Deliberative Alignment): judge reward on the answer only", "deliberative", 2, this::rl));
-        s.add(new Stage("(e) SaRO reasoning warmup (shortest rejection sampling)", "saro-rw", 3, () ->
+        s.add(new Stage("(d) RL (Deliberative Alignment): judge reward on the answer only", "deliberative", 1, this::rl));
+        s.add(new Stage("(e) SaRO reasoning warmup (shortest rejection sampling)", "saro-rw", 2.2, () ->
                 sft("saro-rw", "base", "data/saro-rw/sft.jsonl", preset.sftSteps(), preset.lr())));
-        s.add(new Stage("(e) SaRO SRPO: DPO on OP-COT + PP-COT", "saro", 2, () ->
+        s.add(new Stage("(e) SaRO SRPO: DPO on OP-COT + PP-COT", "saro", 1.6, () ->
                 dpo("saro", "saro-rw", "data/saro-prefs")));
-        s.add(new Stage("Evaluate the five students (and two first stages) on held-out SpecWorld prompts", "eval", 2.5, this::evaluate));
+        s.add(new Stage("Evaluate the five students (and two first stages) on held-out SpecWorld prompts", "eval", 2.7, this::evaluate));
         s.add(new Stage("Report: " + REPORT, null, 0.05, this::report));
         return s;
     }
