@@ -15,7 +15,6 @@ import dev.deliberate.align.deliberative.DeliberativeDataGenerator;
 import dev.deliberate.align.deliberative.GenerationConfig;
 import dev.deliberate.align.deliberative.SpecContextSampler;
 import dev.deliberate.align.eval.analysis.HiddenStateEmbedder;
-import dev.deliberate.align.eval.harness.Embedder;
 import dev.deliberate.align.llm.LocalChatModel;
 import dev.deliberate.align.training.ChatExamples;
 import dev.deliberate.align.training.JudgeReward;
@@ -415,16 +414,7 @@ public final class DemoRun {
             if (Files.isRegularFile(dir.resolve(EvalRunner.METRICS))) continue;
             listener.line("  evaluating " + m.title + " (" + checkpointOf(m) + ")");
             var local = LocalChatModel.open(out.resolve(checkpointOf(m)).resolve(CHECKPOINT));
-            try (ChatModel model = new GatheringChatModel(local); var hidden = HiddenStateEmbedder.middle(local.checkpoint())) {
-                var embedder = new Embedder() {
-                    public String id() {
-                        return hidden.id();
-                    }
-
-                    public double[] embed(String prompt) {
-                        return hidden.embed(prompt);
-                    }
-                };
+            try (ChatModel model = new GatheringChatModel(local); var embedder = HiddenStateEmbedder.middle(local.checkpoint())) {
                 var cfg = EvalConfig.of(m.label, List.of(bench)).withAttacks("none,seen,held-out")
                         .withSampling(1, 0, preset.evalMaxTokens(), seed).withThreads(32);
                 var bar = new EvalRunner.Listener() {
