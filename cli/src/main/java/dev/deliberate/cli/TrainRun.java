@@ -1,5 +1,6 @@
 package dev.deliberate.cli;
 
+import dev.deliberate.align.data.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.deliberate.engine.backend.cpu.CpuBackend;
@@ -17,7 +18,6 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -63,9 +63,11 @@ final class TrainRun implements AutoCloseable {
     }
 
     static void writeJson(Path file, Object value) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        JSON.writeValue(tmp.toFile(), value);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            AtomicFiles.writeString(file, JSON.writeValueAsString(value));
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     /** Loop options: state in {@code out/state}, metrics to the log, a progress bar on stderr. */

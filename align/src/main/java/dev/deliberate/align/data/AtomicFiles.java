@@ -1,6 +1,8 @@
 package dev.deliberate.align.data;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -15,13 +17,22 @@ public final class AtomicFiles {
 
     private AtomicFiles() {}
 
-    public static void write(Path target, byte[] content) {
+    /** What goes into the file, written to a stream (which the caller must not close). */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Streams {@code content} into a temp file beside {@code target}, then renames it over {@code target}. */
+    public static void write(Path target, Content content) {
         try {
             Path dir = target.toAbsolutePath().getParent();
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
             try {
-                Files.write(tmp, content);
+                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+                    content.writeTo(out);
+                }
                 // createTempFile makes the file private (0600); give the result the permissions an ordinary write would
                 if (Files.getFileStore(tmp).supportsFileAttributeView("posix"))
                     Files.setPosixFilePermissions(tmp, Files.exists(target) ? Files.getPosixFilePermissions(target) : DEFAULT_PERMISSIONS);
@@ -36,6 +47,10 @@ public final class AtomicFiles {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    public static void write(Path target, byte[] content) {
+        write(target, out -> out.write(content));
     }
 
     public static void writeString(Path target, String content) {

@@ -66,6 +66,18 @@ public final class Jsonl {
         return out;
     }
 
+    /** Writes {@code records} one a line, replacing {@code file} whole (temp file, then rename). */
+    public static void write(Path file, Iterable<?> records) {
+        AtomicFiles.write(file, out -> {
+            var w = new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8);
+            for (Object r : records) {
+                w.write(line(r));
+                w.write('\n');
+            }
+            w.flush();
+        });
+    }
+
     /** One line as compact JSON, without the newline. */
     public static String line(Object record) {
         try {

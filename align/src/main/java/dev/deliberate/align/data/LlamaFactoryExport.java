@@ -2,11 +2,6 @@ package dev.deliberate.align.data;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,11 +30,11 @@ public final class LlamaFactoryExport {
             String file = d.name() + ".jsonl";
             switch (d) {
                 case Sft s -> {
-                    writeLines(dir.resolve(file), s.records().stream().map(r -> sftLine(r.messages())).toList());
+                    Jsonl.write(dir.resolve(file), s.records().stream().map(r -> sftLine(r.messages())).toList());
                     info.set(d.name(), entry(file, false));
                 }
                 case Preferences p -> {
-                    writeLines(dir.resolve(file), p.records().stream().map(LlamaFactoryExport::rankingLine).toList());
+                    Jsonl.write(dir.resolve(file), p.records().stream().map(LlamaFactoryExport::rankingLine).toList());
                     info.set(d.name(), entry(file, true));
                 }
             }
@@ -91,21 +86,5 @@ public final class LlamaFactoryExport {
         return turns.stream().filter(t -> !t.role().equals("system"))
                 .map(t -> Map.of("from", t.role().equals("user") ? "human" : "gpt", "value", t.content()))
                 .toList();
-    }
-
-    private static void writeLines(Path file, List<?> lines) {
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                for (Object l : lines) {
-                    w.write(Jsonl.line(l));
-                    w.write('\n');
-                }
-            }
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -239,13 +239,13 @@ public final class DemoRun {
 
             Path direct = out.resolve("data/direct-refusal"), answer = out.resolve("data/answer-dpo");
             var sft = DirectRefusalData.fromReasoningData(Jsonl.read(out.resolve("data/deliberative/sft.jsonl"), SftRecord.class));
-            writeJsonl(direct.resolve("sft.jsonl"), sft);
+            Jsonl.write(direct.resolve("sft.jsonl"), sft);
             writeSummary(direct, Map.of("records", sft.size(), "from", "data/deliberative/sft.jsonl (CoT removed)"));
             int pairs = 0;
             for (String f : List.of(PreferenceDataGenerator.TRAIN, PreferenceDataGenerator.VAL)) {
                 Path src = out.resolve("data/saro-prefs").resolve(f);
                 var recs = AnswerOnlyPreferences.fromOutputLevelPairs(Files.exists(src) ? Jsonl.read(src, PreferenceRecord.class) : List.of());
-                writeJsonl(answer.resolve(f), recs);
+                Jsonl.write(answer.resolve(f), recs);
                 pairs += recs.size();
             }
             writeSummary(answer, Map.of("records", pairs, "from", "data/saro-prefs output-level pairs (CoT removed)"));
@@ -505,10 +505,4 @@ public final class DemoRun {
         }
     }
 
-    private static void writeJsonl(Path file, List<?> records) throws IOException {
-        Files.createDirectories(file.getParent());
-        var sb = new StringBuilder();
-        for (Object r : records) sb.append(Jsonl.line(r)).append('\n');
-        AtomicFiles.writeString(file, sb.toString());
-    }
 }

@@ -1,14 +1,12 @@
 package dev.deliberate.align.world;
 
+import dev.deliberate.align.data.AtomicFiles;
 import dev.deliberate.align.data.Jsonl;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,20 +35,19 @@ public final class WorldData {
         manifest.put("spec_hash", world.specHash());
         manifest.put("train", world.train().size());
         manifest.put("test", world.test().size());
-        Path tmp = dir.resolve(MANIFEST + ".tmp");
-        JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), manifest);
-        Files.move(tmp, dir.resolve(MANIFEST), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            AtomicFiles.writeString(dir.resolve(MANIFEST), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(manifest));
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     public static void writeJsonl(Path file, List<LabelledPrompt> prompts) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            for (LabelledPrompt p : prompts) {
-                w.write(JSON.writeValueAsString(p));
-                w.write('\n');
-            }
+        try {
+            Jsonl.write(file, prompts);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Reads one split; a bad line is reported as {@code file:line: what is wrong}. */
