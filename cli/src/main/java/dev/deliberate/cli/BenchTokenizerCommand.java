@@ -52,10 +52,9 @@ final class BenchTokenizerCommand implements Callable<Integer> {
     }
 
     private static Path defaultTokenizer() {
-        String shared = System.getProperty("deliberate.shared");
-        Path p = (shared != null ? Path.of(shared) : Path.of("..", "shared")).resolve("tokenizers").resolve("qwen3");
+        Path p = SharedDir.resolve("tokenizers", "qwen3");
         if (!Files.isRegularFile(p.resolve("tokenizer.json")))
-            throw new UserError("no Qwen3 tokenizer at " + p.toAbsolutePath().normalize() + "; run from the repository root (with ../shared beside it) or pass --tokenizer DIR");
+            throw new UserError("no Qwen3 tokenizer at " + p.toAbsolutePath().normalize() + "; put shared/ beside the repository or pass --tokenizer DIR");
         return p;
     }
 }

@@ -23,7 +23,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -200,19 +199,9 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code $deliberate.shared/benchmarks}, else {@code ../shared/benchmarks} beside the repository this jar was built in. */
+    /** {@code shared/benchmarks} beside the repository (see {@link SharedDir}). */
     static Path defaultBenchmarksDir() {
-        String shared = System.getProperty("deliberate.shared");
-        if (shared != null) return Path.of(shared, "benchmarks");
-        try {
-            // cli/target/deliberate.jar or cli/target/classes → the repository root is three levels up
-            Path code = Path.of(EvalCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            Path root = code.getParent() == null || code.getParent().getParent() == null ? null : code.getParent().getParent().getParent();
-            if (root != null) return root.resolve("../shared/benchmarks").normalize();
-        } catch (URISyntaxException | SecurityException | NullPointerException e) {
-            // fall through to the working directory
-        }
-        return Path.of("..", "shared", "benchmarks").toAbsolutePath().normalize();
+        return SharedDir.resolve("benchmarks");
     }
 
     /** The library's snapshot with the flags as the user spelled them and the version. */
