@@ -25,15 +25,23 @@ public record GrpoLoss(double clipEpsilon, double klBeta) {
         int n = rewards.length;
         double[] a = new double[n];
         if (n == 0) return a;
-        double mean = 0;
-        for (double r : rewards) mean += r;
-        mean /= n;
-        double var = 0;
-        for (double r : rewards) var += (r - mean) * (r - mean);
-        double std = Math.sqrt(var / n);
+        double mean = mean(rewards), std = populationStd(rewards);
         if (std < 1e-12) return a;
         for (int i = 0; i < n; i++) a[i] = (rewards[i] - mean) / (std + 1e-4);
         return a;
+    }
+
+    static double mean(double[] x) {
+        double m = 0;
+        for (double v : x) m += v;
+        return m / x.length;
+    }
+
+    /** The group's reward spread as the advantages use it (and TRL logs as {@code reward_std}). */
+    static double populationStd(double[] x) {
+        double mean = mean(x), var = 0;
+        for (double v : x) var += (v - mean) * (v - mean);
+        return Math.sqrt(var / x.length);
     }
 
     /** Loss of one sequence and the statistics an RL log shows. */

@@ -133,7 +133,7 @@ public final class RlTrainer<P> implements TrainLoop.Method {
                 for (String l : scored.get(k).labels()) labels.merge(l, 1, Integer::sum);
                 lengthSum += group.get(k).tokens().length;
             }
-            stdSum += std(r);
+            stdSum += GrpoLoss.populationStd(r);
             double[] adv = GrpoLoss.groupAdvantages(r); // DeepSeekMath eq. 3 (outcome supervision)
             for (int k = 0; k < r.length; k++) samples.add(new Sample(prompts.get(p), group.get(k), adv[k]));
         }
@@ -184,11 +184,6 @@ public final class RlTrainer<P> implements TrainLoop.Method {
         return new TrainLoop.Step(stats, m);
     }
 
-    private static double std(double[] r) {
-        double mean = Arrays.stream(r).average().orElse(0), v = 0;
-        for (double x : r) v += (x - mean) * (x - mean);
-        return Math.sqrt(v / r.length);
-    }
 
     /** Greedy completions of the held-out prompts, scored: the mean reward and label rates. */
     @Override
