@@ -81,7 +81,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--world", paramLabel = "DIR", description = "Use DIR/test.jsonl from 'deliberate world generate' for specworld-test (default: the built-in world of --seed).")
     Path worldDir;
 
-    @Option(names = "--benchmarks-dir", paramLabel = "DIR", description = "The public benchmarks folder (default: ../shared/benchmarks beside the repository).")
+    @Option(names = "--benchmarks-dir", paramLabel = "DIR", description = "A folder laid out like the bundled public benchmarks (xstest/, strongreject/, advbench/, gsm8k/); default: the copies that ship with deliberate.")
     Path benchmarksDir;
 
     @Option(names = "--prompt-column", defaultValue = "prompt", paramLabel = "NAME", description = "For a benchmark FILE: the prompt column (default: ${DEFAULT-VALUE}).")
@@ -182,14 +182,11 @@ final class EvalCommand implements Callable<Integer> {
         if (labelColumn != null) mapping = mapping.withLabel(labelColumn);
         if (idColumn != null) mapping = mapping.withId(idColumn);
         if (categoryColumn != null) mapping = mapping.withCategory(categoryColumn);
-        Path dir = benchmarksDir != null ? benchmarksDir : defaultBenchmarksDir();
         var loaded = new ArrayList<EvalBenchmark>();
         try {
             for (String b : benches) {
                 if (b.isBlank()) continue;
-                if (benchmarksDir != null && !Files.isDirectory(benchmarksDir))
-                    throw new UserError("--benchmarks-dir " + benchmarksDir + " is not a folder");
-                loaded.add(EvalBenchmark.resolve(b, dir, worldDir, mapping, seed, limit));
+                loaded.add(EvalBenchmark.resolve(b, benchmarksDir, worldDir, mapping, seed, limit));
             }
             String name = label != null ? label : out.toAbsolutePath().normalize().getFileName().toString();
             return new EvalConfig(name, loaded, attacks, samples, temperature, maxTokens, seed, threads, ctx,
@@ -197,11 +194,6 @@ final class EvalCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | BenchmarkFormatException | UncheckedIOException e) {
             throw new UserError(e.getMessage());
         }
-    }
-
-    /** {@code shared/benchmarks} beside the repository (see {@link SharedDir}). */
-    static Path defaultBenchmarksDir() {
-        return SharedDir.resolve("benchmarks");
     }
 
     /** The library's snapshot with the flags as the user spelled them and the version. */
@@ -214,7 +206,7 @@ final class EvalCommand implements Callable<Integer> {
         (judges.isEmpty() ? List.of("world:judge") : judges).forEach(j::add);
         s.put("limit", limit);
         if (worldDir != null) s.put("world", worldDir.toString());
-        s.put("benchmarks_dir", (benchmarksDir != null ? benchmarksDir : defaultBenchmarksDir()).toString());
+        s.put("benchmarks_dir", benchmarksDir != null ? benchmarksDir.toString() : "bundled");
         return s;
     }
 

@@ -71,7 +71,7 @@ public sealed interface EvalBenchmark permits EvalBenchmark.World, EvalBenchmark
     /**
      * A benchmark by short name or file.
      *
-     * @param benchmarksDir the shared {@code benchmarks/} folder (public sets)
+     * @param benchmarksDir the public sets' folder; null = the bundled ones ({@link Benchmarks#bundled})
      * @param worldDir      a {@code deliberate world generate} folder whose {@code test.jsonl} to use; null = generate
      *                      SpecWorld's default world in memory from {@code seed}
      * @param mapping       columns of a user file; null = a {@code prompt} column
@@ -95,11 +95,11 @@ public sealed interface EvalBenchmark permits EvalBenchmark.World, EvalBenchmark
                 return new World(SPECWORLD_TEST, spec, spread(test, limit));
             }
             case "xstest", "strongreject", "advbench", "gsm8k" -> {
-                if (benchmarksDir == null || !Files.isDirectory(benchmarksDir))
-                    throw new IllegalArgumentException("benchmark '" + n + "' needs the shared benchmarks folder, not found at "
-                            + benchmarksDir + "; pass --benchmarks-dir DIR (the folder holding xstest/, strongreject/, advbench/, gsm8k/)");
+                if (benchmarksDir != null && !Files.isDirectory(benchmarksDir))
+                    throw new IllegalArgumentException("--benchmarks-dir " + benchmarksDir + " is not a folder; it must hold xstest/, strongreject/, advbench/, gsm8k/ (or leave it out for the bundled copies)");
                 Scoring s = Scoring.valueOf(n.toUpperCase(Locale.ROOT));
-                return new Tabular(n.toLowerCase(Locale.ROOT), s, spread(Benchmarks.named(n, benchmarksDir), limit));
+                Path dir = benchmarksDir == null ? Benchmarks.bundled() : benchmarksDir;
+                return new Tabular(n.toLowerCase(Locale.ROOT), s, spread(Benchmarks.named(n, dir), limit));
             }
             default -> {
                 Path file = Path.of(n);
