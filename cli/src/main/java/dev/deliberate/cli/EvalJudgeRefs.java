@@ -3,6 +3,7 @@ package dev.deliberate.cli;
 import dev.deliberate.align.eval.harness.EvalJudges;
 import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.judge.Judges;
+import dev.deliberate.align.judge.SpecJudge;
 import dev.deliberate.align.judge.WorldJudge;
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.ChatModels;
@@ -21,7 +22,7 @@ final class EvalJudgeRefs {
      * @param refs      the {@code --judge} values (at most one LLM reference); empty = {@code world:judge} only
      * @param needSpec  whether a SpecWorld benchmark runs
      */
-    static EvalJudges open(List<String> refs, boolean needSpec, Spec spec, ChatModels.OpenOptions options) {
+    static EvalJudges open(List<String> refs, boolean needSpec, Spec spec, ChatModels.OpenOptions options, int judgeMaxTokens) {
         Judge specJudge = null;
         String llmRef = null;
         for (String r : refs) {
@@ -37,15 +38,16 @@ final class EvalJudgeRefs {
             } catch (IllegalArgumentException e) {
                 throw new UserError("--judge: " + e.getMessage());
             }
-            if (needSpec && specJudge == null) specJudge = specJudge(llmRef, spec, options);
+            if (needSpec && specJudge == null) specJudge = specJudge(llmRef, spec, options, judgeMaxTokens);
         }
-        return new EvalJudges(specJudge, llm);
+        return new EvalJudges(specJudge, llm, judgeMaxTokens);
     }
 
     /** The spec-aware LLM judge (SpecJudge) for SpecWorld behind a model reference. */
-    static Judge specJudge(String ref, Spec spec, ChatModels.OpenOptions options) {
+    static Judge specJudge(String ref, Spec spec, ChatModels.OpenOptions options, int judgeMaxTokens) {
         try {
-            return Judges.open(ref, spec, options);
+            var o = judgeMaxTokens > 0 ? SpecJudge.Options.DEFAULT.withMaxTokens(judgeMaxTokens) : SpecJudge.Options.DEFAULT;
+            return Judges.open(ref, spec, options, o);
         } catch (IllegalArgumentException e) {
             throw new UserError("--judge: " + e.getMessage());
         }

@@ -33,6 +33,9 @@ final class GenerateOptions {
     @Option(names = "--no-judge-metadata", description = "Do not tell a model judge the labelled ideal response.")
     boolean noJudgeMetadata;
 
+    @Option(names = "--judge-max-tokens", paramLabel = "N", defaultValue = "512", description = "Reply budget of a model judge; raise it for reasoning judges (default: ${DEFAULT-VALUE}).")
+    int judgeMaxTokens;
+
     @Option(names = "--k", paramLabel = "K", description = "Teacher samples per prompt (default: 4 for deliberative, 8 for saro-rw and saro-prefs).")
     Integer k;
 

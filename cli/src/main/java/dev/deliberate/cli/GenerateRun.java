@@ -119,7 +119,8 @@ final class GenerateRun implements AutoCloseable {
         }
         Judge judge;
         try {
-            judge = Judges.open(o.judge, spec, options, SpecJudge.Options.DEFAULT.withMetadata(!o.noJudgeMetadata));
+            if (o.judgeMaxTokens < 1) throw new UserError("--judge-max-tokens must be >= 1, got " + o.judgeMaxTokens);
+            judge = Judges.open(o.judge, spec, options, SpecJudge.Options.DEFAULT.withMetadata(!o.noJudgeMetadata).withMaxTokens(o.judgeMaxTokens));
         } catch (IllegalArgumentException e) {
             teacher.close();
             throw new UserError("--judge: " + e.getMessage());
@@ -151,8 +152,10 @@ final class GenerateRun implements AutoCloseable {
         if (o.prompts != null) {
             if (!Files.isRegularFile(o.prompts)) throw new UserError("--prompts: " + o.prompts + " does not exist");
             try {
-                return WorldData.read(o.prompts);
+                return dev.deliberate.align.data.PromptFile.read(o.prompts, spec);
             } catch (IOException e) {
+                throw new UserError("--prompts: cannot read " + o.prompts + ": " + e.getMessage());
+            } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
         }

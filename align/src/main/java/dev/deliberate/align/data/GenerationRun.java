@@ -19,6 +19,8 @@ import java.util.function.Function;
  */
 public final class GenerationRun {
     public static final String LEDGER = "ledger.jsonl";
+    /** The ledger outcome of a prompt that does not fit the teacher's context: skipped, the run goes on. */
+    public static final String SKIPPED_TOO_LONG = "skipped:prompt-too-long";
 
     private GenerationRun() {}
 
@@ -46,7 +48,16 @@ public final class GenerationRun {
         Map<String, JsonlAppender> data = new LinkedHashMap<>();
         try (JsonlAppender ledger = JsonlAppender.open(out.resolve(LEDGER), "/key")) {
             for (String f : files) data.put(f, JsonlAppender.open(out.resolve(f), "/meta/key"));
-            ResumableJob.run(prompts, p -> ledger.contains(p.id()), threads, work, (p, produced) -> {
+            Function<LabelledPrompt, Produced> skipping = p -> {
+                try {
+                    return work.apply(p);
+                } catch (dev.deliberate.align.llm.PromptTooLongException e) {
+                    var note = new PromptOutcome.SampleNote(0, "skipped", 0, false, null, e.getMessage(), -1, -1);
+                    return new Produced(List.of(), new PromptOutcome(p.id(), p.id(), p.category(), p.intent().wire(), p.attack(),
+                            SKIPPED_TOO_LONG, List.of(note), Map.of()));
+                }
+            };
+            ResumableJob.run(prompts, p -> ledger.contains(p.id()), threads, skipping, (p, produced) -> {
                 if (!produced.outcome().key().equals(p.id()))
                     throw new IllegalStateException("outcome key " + produced.outcome().key() + " for prompt " + p.id());
                 for (Output o : produced.outputs()) {

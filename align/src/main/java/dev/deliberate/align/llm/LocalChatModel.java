@@ -136,7 +136,7 @@ public final class LocalChatModel implements StepwiseChatModel {
 
     private void checkFits(LocalCheckpoint.Prompt p) {
         if (p.tokens().length + 1 > contextLimit())
-            throw new IllegalArgumentException("the prompt has " + p.tokens().length + " tokens; " + ckpt.dir().getFileName()
+            throw new PromptTooLongException("the prompt has " + p.tokens().length + " tokens; " + ckpt.dir().getFileName()
                     + " serves at most " + contextLimit() + " positions (prompt + completion)");
     }
 

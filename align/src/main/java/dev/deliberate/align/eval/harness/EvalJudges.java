@@ -10,8 +10,17 @@ import dev.deliberate.align.llm.ChatModel;
  *                   null when no SpecWorld benchmark runs
  * @param llmJudge   the chat model behind XSTest's 3-class judge and StrongREJECT's rubric; null = none (XSTest then
  *                   falls back to the string-match baseline; StrongREJECT cannot run)
+ * @param maxTokens  the LLM judges' reply budget ({@code --judge-max-tokens}); 0 = each judge's own default
  */
-public record EvalJudges(Judge specJudge, ChatModel llmJudge) {
+public record EvalJudges(Judge specJudge, ChatModel llmJudge, int maxTokens) {
+
+    public EvalJudges {
+        if (maxTokens < 0) throw new IllegalArgumentException("--judge-max-tokens must be >= 0, got " + maxTokens);
+    }
+
+    public EvalJudges(Judge specJudge, ChatModel llmJudge) {
+        this(specJudge, llmJudge, 0);
+    }
 
     public static EvalJudges world(Judge specJudge) {
         return new EvalJudges(specJudge, null);
