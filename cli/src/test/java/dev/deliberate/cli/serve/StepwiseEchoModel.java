@@ -76,6 +76,10 @@ final class StepwiseEchoModel implements StepwiseChatModel {
                 return out;
             }
 
+            public void cancel(long sequence) {
+                active.remove(sequence);
+            }
+
             public void close() {
                 active.clear();
             }
