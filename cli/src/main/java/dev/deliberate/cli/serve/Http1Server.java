@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * client that went away while its answer is still being decoded ({@link HttpCall#clientGone}), so the decode slot is
  * freed instead of running on for nobody.
  */
-final class Http1Server implements AutoCloseable {
+public final class Http1Server implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Http1Server.class.getName());
 
     /**
@@ -33,10 +33,10 @@ final class Http1Server implements AutoCloseable {
      * @param maxConnections open connections at once; more get 503 and are closed
      * @param maxHeaderBytes request line plus headers
      */
-    record Limits(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout, int maxConnections, int maxHeaderBytes) {
-        static final Limits DEFAULT = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(15), 512, 32 << 10);
+    public record Limits(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout, int maxConnections, int maxHeaderBytes) {
+        public static final Limits DEFAULT = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(15), 512, 32 << 10);
 
-        Limits {
+        public Limits {
             Objects.requireNonNull(headerTimeout);
             Objects.requireNonNull(bodyTimeout);
             Objects.requireNonNull(idleTimeout);
@@ -121,6 +121,17 @@ final class Http1Server implements AutoCloseable {
 
     private void serve(Socket s) {
         try (s) {
+            converse(s);
+        } catch (IOException ignored) {
+            // closing anyway
+        } finally {
+            connections.remove(s);
+        }
+    }
+
+    /** Requests on one connection until it closes; a malformed one is answered before the close. */
+    private void converse(Socket s) {
+        try {
             s.setTcpNoDelay(true);
             var in = new HttpCall.Input(s);
             var out = s.getOutputStream();
@@ -158,8 +169,6 @@ final class Http1Server implements AutoCloseable {
             LOG.log(System.Logger.Level.DEBUG, "connection failed: " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "connection handler failed: " + e, e);
-        } finally {
-            connections.remove(s);
         }
     }
 
