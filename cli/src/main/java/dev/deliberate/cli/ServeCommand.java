@@ -75,8 +75,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-connections", defaultValue = "512", description = "Open connections at once; more get 503 (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
-    @Option(names = "--upstream-api-key-env", paramLabel = "VAR", description = "Key for an http(s):// upstream, from environment variable VAR (openai: uses OPENAI_API_KEY).")
+    @Option(names = "--upstream-api-key-env", paramLabel = "VAR", description = "Key for an http(s):// upstream, from environment variable VAR (an openai: upstream uses OPENAI_API_KEY only).")
     String upstreamKeyEnv;
+
+    @CommandLine.Mixin
+    RemoteCallOptions remote = new RemoteCallOptions();
 
     @Option(names = "--cache", paramLabel = "FILE", description = "Response cache for a remote upstream (default: $DELIBERATE_CACHE or ~/.cache/deliberate/responses.sqlite).")
     Path cache;
@@ -142,7 +145,7 @@ final class ServeCommand implements Callable<Integer> {
             System.getLogger("dev.deliberate.serve").log(System.Logger.Level.WARNING,
                     "serving on " + host + " without --api-key-env: anyone who can reach this address can use the model");
 
-        var options = ChatModels.OpenOptions.defaults().withApiKeyEnv(upstreamKeyEnv);
+        var options = remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(upstreamKeyEnv));
         if (cache != null) options = options.withCache(cache);
         if (noCache) options = options.withNoCache();
         ChatModel chat;

@@ -169,10 +169,33 @@ public final class Checkpoint {
                 if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f), StandardCopyOption.COPY_ATTRIBUTES);
             }
 
+        // everything on disk before the rename makes it visible: a crash never leaves a folder with empty files
+        try (Stream<Path> files = Files.list(tmp)) {
+            for (Path f : files.toList()) fsync(f, false);
+        }
+        fsync(tmp, true);
         Path old = abs.resolveSibling(abs.getFileName() + ".old-" + ProcessHandle.current().pid());
         if (Files.exists(abs)) Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+        fsync(abs.getParent(), true);
         deleteTree(old);
+    }
+
+    public static void fsyncFile(Path p) throws IOException {
+        fsync(p, false);
+    }
+
+    public static void fsyncDir(Path p) throws IOException {
+        fsync(p.toAbsolutePath(), true);
+    }
+
+    /** Forces a file (or a directory's entries) to disk; a file system that cannot sync a directory is let be. */
+    static void fsync(Path p, boolean directory) throws IOException {
+        try (var ch = java.nio.channels.FileChannel.open(p, directory ? java.nio.file.StandardOpenOption.READ : java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        } catch (IOException e) {
+            if (!directory) throw e;
+        }
     }
 
     private static void deleteTree(Path p) throws IOException {
