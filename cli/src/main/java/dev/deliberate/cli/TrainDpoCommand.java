@@ -55,7 +55,7 @@ final class TrainDpoCommand implements Callable<Integer> {
         TrainRun.requireFile(val, "--val", "preference pairs as JSONL");
         Path tokDir = tokenizerDir != null ? tokenizerDir : model;
         var tok = TrainRun.loadTokenizer(tokDir);
-        var m = TrainRun.loadModel(model);
+        var m = TrainRun.loadModel(model, train.checkFinite);
         var ex = new ChatExamples(tok, TrainRun.template(tok, tokDir), train.maxSeqLen);
         var pairs = ex.preferences(train.limited(Jsonl.read(data, PreferenceRecord.class)));
         var valPairs = val == null ? List.<dev.deliberate.engine.train.PreferenceExample>of() : ex.preferences(Jsonl.read(val, PreferenceRecord.class));

@@ -90,8 +90,8 @@ final class TrainRlCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        var policy = TrainRun.loadModel(model);
-        var reference = TrainRun.loadModel(model);
+        var policy = TrainRun.loadModel(model, train.checkFinite);
+        var reference = TrainRun.loadModel(model, train.checkFinite);
         var cfgMap = new LinkedHashMap<String, Object>();
         cfgMap.put("prompts", prompts);
         cfgMap.put("val", val);

@@ -212,11 +212,13 @@ final class TrainRun implements AutoCloseable {
         return file;
     }
 
-    static Transformer loadModel(Path dir) {
+    static Transformer loadModel(Path dir, boolean checkFinite) {
         try {
-            return Checkpoint.load(dir, new CpuBackend());
+            return Checkpoint.load(dir, new CpuBackend(), checkFinite);
         } catch (IOException | RuntimeException e) {
-            throw new UserError("cannot load the model in " + dir + ": " + e.getMessage() + " (give a Hugging Face folder with config.json and model.safetensors)");
+            String msg = String.valueOf(e.getMessage());
+            throw new UserError("cannot load the model in " + dir + ": " + msg + (msg.contains("non-finite")
+                    ? " (--no-check-finite loads it anyway)" : " (give a Hugging Face folder with config.json and model.safetensors)"));
         }
     }
 

@@ -68,7 +68,7 @@ final class TrainSftCommand implements Callable<Integer> {
         TrainRun.requireFile(val, "--val", "SFT records as JSONL");
         Path tokDir = tokenizerDir != null ? tokenizerDir : model;
         HfTokenizer tok = TrainRun.loadTokenizer(tokDir);
-        Transformer m = model != null ? TrainRun.loadModel(model) : initialise(tok);
+        Transformer m = model != null ? TrainRun.loadModel(model, train.checkFinite) : initialise(tok);
         if (m.config().vocabSize() < tok.vocabSize())
             throw new UserError("the model's vocabulary (" + m.config().vocabSize() + ") is smaller than the tokenizer's (" + tok.vocabSize() + ")");
 
