@@ -113,8 +113,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", defaultValue = "1000", paramLabel = "N", description = "Bootstrap resamples per interval (default: ${DEFAULT-VALUE}).")
     int resamples;
 
-    @Option(names = "--api-key-env", paramLabel = "VAR", description = "Key for http(s):// model and judge endpoints, from environment variable VAR.")
+    @Option(names = "--api-key-env", paramLabel = "VAR|HOST=VAR", description = "Key for the http(s):// endpoint of this command, from environment variable VAR; with two endpoint hosts pair each: host[:port]=VAR,... openai: references use OPENAI_API_KEY only.")
     String apiKeyEnv;
+
+    @picocli.CommandLine.Mixin
+    RemoteCallOptions remote = new RemoteCallOptions();
 
     @Option(names = "--cache", paramLabel = "FILE", description = "Response cache for remote models (default: $DELIBERATE_CACHE or ~/.cache/deliberate/responses.sqlite).")
     Path cache;
@@ -130,7 +133,14 @@ final class EvalCommand implements Callable<Integer> {
         var err = cmd.commandLine().getErr();
         long t0 = System.nanoTime();
         EvalConfig config = config();
-        ChatModels.OpenOptions options = ChatModels.OpenOptions.defaults().withApiKeyEnv(apiKeyEnv);
+        var refs = new ArrayList<String>(judges);
+        refs.add(model);
+        try {
+            ChatModels.checkKeyScope(apiKeyEnv, refs);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        ChatModels.OpenOptions options = remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(apiKeyEnv));
         if (cache != null) options = options.withCache(cache);
         if (noCache) options = options.withNoCache();
         boolean world = config.benchmarks().stream().anyMatch(b -> b instanceof EvalBenchmark.World);

@@ -69,8 +69,11 @@ final class GenerateOptions {
     @Option(names = "--cache", paramLabel = "FILE", description = "Response cache for remote models (default: $DELIBERATE_CACHE or ~/.cache/deliberate/responses.sqlite).")
     Path cache;
 
-    @Option(names = "--api-key-env", paramLabel = "VAR", description = "Send the key in environment variable VAR to http(s):// teacher and judge endpoints.")
+    @Option(names = "--api-key-env", paramLabel = "VAR|HOST=VAR", description = "Key for the http(s):// endpoint of this command, from environment variable VAR; with two endpoint hosts pair each: host[:port]=VAR,... openai: references use OPENAI_API_KEY only.")
     String apiKeyEnv;
+
+    @picocli.CommandLine.Mixin
+    RemoteCallOptions remote = new RemoteCallOptions();
 
     @Option(names = "--export-llamafactory", description = "Also write the dataset(s) as a LLaMA-Factory dataset folder in DIR/llamafactory.")
     boolean exportLlamaFactory;

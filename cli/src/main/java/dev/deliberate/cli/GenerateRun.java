@@ -41,7 +41,7 @@ import java.util.Set;
  */
 final class GenerateRun implements AutoCloseable {
     /** Keys a resumed run may change without changing the data. */
-    static final Set<String> MUTABLE = Set.of("limit", "threads", "no-cache", "cache", "export-llamafactory", "out", "api-key-env");
+    static final Set<String> MUTABLE = Set.of("limit", "threads", "no-cache", "cache", "export-llamafactory", "out", "api-key-env", "request-timeout", "retries", "total-timeout");
 
     /** A command's defaults where the shared options leave them open. */
     record Defaults(String teacher, int k, double generalFraction) {}
@@ -87,7 +87,12 @@ final class GenerateRun implements AutoCloseable {
         boolean remote = teacherRef instanceof ModelRef.Endpoint || teacherRef instanceof ModelRef.OpenAi;
         if (o.threads == null) o.threads = remote ? 8 : 1;
         if (o.threads < 1) throw new UserError("--threads must be >= 1, got " + o.threads);
-        var options = ChatModels.OpenOptions.defaults().withApiKeyEnv(o.apiKeyEnv);
+        try {
+            ChatModels.checkKeyScope(o.apiKeyEnv, java.util.Arrays.asList(o.teacher, o.judge));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        var options = o.remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(o.apiKeyEnv));
         if (o.cache != null) options = options.withCache(o.cache);
         if (o.noCache) options = options.withNoCache();
         options = options.withLimits(Math.max(o.threads, 1), options.maxRetries(), options.requestTimeout());
