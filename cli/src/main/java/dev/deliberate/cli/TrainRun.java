@@ -36,6 +36,7 @@ final class TrainRun implements AutoCloseable {
     private final PrintWriter err;
     private final long started = System.nanoTime();
     private Progress bar;
+    private TrainOptions options;
 
     private TrainRun(Path out, int resumeFrom, MetricsLog metrics, PrintWriter err) {
         this.out = out;
@@ -56,7 +57,9 @@ final class TrainRun implements AutoCloseable {
             config.putAll(o.asMap());
             writeJson(o.out.resolve("config.json"), config);
             if (resume > 0) err.println("resuming " + o.out + " from step " + resume);
-            return new TrainRun(o.out, resume, MetricsLog.open(o.out.resolve("metrics.jsonl"), resume), err);
+            var run = new TrainRun(o.out, resume, MetricsLog.open(o.out.resolve("metrics.jsonl"), resume), err);
+            run.options = o;
+            return run;
         } catch (IOException e) {
             throw new UserError("cannot write the run folder " + o.out + ": " + e.getMessage());
         }
@@ -86,7 +89,12 @@ final class TrainRun implements AutoCloseable {
     void finish(Transformer model, Path tokenizerDir, TrainLoop.Summary s, Map<String, Object> more) {
         closeBar();
         try {
-            Checkpoint.save(model, out.resolve("checkpoint"), new Checkpoint.Options(tokenizerDir, Checkpoint.DEFAULT_SHARD_BYTES, Safetensors.DType.F32, null));
+            var written = new LinkedHashMap<String, Object>();
+            if (model.lora() != null) LoraRun.save(model, out, tokenizerDir, options, written); // out/adapter (+ out/checkpoint with --merge)
+            else {
+                Checkpoint.save(model, out.resolve("checkpoint"), new Checkpoint.Options(tokenizerDir, Checkpoint.DEFAULT_SHARD_BYTES, Safetensors.DType.F32, null));
+                written.put("checkpoint", out.resolve("checkpoint").toString());
+            }
             var summary = new LinkedHashMap<String, Object>();
             summary.put("steps", s.steps());
             summary.put("resumed_from", s.resumedFrom());
@@ -95,7 +103,7 @@ final class TrainRun implements AutoCloseable {
             summary.put("seconds", (System.nanoTime() - started) / 1e9);
             summary.putAll(more);
             summary.put("eval", s.lastEval());
-            summary.put("checkpoint", out.resolve("checkpoint").toString());
+            summary.putAll(written);
             writeJson(out.resolve("summary.json"), summary);
             err.println(JSON.writeValueAsString(summary));
             err.flush();
