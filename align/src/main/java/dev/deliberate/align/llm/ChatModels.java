@@ -158,9 +158,10 @@ public final class ChatModels {
         }
 
         private ChatModel local(Path dir, OpenOptions options) {
-            if (!Files.exists(dir))
+            boolean adapterPair = !Files.exists(dir) && dir.toString().contains("+"); // BASE_DIR+ADAPTER_DIR, for the loaders to resolve
+            if (!Files.exists(dir) && !adapterPair)
                 throw new IllegalArgumentException("model reference '" + dir + "': no such checkpoint directory (a model reference is " + ModelRef.SYNTAX + ")");
-            if (!Files.isDirectory(dir))
+            if (!adapterPair && !Files.isDirectory(dir))
                 throw new IllegalArgumentException("model reference '" + dir + "' is a file; a local model is a Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer.json)");
             if (loaders.isEmpty())
                 throw new IllegalArgumentException("model reference '" + dir + "': no loader for local checkpoints is registered in this build (the local engine is not wired in)");

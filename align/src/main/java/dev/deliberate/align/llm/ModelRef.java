@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 /**
  * A model named by one command-line string:
  * <ul>
- *   <li>{@code path/to/checkpoint} — a local Hugging Face checkpoint directory ({@link Local});</li>
+ *   <li>{@code path/to/checkpoint} — a local Hugging Face checkpoint directory ({@link Local}); also a PEFT LoRA
+ *       adapter folder (its base from {@code base_model_name_or_path}) or {@code BASE_DIR+ADAPTER_DIR};</li>
  *   <li>{@code http(s)://host:port/v1#model-name} — any OpenAI-compatible endpoint ({@link Endpoint});</li>
  *   <li>{@code openai:MODEL} — the endpoint in {@code OPENAI_BASE_URL} (default the OpenAI API) with the key
  *       in {@code OPENAI_API_KEY} ({@link OpenAi});</li>

@@ -54,7 +54,7 @@ public final class TrainState {
             Backend be = model.backend();
             var weights = new LinkedHashMap<String, Safetensors.Tensor>();
             var moments = new LinkedHashMap<String, Safetensors.Tensor>();
-            List<Parameter> params = model.parameterList();
+            List<Parameter> params = optimizer.parameters(); // with LoRA only the adapters: the base is the starting checkpoint
             List<Tensor[]> mv = optimizer.moments();
             for (int i = 0; i < params.size(); i++) {
                 Parameter p = params.get(i);
@@ -206,7 +206,7 @@ public final class TrainState {
                 throw new IllegalStateException(dir + " holds the state of a different run (" + describe(saved) + "; this run is "
                         + describe(id) + "): use a fresh --out folder, or delete " + dir + " to start over");
             Backend be = model.backend();
-            List<Parameter> params = model.parameterList();
+            List<Parameter> params = optimizer.parameters(); // with LoRA only the adapters: the base is the starting checkpoint
             List<Tensor[]> mv = optimizer.moments();
             try (var w = Safetensors.open(state.resolve(WEIGHTS)); var o = Safetensors.open(state.resolve(MOMENTS))) {
                 for (int i = 0; i < params.size(); i++) {
