@@ -84,7 +84,7 @@ final class GenerateRun implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new UserError("--teacher: " + e.getMessage());
         }
-        boolean remote = teacherRef instanceof ModelRef.Endpoint || teacherRef instanceof ModelRef.OpenAi;
+        boolean remote = teacherRef instanceof ModelRef.Endpoint || teacherRef instanceof ModelRef.OpenAi || teacherRef instanceof ModelRef.Pool;
         if (o.threads == null) o.threads = remote ? 8 : 1;
         if (o.threads < 1) throw new UserError("--threads must be >= 1, got " + o.threads);
         var options = ChatModels.OpenOptions.defaults().withApiKeyEnv(o.apiKeyEnv);

@@ -129,6 +129,7 @@ public final class ChatModels {
             return switch (ref) {
                 case ModelRef.Endpoint e -> remote(e.baseUrl(), e.model(), endpointKey(e, options), options);
                 case ModelRef.OpenAi o -> openAi(o, options);
+                case ModelRef.Pool p -> pool(p, options);
                 case ModelRef.Named n -> {
                     Provider p;
                     synchronized (this) {
@@ -178,6 +179,21 @@ public final class ChatModels {
             if (key == null && baseUrl.getHost().endsWith("openai.com"))
                 throw new IllegalArgumentException("model reference '" + o.text() + "' needs an API key: set " + var);
             return remote(baseUrl, o.model(), key, options);
+        }
+
+        /** An endpoint pool; the key in {@code apiKeyEnv} (if named) goes to every server of the pool, which the user listed together. */
+        private static ChatModel pool(ModelRef.Pool p, OpenOptions options) {
+            var settings = EndpointPool.Settings.defaults().withRetries(options.maxRetries()).withRequestTimeout(options.requestTimeout());
+            PoolSpec spec = p.file() != null ? PoolSpec.read(p.file(), options.maxConcurrency(), settings)
+                    : PoolSpec.inline(p.baseUrls(), p.model(), options.maxConcurrency(), settings);
+            ApiKey key = null;
+            if (options.apiKeyEnv() != null) {
+                key = ApiKey.fromEnv(options.apiKeyEnv(), options.env());
+                if (key == null) throw new IllegalArgumentException("model reference '" + p.text() + "': the API key variable " + options.apiKeyEnv() + " is unset or empty");
+            }
+            ChatModel m = new PooledChatModel(spec.model(), new EndpointPool(spec.endpoints(), spec.settings(), key));
+            if (options.cacheFile() == null) return m;
+            return new CachedChatModel(m, ResponseCache.open(options.cacheFile()), true);
         }
 
         private static ChatModel remote(URI baseUrl, String model, ApiKey key, OpenOptions options) {
