@@ -3,8 +3,6 @@ package dev.deliberate.cli;
 import dev.deliberate.align.eval.harness.EvalJudges;
 import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.judge.Judges;
-import dev.deliberate.align.judge.WorldJudge;
-import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.ChatModels;
 import dev.deliberate.align.spec.Spec;
 
@@ -22,24 +20,11 @@ final class EvalJudgeRefs {
      * @param needSpec  whether a SpecWorld benchmark runs
      */
     static EvalJudges open(List<String> refs, boolean needSpec, Spec spec, ChatModels.OpenOptions options) {
-        Judge specJudge = null;
-        String llmRef = null;
-        for (String r : refs) {
-            if (r.equals(WorldJudge.ID)) specJudge = WorldJudge.builtin();
-            else if (llmRef != null) throw new UserError("--judge given two LLM judges (" + llmRef + ", " + r + "); give one, plus world:judge if wanted");
-            else llmRef = r;
+        try {
+            return EvalJudges.open(refs, needSpec, spec, options);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--judge: " + e.getMessage());
         }
-        if (refs.isEmpty()) specJudge = WorldJudge.builtin();
-        ChatModel llm = null;
-        if (llmRef != null) {
-            try {
-                llm = ChatModels.global().open(llmRef, options);
-            } catch (IllegalArgumentException e) {
-                throw new UserError("--judge: " + e.getMessage());
-            }
-            if (needSpec && specJudge == null) specJudge = specJudge(llmRef, spec, options);
-        }
-        return new EvalJudges(specJudge, llm);
     }
 
     /** The spec-aware LLM judge (SpecJudge) for SpecWorld behind a model reference. */

@@ -2,18 +2,19 @@ package dev.deliberate.spark;
 
 import dev.deliberate.align.data.Fanout;
 import dev.deliberate.align.data.WorkRecipe;
+import dev.deliberate.align.eval.harness.EvalEngine;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
 import java.util.Map;
 
 /**
- * {@code --engine spark}: the context {@code spark-submit} configured (its {@code --master}), or, run outside it, an
+ * {@code --engine spark} for {@code generate} ({@link SparkFanout}) and {@code eval} ({@link SparkEvalEngine}): the context {@code spark-submit} configured (its {@code --master}), or, run outside it, an
  * embedded one on {@code local[N]} ({@code --master}, default all cores). Settings: {@code master},
  * {@code partitions} (tasks per job; default Spark's parallelism × 4), {@code chunk} (prompts per job, default
  * 4096), {@code threads} (prompts at once per task).
  */
-public final class SparkEngine implements Fanout.Provider {
+public final class SparkEngine implements Fanout.Provider, EvalEngine.Provider {
     @Override
     public String name() {
         return "spark";
@@ -21,6 +22,19 @@ public final class SparkEngine implements Fanout.Provider {
 
     @Override
     public SparkFanout create(Map<String, String> settings, WorkRecipe recipe) {
+        int chunk = intSetting(settings, "chunk", 4096), threads = intSetting(settings, "threads", 1), partitions = intSetting(settings, "partitions", -1);
+        JavaSparkContext sc = context(settings);
+        return new SparkFanout(sc, true, recipe, partitions > 0 ? partitions : sc.defaultParallelism() * 4, chunk, threads);
+    }
+
+    @Override
+    public SparkEvalEngine create(Map<String, String> settings, EvalEngine.CellRecipe recipe) {
+        int chunk = intSetting(settings, "chunk", 4096), threads = intSetting(settings, "threads", 1), partitions = intSetting(settings, "partitions", -1);
+        JavaSparkContext sc = context(settings);
+        return new SparkEvalEngine(sc, true, recipe, partitions > 0 ? partitions : sc.defaultParallelism() * 4, chunk, threads);
+    }
+
+    private static JavaSparkContext context(Map<String, String> settings) {
         SparkConf conf = new SparkConf(true).setAppName("deliberate");
         String master = settings.get("master");
         boolean submitted = conf.contains("spark.master");
@@ -31,11 +45,7 @@ public final class SparkEngine implements Fanout.Provider {
             conf.setIfMissing("spark.driver.host", "127.0.0.1");
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
         }
-        JavaSparkContext sc = new JavaSparkContext(conf);
-        int partitions = intSetting(settings, "partitions", sc.defaultParallelism() * 4);
-        int chunk = intSetting(settings, "chunk", 4096);
-        int threads = intSetting(settings, "threads", 1);
-        return new SparkFanout(sc, true, recipe, partitions, chunk, threads);
+        return new JavaSparkContext(conf);
     }
 
     private static int intSetting(Map<String, String> settings, String key, int dflt) {
