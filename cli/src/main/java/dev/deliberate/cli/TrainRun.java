@@ -157,16 +157,11 @@ final class TrainRun implements AutoCloseable {
             for (Path p : s.toList()) {
                 String n = p.getFileName().toString();
                 boolean orphan = n.matches("checkpoint\\.(tmp|old)-\\d+") || (n.startsWith(".") && n.endsWith(".tmp") && Files.isRegularFile(p));
-                if (orphan) deleteTree(p);
+                if (orphan) Checkpoint.deleteTree(p);
             }
         }
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        try (var s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
-        }
-    }
 
     /** What {@code metrics.jsonl} says about a run, for a finish that trained no step in this process. */
     record MetricsSummary(double finalLoss, double meanTokensPerSecond, Map<String, Object> lastEval) {

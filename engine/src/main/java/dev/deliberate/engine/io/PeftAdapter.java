@@ -15,11 +15,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * PEFT LoRA adapter folders, as {@code PeftModel.save_pretrained} writes them and PEFT's {@code PeftModel.from_pretrained}
@@ -201,7 +199,7 @@ public final class PeftAdapter {
         Path abs = dir.toAbsolutePath();
         Files.createDirectories(abs.getParent());
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        deleteTree(tmp);
+        Checkpoint.deleteTree(tmp);
         Files.createDirectories(tmp);
         var tensors = new LinkedHashMap<String, Safetensors.Tensor>();
         Backend be = model.backend();
@@ -242,15 +240,7 @@ public final class PeftAdapter {
         Path old = abs.resolveSibling(abs.getFileName() + ".old-" + ProcessHandle.current().pid());
         if (Files.exists(abs)) Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(old);
+        Checkpoint.deleteTree(old);
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        var all = new ArrayList<Path>();
-        try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(all::add);
-        }
-        for (Path x : all) Files.delete(x);
-    }
 }
