@@ -43,7 +43,8 @@ import java.util.Set;
  */
 final class GenerateRun implements AutoCloseable {
     /** Keys a resumed run may change without changing the data. */
-    static final Set<String> MUTABLE = Set.of("limit", "threads", "no-cache", "cache", "export-llamafactory", "out", "api-key-env", "engine", "master", "partitions");
+    static final Set<String> MUTABLE = Set.of("limit", "threads", "no-cache", "cache", "export-llamafactory", "out", "api-key-env", "request-timeout", "retries",
+            "total-timeout", "engine", "master", "partitions");
 
     /** A command's defaults where the shared options leave them open. */
     record Defaults(String teacher, int k, double generalFraction) {}
@@ -91,7 +92,12 @@ final class GenerateRun implements AutoCloseable {
         boolean remote = teacherRef instanceof ModelRef.Endpoint || teacherRef instanceof ModelRef.OpenAi || teacherRef instanceof ModelRef.Pool;
         if (o.threads == null) o.threads = remote ? 8 : 1;
         if (o.threads < 1) throw new UserError("--threads must be >= 1, got " + o.threads);
-        var options = ChatModels.OpenOptions.defaults().withApiKeyEnv(o.apiKeyEnv);
+        try {
+            ChatModels.checkKeyScope(o.apiKeyEnv, java.util.Arrays.asList(o.teacher, o.judge));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        var options = o.remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(o.apiKeyEnv));
         if (o.cache != null) options = options.withCache(o.cache);
         if (o.noCache) options = options.withNoCache();
         options = options.withLimits(Math.max(o.threads, 1), options.maxRetries(), options.requestTimeout());
@@ -123,7 +129,8 @@ final class GenerateRun implements AutoCloseable {
         }
         Judge judge;
         try {
-            judge = Judges.open(o.judge, spec, options, SpecJudge.Options.DEFAULT.withMetadata(!o.noJudgeMetadata));
+            if (o.judgeMaxTokens < 1) throw new UserError("--judge-max-tokens must be >= 1, got " + o.judgeMaxTokens);
+            judge = Judges.open(o.judge, spec, options, SpecJudge.Options.DEFAULT.withMetadata(!o.noJudgeMetadata).withMaxTokens(o.judgeMaxTokens));
         } catch (IllegalArgumentException e) {
             teacher.close();
             throw new UserError("--judge: " + e.getMessage());
@@ -156,8 +163,10 @@ final class GenerateRun implements AutoCloseable {
         if (o.prompts != null) {
             if (!Files.isRegularFile(o.prompts)) throw new UserError("--prompts: " + o.prompts + " does not exist");
             try {
-                return WorldData.read(o.prompts);
+                return dev.deliberate.align.data.PromptFile.read(o.prompts, spec);
             } catch (IOException e) {
+                throw new UserError("--prompts: cannot read " + o.prompts + ": " + e.getMessage());
+            } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
         }
@@ -190,7 +199,8 @@ final class GenerateRun implements AutoCloseable {
             throw new UserError("cannot read " + o.spec + ": " + e.getMessage());
         }
         var recipe = new GenerationRecipe(generator, markdown, o.spec == null ? "builtin:specworld.md" : o.spec.toString(), o.teacher, o.judge,
-                !o.noJudgeMetadata, o.apiKeyEnv, o.threads, o.k, o.judgeRuns, o.temperature, o.maxTokens, o.threshold, o.seed, o.threads, prefs);
+                !o.noJudgeMetadata, o.apiKeyEnv, o.threads, o.k, o.judgeRuns, o.temperature, o.maxTokens, o.threshold, o.seed, o.threads, prefs,
+                GenerationRecipe.Calls.of(o.remote.apply(ChatModels.OpenOptions.defaults())));
         var settings = new java.util.HashMap<String, String>();
         if (o.master != null) settings.put("master", o.master);
         if (o.partitions != null) settings.put("partitions", String.valueOf(o.partitions));

@@ -50,11 +50,12 @@ final class TrainDpoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (TrainRun.alreadyFinished(train, cmd.commandLine().getErr())) return 0;
         TrainRun.requireFile(data, "--data", "preference pairs as JSONL");
         TrainRun.requireFile(val, "--val", "preference pairs as JSONL");
         Path tokDir = tokenizerDir != null ? tokenizerDir : model;
         var tok = TrainRun.loadTokenizer(tokDir);
-        var m = TrainRun.loadModel(model);
+        var m = TrainRun.loadModel(model, train.checkFinite);
         var ex = new ChatExamples(tok, TrainRun.template(tok, tokDir), train.maxSeqLen);
         var pairs = ex.preferences(train.limited(Jsonl.read(data, PreferenceRecord.class)));
         var valPairs = val == null ? List.<dev.deliberate.engine.train.PreferenceExample>of() : ex.preferences(Jsonl.read(val, PreferenceRecord.class));

@@ -74,6 +74,7 @@ final class TrainRlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (TrainRun.alreadyFinished(train, cmd.commandLine().getErr())) return 0;
         Path tokDir = tokenizerDir != null ? tokenizerDir : model;
         var tok = TrainRun.loadTokenizer(tokDir);
         var ex = new ChatExamples(tok, TrainRun.template(tok, tokDir), train.maxSeqLen);
@@ -89,8 +90,8 @@ final class TrainRlCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        var policy = TrainRun.loadModel(model);
-        var reference = TrainRun.loadModel(model);
+        var policy = TrainRun.loadModel(model, train.checkFinite);
+        var reference = TrainRun.loadModel(model, train.checkFinite);
         var cfgMap = new LinkedHashMap<String, Object>();
         cfgMap.put("prompts", prompts);
         cfgMap.put("val", val);

@@ -62,7 +62,7 @@ class SparkGenerationTest {
 
     static GenerationRecipe recipe(String generator, int k, GenerationRecipe.Prefs prefs) {
         return new GenerationRecipe(generator, Spec.defaultMarkdown(), "builtin:specworld.md", TEACHER, "world:judge", true, null, 8,
-                k, 1, 1.0, 2048, 0.9, SEED, 2, prefs);
+                k, 1, 1.0, 2048, 0.9, SEED, 2, prefs, null);
     }
 
     static String sha256(Path f) throws Exception {
