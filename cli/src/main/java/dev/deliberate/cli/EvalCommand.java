@@ -8,6 +8,7 @@ import dev.deliberate.align.eval.bench.BenchmarkFormatException;
 import dev.deliberate.align.eval.bench.ColumnMapping;
 import dev.deliberate.align.eval.harness.EvalBenchmark;
 import dev.deliberate.align.cluster.EvalRecipe;
+import dev.deliberate.align.cluster.GenerationRecipe;
 import dev.deliberate.align.eval.harness.EvalConfig;
 import dev.deliberate.align.eval.harness.EvalEngine;
 import dev.deliberate.align.eval.harness.EvalJudges;
@@ -211,15 +212,18 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** How {@link #config} resolved the benchmarks, for a cluster engine's workers to resolve them the same way. */
+    private final List<EvalRecipe.Bench> resolved = new ArrayList<>();
+    private ColumnMapping resolvedMapping;
+
     /** The cluster engine {@code --engine} names (null for local), given the run as a recipe its workers rebuild. */
     private EvalEngine clusterEngine(EvalConfig config) {
         if (engine == null || engine.equals("local")) return null;
         var provider = EvalEngine.provider(engine).orElseThrow(() -> new UserError("--engine " + engine + ": no such engine on the class path"
                 + (engine.equals("spark") ? "; run the command through spark/bin/deliberate-spark (embedded Spark) or spark-submit (see the README)" : " (local, spark)")));
-        Path dir = benchmarksDir; // null: the bundled public sets, on every worker
-        var columns = java.util.Arrays.asList(promptColumn, labelColumn, idColumn, categoryColumn);
-        var recipe = new EvalRecipe(benches, dir == null ? null : dir.toAbsolutePath().toString(), worldDir == null ? null : worldDir.toAbsolutePath().toString(),
-                columns, seed, limit, attacks, samples, temperature, maxTokens, specInContext.strip(), model, judges, apiKeyEnv, threads);
+        var recipe = new EvalRecipe(List.copyOf(resolved), benchmarksDir == null ? null : benchmarksDir.toAbsolutePath().toString(),
+                EvalRecipe.Mapping.of(resolvedMapping), seed, limit, attacks, samples, temperature, maxTokens, specInContext.strip(), model, judges, judgeMaxTokens, apiKeyEnv, threads,
+                GenerationRecipe.Calls.of(remote.apply(ChatModels.OpenOptions.defaults())));
         var settings = new java.util.HashMap<String, String>();
         if (master != null) settings.put("master", master);
         if (partitions != null) settings.put("partitions", String.valueOf(partitions));
@@ -250,6 +254,8 @@ final class EvalCommand implements Callable<Integer> {
             mapping = mapping.withDefaultLabel(l);
         }
         var loaded = new ArrayList<EvalBenchmark>();
+        resolved.clear();
+        resolvedMapping = mapping;
         var fileNames = fileNames(benches);
         Path world = worldDir;
         try {
@@ -257,6 +263,8 @@ final class EvalCommand implements Callable<Integer> {
                 if (b.isBlank()) continue;
                 if (world == null && b.strip().equalsIgnoreCase(EvalBenchmark.SPECWORLD_TEST)) world = trainedWorld();
                 loaded.add(EvalBenchmark.resolve(b, fileNames.get(b), benchmarksDir, world, mapping, seed, limit));
+                String file = Files.isRegularFile(Path.of(b.strip())) ? Path.of(b.strip()).toAbsolutePath().toString() : b;
+                resolved.add(new EvalRecipe.Bench(file, fileNames.get(b), world == null ? null : world.toAbsolutePath().toString()));
             }
             String name = label != null ? label : out.toAbsolutePath().normalize().getFileName().toString();
             return new EvalConfig(name, loaded, attacks, samples, temperature, maxTokens, seed, threads, ctx,

@@ -1,6 +1,9 @@
 package dev.deliberate.cli;
 
 import dev.deliberate.align.eval.harness.EvalJudges;
+import dev.deliberate.align.judge.Judge;
+import dev.deliberate.align.judge.Judges;
+import dev.deliberate.align.judge.SpecJudge;
 import dev.deliberate.align.llm.ChatModels;
 import dev.deliberate.align.spec.Spec;
 
@@ -20,6 +23,16 @@ final class EvalJudgeRefs {
     static EvalJudges open(List<String> refs, boolean needSpec, Spec spec, ChatModels.OpenOptions options, int judgeMaxTokens) {
         try {
             return EvalJudges.open(refs, needSpec, spec, options, judgeMaxTokens);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--judge: " + e.getMessage());
+        }
+    }
+
+    /** The spec-aware LLM judge (SpecJudge) for SpecWorld behind a model reference. */
+    static Judge specJudge(String ref, Spec spec, ChatModels.OpenOptions options, int judgeMaxTokens) {
+        try {
+            var o = judgeMaxTokens > 0 ? SpecJudge.Options.DEFAULT.withMaxTokens(judgeMaxTokens) : SpecJudge.Options.DEFAULT;
+            return Judges.open(ref, spec, options, o);
         } catch (IllegalArgumentException e) {
             throw new UserError("--judge: " + e.getMessage());
         }

@@ -43,8 +43,8 @@ import java.util.Set;
  */
 final class GenerateRun implements AutoCloseable {
     /** Keys a resumed run may change without changing the data. */
-    static final Set<String> MUTABLE = Set.of("limit", "threads", "no-cache", "cache", "export-llamafactory", "out", "api-key-env", "request-timeout",
-            "retries", "total-timeout", "engine", "master", "partitions");
+    static final Set<String> MUTABLE = Set.of("limit", "threads", "no-cache", "cache", "export-llamafactory", "out", "api-key-env", "request-timeout", "retries",
+            "total-timeout", "engine", "master", "partitions");
 
     /** A command's defaults where the shared options leave them open. */
     record Defaults(String teacher, int k, double generalFraction) {}
@@ -199,7 +199,8 @@ final class GenerateRun implements AutoCloseable {
             throw new UserError("cannot read " + o.spec + ": " + e.getMessage());
         }
         var recipe = new GenerationRecipe(generator, markdown, o.spec == null ? "builtin:specworld.md" : o.spec.toString(), o.teacher, o.judge,
-                !o.noJudgeMetadata, o.apiKeyEnv, o.threads, o.k, o.judgeRuns, o.temperature, o.maxTokens, o.threshold, o.seed, o.threads, prefs);
+                !o.noJudgeMetadata, o.apiKeyEnv, o.threads, o.k, o.judgeRuns, o.temperature, o.maxTokens, o.threshold, o.seed, o.threads, prefs,
+                GenerationRecipe.Calls.of(o.remote.apply(ChatModels.OpenOptions.defaults())));
         var settings = new java.util.HashMap<String, String>();
         if (o.master != null) settings.put("master", o.master);
         if (o.partitions != null) settings.put("partitions", String.valueOf(o.partitions));

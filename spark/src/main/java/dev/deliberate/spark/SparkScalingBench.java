@@ -50,7 +50,7 @@ public final class SparkScalingBench {
         try (var fake = FakeEndpoint.start(FakeEndpoint.Behaviour.of(Duration.ofMillis(latencyMs), 64), scripted)) {
             String teacher = fake.baseUrl() + "#world-teacher";
             var recipe = new GenerationRecipe(DeliberativeDataGenerator.NAME, Spec.defaultMarkdown(), "builtin:specworld.md", teacher, WorldJudge.ID,
-                    true, null, 8, 4, 1, 1.0, 2048, 0.9, 1, 1, null);
+                    true, null, 8, 4, 1, 1.0, 2048, 0.9, 1, 1, null, null);
             System.out.printf(Locale.ROOT, "generate deliberative, %d prompts, teacher over HTTP with %d ms per call (K=4 in one call), world judge; median of %d%n",
                     prompts.size(), latencyMs, runs);
             System.out.printf(Locale.ROOT, "%-22s %10s %12s %8s  %s%n", "engine", "seconds", "prompts/s", "speed-up", "sft.jsonl sha256");

@@ -62,7 +62,7 @@ class SparkGenerationTest {
 
     static GenerationRecipe recipe(String generator, int k, GenerationRecipe.Prefs prefs) {
         return new GenerationRecipe(generator, Spec.defaultMarkdown(), "builtin:specworld.md", TEACHER, "world:judge", true, null, 8,
-                k, 1, 1.0, 2048, 0.9, SEED, 2, prefs);
+                k, 1, 1.0, 2048, 0.9, SEED, 2, prefs, null);
     }
 
     static String sha256(Path f) throws Exception {
@@ -71,6 +71,10 @@ class SparkGenerationTest {
 
     /** Runs {@code generator} as the command line does, on {@code engine} (null = 2 local threads). */
     static void generate(GenerationRecipe r, SparkFanout engine, Path out) {
+        generate(r, engine, out, prompts);
+    }
+
+    static void generate(GenerationRecipe r, SparkFanout engine, Path out, List<LabelledPrompt> prompts) {
         var opts = ChatModels.OpenOptions.defaults().withNoCache();
         try (ChatModel teacher = ChatModels.global().open(r.teacher(), opts)) {
             Judge judge = Judges.open(r.judge(), spec, opts);
@@ -81,15 +85,28 @@ class SparkGenerationTest {
         }
     }
 
+    @TempDir
+    static Path shared;
+    private static Path localDeliberative;
+
+    /** The local engine's deliberative run on the 200 prompts, made once for the tests that compare with it. */
+    static synchronized Path localDeliberative() {
+        if (localDeliberative == null) {
+            localDeliberative = shared.resolve("local-deliberative");
+            generate(recipe(DeliberativeDataGenerator.NAME, 4, null), null, localDeliberative);
+        }
+        return localDeliberative;
+    }
+
     @Test
     void deliberativeOnSparkWritesTheSameFilesAsTheLocalRun(@TempDir Path dir) throws Exception {
         var r = recipe(DeliberativeDataGenerator.NAME, 4, null);
-        generate(r, null, dir.resolve("local"));
+        Path local = localDeliberative();
         try (var engine = new SparkFanout(spark, false, r, 6, 64, 2)) {
             generate(r, engine, dir.resolve("spark"));
         }
         for (String f : List.of("sft.jsonl", GenerationRun.LEDGER))
-            assertEquals(sha256(dir.resolve("local").resolve(f)), sha256(dir.resolve("spark").resolve(f)), f);
+            assertEquals(sha256(local.resolve(f)), sha256(dir.resolve("spark").resolve(f)), f);
         assertTrue(Files.readAllLines(dir.resolve("spark/sft.jsonl")).size() > 50, "the run kept records");
         assertEquals(200, Files.readAllLines(dir.resolve("spark").resolve(GenerationRun.LEDGER)).size());
     }
@@ -97,9 +114,10 @@ class SparkGenerationTest {
     @Test
     void saroPrefsOnSparkWritesTheSameFilesAsTheLocalRun(@TempDir Path dir) throws Exception {
         var r = recipe(PreferenceDataGenerator.NAME, 8, new GenerationRecipe.Prefs(true, true, 0.25, 0.1));
-        generate(r, null, dir.resolve("local"));
+        var some = prompts.subList(0, 80); // K = 8 and branching: the 200-prompt check is the deliberative one
+        generate(r, null, dir.resolve("local"), some);
         try (var engine = new SparkFanout(spark, false, r, 4, 1000, 2)) {
-            generate(r, engine, dir.resolve("spark"));
+            generate(r, engine, dir.resolve("spark"), some);
         }
         for (String f : List.of(PreferenceDataGenerator.TRAIN, PreferenceDataGenerator.VAL, GenerationRun.LEDGER))
             assertEquals(sha256(dir.resolve("local").resolve(f)), sha256(dir.resolve("spark").resolve(f)), f);
@@ -135,7 +153,7 @@ class SparkGenerationTest {
     @Test
     void aTaskThatDiesOnItsFirstAttemptIsRetriedWithoutDuplicateOrMissingRecords(@TempDir Path dir) throws Exception {
         var r = recipe(DeliberativeDataGenerator.NAME, 4, null);
-        generate(r, null, dir.resolve("local"));
+        Path local = localDeliberative();
         FAILED_ATTEMPTS.set(0);
         try (var engine = new SparkFanout(spark, false, new FailingFirstAttempt(r), 4, 1000, 1)) {
             generate(r, engine, dir.resolve("spark"));
@@ -146,6 +164,6 @@ class SparkGenerationTest {
             assertTrue(keys.add(line.substring(0, line.indexOf(',')) ), "duplicate ledger line " + line);
         assertEquals(200, keys.size());
         for (String f : List.of("sft.jsonl", GenerationRun.LEDGER))
-            assertEquals(sha256(dir.resolve("local").resolve(f)), sha256(dir.resolve("spark").resolve(f)), f);
+            assertEquals(sha256(local.resolve(f)), sha256(dir.resolve("spark").resolve(f)), f);
     }
 }

@@ -26,33 +26,45 @@ import java.util.Objects;
  * there: a shared folder), plans the same cells ({@link EvalRunner#plan}) and builds the same per-cell work
  * ({@link EvalRunner#cellWork}). Workers open the models without the SQLite response cache.
  *
- * @param benches       {@code --bench} values: names or files
- * @param columns       a user file's prompt, label, id and category columns (nulls where not given)
+ * @param benches       the benchmarks as the driver resolved them
+ * @param benchmarksDir the public sets' folder; null = the bundled ones
+ * @param mapping       a user file's columns
  * @param judges        {@code --judge} values
  * @param concurrency   model calls in flight per worker process and model
  */
-public record EvalRecipe(List<String> benches, String benchmarksDir, String worldDir, List<String> columns, long seed, int limit,
+public record EvalRecipe(List<Bench> benches, String benchmarksDir, Mapping mapping, long seed, int limit,
                          String attacks, int samples, double temperature, int maxTokens, String specContext, String model,
-                         List<String> judges, String apiKeyEnv, int concurrency) implements EvalEngine.CellRecipe {
+                         List<String> judges, int judgeMaxTokens, String apiKeyEnv, int concurrency, GenerationRecipe.Calls calls)
+        implements EvalEngine.CellRecipe {
+
+    /** One {@code --bench} value, the name its results are filed under (null: its own) and the world folder it reads (null: built in). */
+    public record Bench(String nameOrFile, String fileName, String worldDir) implements java.io.Serializable {}
+
+    /** {@link ColumnMapping} as plain values. */
+    public record Mapping(String prompt, String label, String id, String category, String answer, String defaultLabel) implements java.io.Serializable {
+        public static Mapping of(ColumnMapping m) {
+            return new Mapping(m.promptColumn(), m.labelColumn(), m.idColumn(), m.categoryColumn(), m.answerColumn(), m.defaultLabel().name());
+        }
+
+        ColumnMapping columns() {
+            return new ColumnMapping(prompt, label, id, category, answer, dev.deliberate.align.eval.bench.BenchmarkItem.Label.valueOf(defaultLabel));
+        }
+    }
 
     public EvalRecipe {
         benches = List.copyOf(benches);
         judges = List.copyOf(judges);
-        columns = java.util.Collections.unmodifiableList(new ArrayList<>(columns));
-        if (columns.size() != 4) throw new IllegalArgumentException("columns: prompt, label, id, category");
+        Objects.requireNonNull(mapping, "mapping");
         Objects.requireNonNull(model, "model");
     }
 
     /** The run's configuration, loaded as the command line loads it (the label and bootstrap do not matter to the cells). */
     public EvalConfig config() {
-        var mapping = ColumnMapping.prompt(columns.get(0));
-        if (columns.get(1) != null) mapping = mapping.withLabel(columns.get(1));
-        if (columns.get(2) != null) mapping = mapping.withId(columns.get(2));
-        if (columns.get(3) != null) mapping = mapping.withCategory(columns.get(3));
+        ColumnMapping columns = mapping.columns();
         var loaded = new ArrayList<EvalBenchmark>();
-        for (String b : benches)
-            if (!b.isBlank()) loaded.add(EvalBenchmark.resolve(b, benchmarksDir == null ? null : Path.of(benchmarksDir),
-                    worldDir == null ? null : Path.of(worldDir), mapping, seed, limit));
+        for (Bench b : benches)
+            loaded.add(EvalBenchmark.resolve(b.nameOrFile(), b.fileName(), benchmarksDir == null ? null : Path.of(benchmarksDir),
+                    b.worldDir() == null ? null : Path.of(b.worldDir()), columns, seed, limit));
         return new EvalConfig(null, loaded, attacks, samples, temperature, maxTokens, seed, 1,
                 EvalConfig.SpecContext.valueOf(specContext.toUpperCase(Locale.ROOT)), Bootstrap.DEFAULT);
     }
@@ -64,9 +76,10 @@ public record EvalRecipe(List<String> benches, String benchmarksDir, String worl
         var cells = new HashMap<String, EvalCase>();
         for (EvalCase c : EvalRunner.plan(config)) cells.put(c.key(0), c);
         var options = ChatModels.OpenOptions.defaults().withNoCache().withApiKeyEnv(apiKeyEnv);
+        if (calls != null) options = options.withTimeouts(calls.retries(), calls.requestTimeout(), calls.totalTimeout());
         options = options.withLimits(concurrency, options.maxRetries(), options.requestTimeout());
         boolean world = config.benchmarks().stream().anyMatch(b -> b instanceof EvalBenchmark.World);
-        EvalJudges js = EvalJudges.open(judges, world, Spec.defaultSpec(), options, 0);
+        EvalJudges js = EvalJudges.open(judges, world, Spec.defaultSpec(), options, judgeMaxTokens);
         ChatModel m;
         try {
             m = ChatModels.global().open(model, options);

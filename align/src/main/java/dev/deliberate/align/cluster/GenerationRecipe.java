@@ -31,10 +31,18 @@ import java.util.function.Function;
  * @param concurrency   model calls in flight per worker process and model
  * @param threads       prompts worked on at once per task
  * @param prefs         for {@code saro-prefs}: OP-COT, PP-COT, late-reflection share, validation share; null otherwise
+ * @param calls         remote-call limits; null = the defaults
  */
 public record GenerationRecipe(String generator, String specMarkdown, String specSource, String teacher, String judge, boolean judgeMetadata,
                                String apiKeyEnv, int concurrency, int k, int judgeRuns, double temperature, int maxTokens, double threshold,
-                               long seed, int threads, Prefs prefs) implements WorkRecipe {
+                               long seed, int threads, Prefs prefs, Calls calls) implements WorkRecipe {
+
+    /** How long remote calls may take ({@code --retries}, {@code --request-timeout}, {@code --total-timeout}). */
+    public record Calls(int retries, java.time.Duration requestTimeout, java.time.Duration totalTimeout) implements java.io.Serializable {
+        public static Calls of(ChatModels.OpenOptions o) {
+            return new Calls(o.maxRetries(), o.requestTimeout(), o.totalTimeout());
+        }
+    }
 
     /** saro-prefs' own settings. */
     public record Prefs(boolean outputLevel, boolean processLevel, double lateReflection, double valFraction) implements java.io.Serializable {}
@@ -61,6 +69,7 @@ public record GenerationRecipe(String generator, String specMarkdown, String spe
         Models.installDefaults();
         Spec spec = Spec.parse(specMarkdown, specSource);
         var options = ChatModels.OpenOptions.defaults().withNoCache().withApiKeyEnv(apiKeyEnv);
+        if (calls != null) options = options.withTimeouts(calls.retries(), calls.requestTimeout(), calls.totalTimeout());
         options = options.withLimits(concurrency, options.maxRetries(), options.requestTimeout());
         ChatModel t = ChatModels.global().open(teacher, options);
         Judge j;
@@ -71,12 +80,13 @@ public record GenerationRecipe(String generator, String specMarkdown, String spe
             throw e;
         }
         GenerationConfig c = config();
-        Function<LabelledPrompt, GenerationRun.Produced> f = switch (generator) {
+        Function<LabelledPrompt, GenerationRun.Produced> stage = switch (generator) {
             case DeliberativeDataGenerator.NAME -> DeliberativeDataGenerator.work(c, spec, t, j);
             case ReasoningWarmupGenerator.NAME -> ReasoningWarmupGenerator.work(c, spec, t, j);
             default -> PreferenceDataGenerator.work(new PreferenceDataGenerator.Config(c, prefs.outputLevel(), prefs.processLevel(),
                     prefs.lateReflection(), prefs.valFraction()), spec, t, j);
         };
+        Function<LabelledPrompt, GenerationRun.Produced> f = GenerationRun.skippingTooLong(stage);
         return new Work() {
             @Override
             public GenerationRun.Produced apply(LabelledPrompt p) {

@@ -54,16 +54,7 @@ public final class GenerationRun {
         Map<String, JsonlAppender> data = new LinkedHashMap<>();
         try (JsonlAppender ledger = JsonlAppender.open(out.resolve(LEDGER), "/key")) {
             for (String f : files) data.put(f, JsonlAppender.open(out.resolve(f), "/meta/key"));
-            Function<LabelledPrompt, Produced> skipping = p -> {
-                try {
-                    return work.apply(p);
-                } catch (dev.deliberate.align.llm.PromptTooLongException e) {
-                    var note = new PromptOutcome.SampleNote(0, "skipped", 0, false, null, e.getMessage(), -1, -1);
-                    return new Produced(List.of(), new PromptOutcome(p.id(), p.id(), p.category(), p.intent().wire(), p.attack(),
-                            SKIPPED_TOO_LONG, List.of(note), Map.of()));
-                }
-            };
-            fanout.run(prompts, p -> ledger.contains(p.id()), skipping, (p, produced) -> {
+            fanout.run(prompts, p -> ledger.contains(p.id()), skippingTooLong(work), (p, produced) -> {
                 if (!produced.outcome().key().equals(p.id()))
                     throw new IllegalStateException("outcome key " + produced.outcome().key() + " for prompt " + p.id());
                 for (Output o : produced.outputs()) {
@@ -100,6 +91,22 @@ public final class GenerationRun {
         var summary = GenerationSummary.of(name, outcomes, records, figures.apply(outcomes), (System.nanoTime() - t0) / 1e9);
         summary.write(out);
         return summary;
+    }
+
+    /**
+     * The stage's work, except that a prompt the model cannot take ({@link dev.deliberate.align.llm.PromptTooLongException})
+     * is recorded in the ledger as {@link #SKIPPED_TOO_LONG} instead of stopping the run. Every engine runs this wrapper.
+     */
+    public static Function<LabelledPrompt, Produced> skippingTooLong(Function<LabelledPrompt, Produced> work) {
+        return p -> {
+            try {
+                return work.apply(p);
+            } catch (dev.deliberate.align.llm.PromptTooLongException e) {
+                var note = new PromptOutcome.SampleNote(0, "skipped", 0, false, null, e.getMessage(), -1, -1);
+                return new Produced(List.of(), new PromptOutcome(p.id(), p.id(), p.category(), p.intent().wire(), p.attack(),
+                        SKIPPED_TOO_LONG, List.of(note), Map.of()));
+            }
+        };
     }
 
     /** The ledger lines for {@code prompts}, in their order. */

@@ -188,13 +188,23 @@ public final class ChatModels {
             return remote(baseUrl, o.model(), key, options);
         }
 
-        /** An endpoint pool; the key in {@code apiKeyEnv} (if named) goes to every server of the pool, which the user listed together. */
+        /**
+         * An endpoint pool. Each server gets the key {@code apiKeyEnv} names for its host, as a single endpoint would;
+         * a plain {@code VAR} is refused when the servers are on more than one host.
+         */
         private static ChatModel pool(ModelRef.Pool p, OpenOptions options) {
             var settings = EndpointPool.Settings.defaults().withRetries(options.maxRetries()).withRequestTimeout(options.requestTimeout());
             PoolSpec spec = p.file() != null ? PoolSpec.read(p.file(), options.maxConcurrency(), settings)
                     : PoolSpec.inline(p.baseUrls(), p.model(), options.maxConcurrency(), settings);
-            ApiKey key = keyFor(p, options);
-            ChatModel m = new PooledChatModel(spec.model(), new EndpointPool(spec.endpoints(), spec.settings(), key));
+            var hosts = new java.util.TreeSet<String>();
+            for (EndpointSpec e : spec.endpoints()) hosts.add(authority(e.baseUrl()));
+            String plain = options.apiKeyEnv();
+            if (plain != null && !plain.isBlank() && !plain.contains("=") && hosts.size() > 1)
+                throw new IllegalArgumentException("--api-key-env " + plain + " would send that key to " + String.join(" and ", hosts)
+                        + "; name the endpoint it is for: --api-key-env " + hosts.first() + "=" + plain + " (pairs separated by commas)");
+            var keys = new ArrayList<ApiKey>();
+            for (EndpointSpec e : spec.endpoints()) keys.add(keyFor(new ModelRef.Endpoint(e.baseUrl(), spec.model()), options));
+            ChatModel m = new PooledChatModel(spec.model(), EndpointPool.keyed(spec.endpoints(), spec.settings(), keys));
             if (options.cacheFile() == null) return m;
             return new CachedChatModel(m, ResponseCache.open(options.cacheFile()), true);
         }
@@ -231,24 +241,9 @@ public final class ChatModels {
                     throw new IllegalArgumentException("model reference '" + e.text() + "': the API key variable " + var + " is unset or empty");
                 yield k;
             }
-            case ModelRef.Pool p -> {
-                // the servers of one pool serve one model and were listed together: one key for all of them (VAR, or
-                // host=VAR pairs that all name the same VAR); a pool file's servers are paired by host too
-                String var = null;
-                for (URI u : p.baseUrls()) {
-                    String v = keyVarFor(new ModelRef.Endpoint(u, p.model()), options.apiKeyEnv());
-                    if (var != null && !var.equals(v))
-                        throw new IllegalArgumentException("model reference '" + p.text() + "': --api-key-env pairs the pool's servers with different keys (" + var + ", " + v + "); a pool takes one key");
-                    var = v;
-                }
-                if (p.baseUrls().isEmpty() && options.apiKeyEnv() != null && !options.apiKeyEnv().contains("=")) var = options.apiKeyEnv().strip();
-                if (var == null) yield null;
-                ApiKey k = ApiKey.fromEnv(var, options.env());
-                if (k == null) throw new IllegalArgumentException("model reference '" + p.text() + "': the API key variable " + var + " is unset or empty");
-                yield k;
-            }
             case ModelRef.Local l -> null;
             case ModelRef.Named n -> null;
+            case ModelRef.Pool p -> throw new IllegalArgumentException("an endpoint pool has a key per server; ask for each server's key");
         };
     }
 
@@ -296,6 +291,7 @@ public final class ChatModels {
                 continue; // reported where the reference is opened
             }
             if (ref instanceof ModelRef.Endpoint e) hosts.add(authority(e.baseUrl()));
+            if (ref instanceof ModelRef.Pool p) p.baseUrls().forEach(u -> hosts.add(authority(u)));
         }
         if (hosts.size() > 1)
             throw new IllegalArgumentException("--api-key-env " + apiKeyEnv + " would send that key to " + String.join(" and ", hosts)

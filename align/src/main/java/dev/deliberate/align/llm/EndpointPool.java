@@ -84,13 +84,15 @@ public final class EndpointPool implements AutoCloseable {
         final int index;
         final URI chat, models;
         final RateBudget requests, tokens;
+        final ApiKey key;
         int inFlight, peakInFlight, failuresInARow;
         boolean ejected;
         long pausedUntil; // a 429's Retry-After holds the whole server
         long calls, failures, ejections;
 
-        Endpoint(EndpointSpec spec, int index, long now) {
+        Endpoint(EndpointSpec spec, int index, ApiKey key, long now) {
             this.spec = spec;
+            this.key = key;
             this.index = index;
             this.chat = URI.create(spec.baseUrl() + "/chat/completions");
             this.models = URI.create(spec.baseUrl() + "/models");
@@ -117,7 +119,6 @@ public final class EndpointPool implements AutoCloseable {
 
     private final List<Endpoint> endpoints = new ArrayList<>();
     private final Settings settings;
-    private final ApiKey apiKey;
     private final HttpClient http;
     private final ScheduledExecutorService timer;
     private final ArrayDeque<Call> queue = new ArrayDeque<>();
@@ -127,14 +128,24 @@ public final class EndpointPool implements AutoCloseable {
 
     /** @param apiKey sent as a bearer token to every server; null for none */
     public EndpointPool(List<EndpointSpec> specs, Settings settings, ApiKey apiKey) {
+        this(specs, java.util.Collections.nCopies(specs.size(), apiKey), settings);
+    }
+
+    /** A pool whose servers each have their own key: {@code keys} in {@code specs} order, null entries for none. */
+    public static EndpointPool keyed(List<EndpointSpec> specs, Settings settings, List<ApiKey> keys) {
+        return new EndpointPool(specs, keys, settings);
+    }
+
+    private EndpointPool(List<EndpointSpec> specs, List<ApiKey> keys, Settings settings) {
         if (specs.isEmpty()) throw new IllegalArgumentException("an endpoint pool needs at least one endpoint");
+        if (keys.size() != specs.size()) throw new IllegalArgumentException("one key (or null) per endpoint: " + keys.size() + " for " + specs.size());
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.apiKey = apiKey;
         long now = System.nanoTime();
         var seen = new java.util.HashSet<URI>();
-        for (EndpointSpec s : specs) {
+        for (int i = 0; i < specs.size(); i++) {
+            EndpointSpec s = specs.get(i);
             if (!seen.add(s.baseUrl())) throw new IllegalArgumentException("endpoint " + s.baseUrl() + " is listed twice in the pool");
-            endpoints.add(new Endpoint(s, endpoints.size(), now));
+            endpoints.add(new Endpoint(s, endpoints.size(), keys.get(i), now));
         }
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(settings.connectTimeout()).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -248,7 +259,7 @@ public final class EndpointPool implements AutoCloseable {
         var b = HttpRequest.newBuilder(e.chat).timeout(settings.requestTimeout())
                 .header("Content-Type", "application/json").header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(c.body, StandardCharsets.UTF_8));
-        if (apiKey != null) b.header("Authorization", "Bearer " + apiKey.reveal());
+        if (e.key != null) b.header("Authorization", "Bearer " + e.key.reveal());
         http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
                 .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((resp, err) -> {
@@ -298,7 +309,7 @@ public final class EndpointPool implements AutoCloseable {
                     e.inFlight--;
                 }
                 String hint = switch (status) {
-                    case 401, 403 -> apiKey == null ? " (no API key was sent; set the key's environment variable)" : " (check the key in " + apiKey.source() + ")";
+                    case 401, 403 -> e.key == null ? " (no API key was sent; set the key's environment variable)" : " (check the key in " + e.key.source() + ")";
                     case 404 -> " (check the base URL " + e.spec.baseUrl() + " and the model name)";
                     default -> "";
                 };
@@ -385,7 +396,7 @@ public final class EndpointPool implements AutoCloseable {
     private void checkHealth() {
         for (Endpoint e : endpoints) {
             var b = HttpRequest.newBuilder(e.models).timeout(settings.connectTimeout()).GET();
-            if (apiKey != null) b.header("Authorization", "Bearer " + apiKey.reveal());
+            if (e.key != null) b.header("Authorization", "Bearer " + e.key.reveal());
             http.sendAsync(b.build(), HttpResponse.BodyHandlers.discarding())
                     .orTimeout(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .whenComplete((resp, err) -> {
@@ -399,7 +410,8 @@ public final class EndpointPool implements AutoCloseable {
     }
 
     private String redact(String s) {
-        return apiKey == null ? s : apiKey.redact(s);
+        for (Endpoint e : endpoints) if (e.key != null) s = e.key.redact(s);
+        return s;
     }
 
     private static String snippet(String s) {

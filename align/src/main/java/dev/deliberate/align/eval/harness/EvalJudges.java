@@ -30,6 +30,8 @@ public record EvalJudges(Judge specJudge, ChatModel llmJudge, int maxTokens) {
      * Resolves {@code --judge} references: {@code world:judge} is SpecWorld's judge; any other reference is a chat
      * model that serves as the XSTest / StrongREJECT judge and, when {@code needSpec} and no world judge is named,
      * as SpecWorld's spec-aware judge. No reference means {@code world:judge} only.
+     *
+     * @param judgeMaxTokens the LLM judge's answer budget; 0 = each judge's own default
      */
     public static EvalJudges open(java.util.List<String> refs, boolean needSpec, dev.deliberate.align.spec.Spec spec,
                                   dev.deliberate.align.llm.ChatModels.OpenOptions options, int judgeMaxTokens) {
@@ -44,9 +46,11 @@ public record EvalJudges(Judge specJudge, ChatModel llmJudge, int maxTokens) {
         ChatModel llm = null;
         if (llmRef != null) {
             llm = dev.deliberate.align.llm.ChatModels.global().open(llmRef, options);
-            var judgeOptions = judgeMaxTokens > 0 ? dev.deliberate.align.judge.SpecJudge.Options.DEFAULT.withMaxTokens(judgeMaxTokens)
-                    : dev.deliberate.align.judge.SpecJudge.Options.DEFAULT;
-            if (needSpec && specJudge == null) specJudge = dev.deliberate.align.judge.Judges.open(llmRef, spec, options, judgeOptions);
+            if (needSpec && specJudge == null) {
+                var o = judgeMaxTokens > 0 ? dev.deliberate.align.judge.SpecJudge.Options.DEFAULT.withMaxTokens(judgeMaxTokens)
+                        : dev.deliberate.align.judge.SpecJudge.Options.DEFAULT;
+                specJudge = dev.deliberate.align.judge.Judges.open(llmRef, spec, options, o);
+            }
         }
         return new EvalJudges(specJudge, llm, judgeMaxTokens);
     }
