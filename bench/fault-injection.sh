@@ -9,7 +9,7 @@ ROOT=$PWD
 D="$ROOT/bin/deliberate"
 LB="$ROOT/bench/fault/Loopback.java"
 KILLS=${KILLS:-32}
-FOLDERS=${FOLDERS:-10}
+FOLDERS=${FOLDERS:-8} # kills are spread over about this many run folders
 W=$(mktemp -d /tmp/deliberate-faults.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"; }
@@ -38,7 +38,16 @@ wait_port() { for _ in $(seq 300); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null 
 echo "building and preparing a tiny model in $W" >&2
 "$D" --version >/dev/null || exit 1
 "$D" train tokenizer --corpus specworld --vocab 600 --out "$W/tok" >/dev/null 2>&1 || { echo "tokenizer failed" >&2; exit 1; }
-TRAIN=(train sft --text specworld --init tiny --tokenizer "$W/tok" --max-steps 6 --save-every 1 --max-seq-len 128 --batch 4 --micro-batch 4 --eval-every 3)
+# a small model on 16 SFT records: a run is mostly start-up, steps and saves (one a step)
+cat > "$W/shape.json" <<'JSON'
+{"architectures":["LlamaForCausalLM"],"model_type":"llama","hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,
+ "num_attention_heads":4,"num_key_value_heads":2,"vocab_size":600,"max_position_embeddings":256,"rms_norm_eps":1e-5,
+ "rope_theta":10000.0,"tie_word_embeddings":false,"eos_token_id":597}
+JSON
+for i in $(seq 16); do
+  echo "{\"messages\":[{\"role\":\"user\",\"content\":\"How do I stop a stuck Vexworm process number $i?\"},{\"role\":\"assistant\",\"content\":\"Send it the halt signal, then check the process list again; repeat $i times if needed.\"}]}"
+done > "$W/sft.jsonl"
+TRAIN=(train sft --data "$W/sft.jsonl" --val "$W/sft.jsonl" --init "$W/shape.json" --tokenizer "$W/tok" --max-steps 6 --save-every 1 --batch 4 --micro-batch 4)
 t0=$(date +%s.%N)
 "$D" "${TRAIN[@]}" --out "$W/ref" >/dev/null 2>"$W/ref.err" || { cat "$W/ref.err" >&2; exit 1; }
 TREF=$(echo "$(date +%s.%N) - $t0" | bc)
@@ -50,18 +59,32 @@ note "reference run: ${TREF}s, final_loss $REF_LOSS"
 # ---- kills during training, state swaps and the final save -------------------------------------------------
 kills=0; in_save=0; in_final=0
 per=$(( (KILLS + FOLDERS - 1) / FOLDERS ))
-for f in $(seq "$FOLDERS"); do
+TARGETS=(state any state final)
+# kill -9 PID once the run is at TARGET: a state being written, the final save under way, or anywhere after it began training
+kill_at() {
+  local pid=$1 out=$2 target=$3 t
+  for _ in $(seq 12000); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    case $target in
+      state) compgen -G "$out/state/step-*.tmp-*" >/dev/null && break ;;
+      final) [ -e "$out/summary.pending.json" ] && break ;;
+      any) [ -s "$out/metrics.jsonl" ] && { sleep "$(echo "scale=2; ($RANDOM % 300) / 100" | bc)"; break; } ;;
+    esac
+    sleep 0.005
+  done
+  kill -9 "$pid" 2>/dev/null || return 1
+  wait "$pid" 2>/dev/null
+  compgen -G "$out/state/step-*.tmp-*" >/dev/null && in_save=$((in_save + 1))
+  { [ -e "$out/summary.pending.json" ] || compgen -G "$out/checkpoint.tmp-*" >/dev/null; } && in_final=$((in_final + 1))
+  return 0
+}
+for f in $(seq 100); do
+  [ $kills -ge "$KILLS" ] && break
   out="$W/kill$f"; k=0
   while :; do
     "$D" "${TRAIN[@]}" --out "$out" >/dev/null 2>>"$out.err" & pid=$!
-    if [ $k -lt $per ] && [ $kills -lt $KILLS ]; then
-      sleep "$(echo "scale=2; 0.8 + $RANDOM % 1000 / 1000 * ($TREF - 0.8)" | bc)"
-      if kill -9 $pid 2>/dev/null; then
-        wait $pid 2>/dev/null; k=$((k + 1)); kills=$((kills + 1))
-        ls "$out/state" 2>/dev/null | grep -q '\.tmp-' && in_save=$((in_save + 1))
-        { [ -e "$out/summary.pending.json" ] || ls "$out" 2>/dev/null | grep -q 'checkpoint\.tmp-'; } && in_final=$((in_final + 1))
-        continue
-      fi
+    if [ $k -lt $per ] && [ $kills -lt $KILLS ] && kill_at $pid "$out" "${TARGETS[$((k % ${#TARGETS[@]}))]}"; then
+      k=$((k + 1)); kills=$((kills + 1)); continue
     fi
     wait $pid; rc=$?
     [ $rc -eq 0 ] && break

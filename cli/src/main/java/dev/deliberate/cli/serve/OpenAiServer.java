@@ -545,17 +545,27 @@ public final class OpenAiServer implements AutoCloseable {
         event(call, "[DONE]");
     }
 
-    /** The next event, looking between waits whether the client is still there. */
+    /**
+     * The next event, looking whether the client is still there between waits and at least every
+     * {@link #PROBE_MILLIS} while events flow (a write to a closed socket may succeed once before it fails).
+     */
     private static Object next(LinkedBlockingQueue<Object> events, HttpCall call, CompletableFuture<?> result) throws InterruptedException {
+        long[] lastProbe = PROBED.get();
         while (true) {
             Object e = events.poll(PROBE_MILLIS, TimeUnit.MILLISECONDS);
-            if (e != null) return e;
+            long now = System.nanoTime();
+            if (e != null && now - lastProbe[0] < PROBE_MILLIS * 1_000_000) return e;
+            lastProbe[0] = now;
             if (call.clientGone()) {
                 result.cancel(true);
                 throw new ClientGone();
             }
+            if (e != null) return e;
         }
     }
+
+    /** When this handler thread last probed its client. */
+    private static final ThreadLocal<long[]> PROBED = ThreadLocal.withInitial(() -> new long[]{System.nanoTime()});
 
     private ObjectNode chunk(String id, long now) {
         return JSON.createObjectNode().put("id", id).put("object", "chat.completion.chunk").put("created", now).put("model", modelName);
