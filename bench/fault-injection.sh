@@ -144,10 +144,11 @@ if [ $rc -ne 0 ] && [ $dt -lt 40 ] && grep -q "total deadline\|gave up" <<<"$out
 note "hung upstream: eval gave up after ${dt}s (10 retries allowed, --total-timeout 5)"
 
 # 8, 9: integers never wrap; --default-max-tokens checked at start
-printf 'max-steps: 4294967297\n' > "$W/wrap.yaml"
-expect_fail "8 integer ranges in --config and flags" "outside the range" "$D" "${TRAIN[@]}" --config "$W/wrap.yaml" --out "$W/o8"
-printf 'max-steps: 4294968296\n' > "$W/wrap2.yaml"
-expect_fail "8 integer ranges in --config and flags" "outside the range" "$D" "${TRAIN[@]}" --config "$W/wrap2.yaml" --out "$W/o8b"
+# (generate reads run files; its limit is an int)
+printf 'limit: 4294967297\n' > "$W/wrap.yaml"
+expect_fail "8 integer ranges in --config and flags" "outside the range" "$D" generate deliberative --config "$W/wrap.yaml" --out "$W/o8"
+printf 'limit: 4294968296\n' > "$W/wrap2.yaml"
+expect_fail "8 integer ranges in --config and flags" "outside the range" "$D" generate deliberative --config "$W/wrap2.yaml" --out "$W/o8b"
 expect_fail "8 integer ranges in --config and flags" "is not an int" "$D" "${TRAIN[@]}" --max-steps 4294967297 --out "$W/o8c"
 for v in 0 -1 40000 4294968296; do expect_fail "9 --default-max-tokens at start" "default-max-tokens" "$D" serve --model world:teacher --port 0 --default-max-tokens $v; done
 
