@@ -23,6 +23,7 @@ import java.io.PrintWriter;
                 EvalCommand.class,
                 ReportCommand.class,
                 ServeCommand.class,
+                GuardCommand.class,
                 TokenizeCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class,
