@@ -132,25 +132,20 @@ public final class RewardService implements AutoCloseable {
 
     /**
      * The project's answer rule at one call site: reasoning is everything up to the last {@code </think>}; a block
-     * left open runs to the end. Built on {@link Reasoning#split}, applied until no think marker is left, so a policy
-     * that writes several think blocks cannot smuggle one past the judge.
+     * left open runs to the end. {@link Reasoning#split} for the usual single block; with several blocks the last
+     * close decides, so a policy that writes more than one cannot smuggle reasoning past the judge.
      */
     public static Completion split(String text) {
-        StringBuilder reasoning = new StringBuilder();
-        String rest = text;
-        for (int guard = 0; guard < 10_000; guard++) {
-            Reasoning.Split s = Reasoning.split(rest);
-            if (!s.reasoning().isEmpty()) reasoning.append(reasoning.isEmpty() ? "" : "\n\n").append(s.reasoning());
-            if (!s.closed()) return new Completion(reasoning.toString(), s.answer().strip(), "stop", null); // an unclosed block runs to the end
-            rest = s.answer();
-            if (!rest.contains(Reasoning.OPEN) && !rest.contains(Reasoning.CLOSE)) return new Completion(reasoning.toString(), rest.strip(), "stop", null);
-            if (!rest.contains(Reasoning.OPEN)) { // a stray close: what precedes it was reasoning too
-                int close = rest.lastIndexOf(Reasoning.CLOSE);
-                reasoning.append("\n\n").append(rest, 0, close);
-                return new Completion(reasoning.toString().strip(), rest.substring(close + Reasoning.CLOSE.length()).strip(), "stop", null);
-            }
-        }
-        return new Completion(text, "", "stop", null);
+        Reasoning.Split s = Reasoning.split(text);
+        if (!s.answer().contains(Reasoning.OPEN) && !s.answer().contains(Reasoning.CLOSE))
+            return new Completion(s.reasoning(), s.answer().strip(), "stop", null);
+        // more than one block: the last close ends the reasoning, and a block opened after it runs to the end
+        int close = text.lastIndexOf(Reasoning.CLOSE);
+        String answer = close >= 0 ? text.substring(close + Reasoning.CLOSE.length()) : text;
+        int open = answer.indexOf(Reasoning.OPEN);
+        String reasoning = (close >= 0 ? text.substring(0, close) : "") + (open >= 0 ? answer.substring(open) : "");
+        if (open >= 0) answer = answer.substring(0, open);
+        return new Completion(reasoning.replace(Reasoning.OPEN, "").replace(Reasoning.CLOSE, "\n").strip(), answer.strip(), "stop", null);
     }
 
     /** Grades a batch; items run in parallel under the concurrency limit. */
