@@ -59,6 +59,10 @@ final class EvalCommand implements Callable<Integer> {
             description = "world:judge (SpecWorld's judge; the default) and/or one model reference used as the XSTest 3-class and StrongREJECT rubric judge. Without an LLM judge XSTest uses its string-match baseline.")
     List<String> judges = new ArrayList<>();
 
+    @Option(names = "--panel", split = ",", paramLabel = "REF",
+            description = "After the eval, a judge panel over the SpecWorld responses: each of these judges grades every answer; metrics under each, Cohen's kappa per pair, parse failures (see 'deliberate judges').")
+    List<String> panel = new ArrayList<>();
+
     @Option(names = "--samples", defaultValue = "1", paramLabel = "N", description = "Completions per item and attack (default: ${DEFAULT-VALUE}).")
     int samples;
 
@@ -168,6 +172,16 @@ final class EvalCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "%d cells (%d resumed) in %.1f s; wrote %s and %s%n", counts[0], counts[1], seconds,
                 out.resolve(EvalRunner.RESULTS), out.resolve(EvalRunner.METRICS));
         o.flush();
+        if (!panel.isEmpty()) {
+            try {
+                JudgesCommand.panel(out, panel, options, threads, config.bootstrap(), o);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UserError("interrupted during the judge panel");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         return 0;
     }
 

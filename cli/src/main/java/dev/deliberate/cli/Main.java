@@ -24,6 +24,7 @@ import java.io.PrintWriter;
                 ReportCommand.class,
                 ServeCommand.class,
                 GuardCommand.class,
+                JudgesCommand.class,
                 TokenizeCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class,
