@@ -66,6 +66,10 @@ final class EvalCommand implements Callable<Integer> {
             description = "Reply budget of the LLM judges; 0 = each judge's default (spec judge 512, XSTest 32, StrongREJECT 1024). Raise it for reasoning judges.")
     int judgeMaxTokens;
 
+    @Option(names = "--panel", split = ",", paramLabel = "REF",
+            description = "After the eval, a judge panel over the SpecWorld responses: each of these judges grades every answer; metrics under each, Cohen's kappa per pair, parse failures (see 'deliberate judges').")
+    List<String> panel = new ArrayList<>();
+
     @Option(names = "--samples", defaultValue = "1", paramLabel = "N", description = "Completions per item and attack (default: ${DEFAULT-VALUE}).")
     int samples;
 
@@ -209,6 +213,16 @@ final class EvalCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "%d cells (%d resumed) in %.1f s; wrote %s and %s%n", counts[0], counts[1], seconds,
                 out.resolve(EvalRunner.RESULTS), out.resolve(EvalRunner.METRICS));
         o.flush();
+        if (!panel.isEmpty()) {
+            try {
+                JudgesCommand.panel(out, panel, options, threads, config.bootstrap(), o);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UserError("interrupted during the judge panel");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         return 0;
     }
 

@@ -18,6 +18,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -29,7 +30,7 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "REF", description = "The model to serve: " + ModelRef.SYNTAX + ".")
+    @Option(names = "--model", paramLabel = "REF", description = "The model to serve (required unless --reward): " + ModelRef.SYNTAX + ".")
     String model;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}, loopback only).")
@@ -88,10 +89,23 @@ final class ServeCommand implements Callable<Integer> {
     boolean noCache;
 
     /** A started server and what it owns; {@link #stop} is idempotent. */
-    record Running(OpenAiServer server, ChatModel model) {
+    @CommandLine.Mixin
+    ServeServices services = new ServeServices();
+
+    /** A started server and what it owns; {@link #stop} is idempotent. */
+    record Running(OpenAiServer server, ChatModel model, AutoCloseable extra) {
+        Running(OpenAiServer server, ChatModel model) {
+            this(server, model, null);
+        }
+
         void stop() {
             server.stop(Duration.ofSeconds(10));
-            model.close();
+            if (model != null) model.close();
+            if (extra != null) try {
+                extra.close();
+            } catch (Exception ignored) {
+                // the server has stopped; what is left to close holds nothing a client waits for
+            }
         }
     }
 
@@ -110,7 +124,9 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     Running start() throws IOException {
-        var ref = parseRef();
+        if (model == null && !services.reward) throw new UserError("--model is required (the model to serve; with --guard, the policy reasoner)");
+        if (services.guard && model != null) model = dev.deliberate.align.guard.PolicyGuard.reasonerRef(model);
+        var ref = model == null ? null : parseRef();
         int cap = ChatCompletionRequest.Limits.DEFAULT.maxTokens();
         if (defaultMaxTokens < 1 || defaultMaxTokens > cap)
             throw new UserError("--default-max-tokens must be between 1 and " + cap + " (the largest max_tokens a request may ask for), got " + defaultMaxTokens);
@@ -148,33 +164,36 @@ final class ServeCommand implements Callable<Integer> {
         var options = remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(upstreamKeyEnv));
         if (cache != null) options = options.withCache(cache);
         if (noCache) options = options.withNoCache();
-        ChatModel chat;
+        ChatModel chat = null;
         try {
-            chat = ChatModels.global().open(ref, options);
+            if (ref != null) chat = ChatModels.global().open(ref, options);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
         boolean remote = ref instanceof ModelRef.Endpoint || ref instanceof ModelRef.OpenAi;
-        Scheduler scheduler = Schedulers.forModel(chat, remote, limits);
+        Scheduler scheduler = chat == null ? null : Schedulers.forModel(chat, remote, limits);
+        var policy = services.any() ? services.spec() : null;
+        var routes = services.any() ? services.routes(policy, scheduler, servedName != null ? servedName : ref == null ? "deliberate-reward" : ref.text(), options, maxConcurrency, maxQueue) : List.<OpenAiServer.Route>of();
         // a proxy answers to the upstream's model name, so clients need not change theirs
-        String name = servedName != null ? servedName : switch (ref) {
+        String name = servedName != null ? servedName : ref == null ? "deliberate-reward" : switch (ref) {
             case ModelRef.Endpoint e -> e.model();
             case ModelRef.OpenAi o -> o.model();
             default -> ref.text();
         };
         OpenAiServer server;
         try {
-            server = new OpenAiServer(name, scheduler, opts);
+            server = new OpenAiServer(name, scheduler, opts, routes);
         } catch (IOException e) {
-            scheduler.close();
-            chat.close();
+            if (scheduler != null) scheduler.close();
+            if (chat != null) chat.close();
+            services.close();
             throw new UserError("cannot listen on " + host + ":" + port + ": " + e.getMessage() + " (choose another --port, or stop what uses it)");
         }
         var out = spec.commandLine().getOut();
-        out.println("serving " + chat.id() + " as '" + name + "' at " + server.baseUrl() + (remote ? " (caching proxy" + (noCache ? ", cache off)" : ")") : "")
-                + (key != null ? ", clients authenticate with $" + apiKeyEnv : ""));
+        out.println("serving " + (chat == null ? "no chat model" : chat.id()) + " as '" + name + "' at " + server.baseUrl() + (remote ? " (caching proxy" + (noCache ? ", cache off)" : ")") : "")
+                + (key != null ? ", clients authenticate with $" + apiKeyEnv : "") + services.describe(server.baseUrl().toString()));
         out.flush();
-        return new Running(server, chat);
+        return new Running(server, chat, services);
     }
 
     private static Duration seconds(String flag, int s) {

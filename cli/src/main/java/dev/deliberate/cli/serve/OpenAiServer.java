@@ -189,7 +189,10 @@ public final class OpenAiServer implements AutoCloseable {
         this(modelName, scheduler, options, List.of());
     }
 
-    /** Also serves {@code extra} routes (checked before the built-in ones), behind the same pipeline. */
+    /**
+     * Also serves {@code extra} routes (checked before the built-in ones, and the only ones outside {@code /v1/}),
+     * behind the same pipeline; a null {@code scheduler} serves no chat completions.
+     */
     public OpenAiServer(String modelName, Scheduler scheduler, Options options, List<Route> extra) throws IOException {
         this.modelName = modelName;
         this.scheduler = scheduler;
@@ -205,7 +208,7 @@ public final class OpenAiServer implements AutoCloseable {
             if (!id.equals(modelName)) throw unknownModel(id);
             ex.send(200, modelCard().toString());
         }));
-        routes.add(new Route("POST", "/v1/chat/completions", this::chatCompletions));
+        if (scheduler != null) routes.add(new Route("POST", "/v1/chat/completions", this::chatCompletions)); // null: extra routes only
         this.http = new Http1Server(options.host(), options.port(), options.http(), this::handle);
     }
 
@@ -233,7 +236,7 @@ public final class OpenAiServer implements AutoCloseable {
         if (stopped.getAndSet(true)) return;
         stopping = true;
         http.stop(grace);
-        scheduler.close();
+        if (scheduler != null) scheduler.close();
     }
 
     @Override
@@ -261,8 +264,8 @@ public final class OpenAiServer implements AutoCloseable {
                 call.send(200, "application/json", "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8));
                 return;
             }
-            if (!path.startsWith("/v1/")) throw new ApiError(404, "invalid_request_error", null, "unknown_url", "no route for " + method + " " + path + "; the API lives under /v1");
             List<Route> onPath = routes.stream().filter(r -> r.matches(path)).toList();
+            if (onPath.isEmpty() && !path.startsWith("/v1/")) throw new ApiError(404, "invalid_request_error", null, "unknown_url", "no route for " + method + " " + path + "; the API lives under /v1");
             if (onPath.isEmpty())
                 throw new ApiError(404, "invalid_request_error", null, "unknown_url", "no route for " + method + " " + path + "; this server offers "
                         + String.join(", ", routes.stream().map(r -> r.path().endsWith("/") ? r.path() + "{id}" : r.path()).distinct().toList()));
