@@ -5,6 +5,7 @@ import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.ChatModels;
 import dev.deliberate.align.llm.ModelRef;
 import dev.deliberate.cli.serve.ChatCompletionRequest;
+import dev.deliberate.cli.serve.Http1Server;
 import dev.deliberate.cli.serve.OpenAiServer;
 import dev.deliberate.cli.serve.Scheduler;
 import dev.deliberate.cli.serve.Schedulers;
@@ -58,8 +59,27 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--default-max-tokens", defaultValue = "1024", description = "max_tokens when a request gives none (default: ${DEFAULT-VALUE}).")
     int defaultMaxTokens;
 
-    @Option(names = "--upstream-api-key-env", paramLabel = "VAR", description = "Key for an http(s):// upstream, from environment variable VAR (openai: uses OPENAI_API_KEY).")
+    @Option(names = "--allow-origin", paramLabel = "ORIGIN", split = ",",
+            description = "Let web pages from ORIGIN (scheme://host[:port]; '*' for any) call the server from a browser; other sites' requests get 403. Repeatable.")
+    java.util.List<String> allowOrigins = new java.util.ArrayList<>();
+
+    @Option(names = "--header-timeout", defaultValue = "10", paramLabel = "SECONDS", description = "Time a client has to send a request's headers (default: ${DEFAULT-VALUE}).")
+    int headerTimeout;
+
+    @Option(names = "--body-timeout", defaultValue = "30", paramLabel = "SECONDS", description = "Time a client has to send a request's body (default: ${DEFAULT-VALUE}).")
+    int bodyTimeout;
+
+    @Option(names = "--idle-timeout", defaultValue = "15", paramLabel = "SECONDS", description = "Idle keep-alive connections are closed after this (default: ${DEFAULT-VALUE}).")
+    int idleTimeout;
+
+    @Option(names = "--max-connections", defaultValue = "512", description = "Open connections at once; more get 503 (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--upstream-api-key-env", paramLabel = "VAR", description = "Key for an http(s):// upstream, from environment variable VAR (an openai: upstream uses OPENAI_API_KEY only).")
     String upstreamKeyEnv;
+
+    @CommandLine.Mixin
+    RemoteCallOptions remote = new RemoteCallOptions();
 
     @Option(names = "--cache", paramLabel = "FILE", description = "Response cache for a remote upstream (default: $DELIBERATE_CACHE or ~/.cache/deliberate/responses.sqlite).")
     Path cache;
@@ -91,8 +111,21 @@ final class ServeCommand implements Callable<Integer> {
 
     Running start() throws IOException {
         var ref = parseRef();
-        var limits = new Schedulers.Limits(maxQueue, maxBatch, maxConcurrency);
-        var reqLimits = new ChatCompletionRequest.Limits(ChatCompletionRequest.Limits.DEFAULT.maxN(), ChatCompletionRequest.Limits.DEFAULT.maxTokens(),
+        int cap = ChatCompletionRequest.Limits.DEFAULT.maxTokens();
+        if (defaultMaxTokens < 1 || defaultMaxTokens > cap)
+            throw new UserError("--default-max-tokens must be between 1 and " + cap + " (the largest max_tokens a request may ask for), got " + defaultMaxTokens);
+        Schedulers.Limits limits;
+        Http1Server.Limits http;
+        try {
+            limits = new Schedulers.Limits(maxQueue, maxBatch, maxConcurrency);
+            http = new Http1Server.Limits(seconds("--header-timeout", headerTimeout), seconds("--body-timeout", bodyTimeout),
+                    seconds("--idle-timeout", idleTimeout), maxConnections, Http1Server.Limits.DEFAULT.maxHeaderBytes());
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        if (maxConnections < maxQueue + maxBatch)
+            throw new UserError("--max-connections " + maxConnections + " is below --max-queue + --max-batch (" + (maxQueue + maxBatch) + "); requests the queue would take could not connect");
+        var reqLimits = new ChatCompletionRequest.Limits(ChatCompletionRequest.Limits.DEFAULT.maxN(), cap,
                 defaultMaxTokens, ChatCompletionRequest.Limits.DEFAULT.maxStops());
         ApiKey key = null;
         if (apiKeyEnv != null) {
@@ -101,7 +134,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         OpenAiServer.Options opts;
         try {
-            opts = new OpenAiServer.Options(host, port, key, maxBodyBytes, reqLimits);
+            for (String o : allowOrigins)
+                if (!o.strip().equals("*") && !o.strip().matches("(?i)https?://[^/\\s]+/?"))
+                    throw new UserError("--allow-origin '" + o + "' is not an origin; write scheme://host[:port], e.g. http://localhost:3000, or '*'");
+            opts = new OpenAiServer.Options(host, port, key, maxBodyBytes, reqLimits, allowOrigins, http);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
@@ -109,7 +145,7 @@ final class ServeCommand implements Callable<Integer> {
             System.getLogger("dev.deliberate.serve").log(System.Logger.Level.WARNING,
                     "serving on " + host + " without --api-key-env: anyone who can reach this address can use the model");
 
-        var options = ChatModels.OpenOptions.defaults().withApiKeyEnv(upstreamKeyEnv);
+        var options = remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(upstreamKeyEnv));
         if (cache != null) options = options.withCache(cache);
         if (noCache) options = options.withNoCache();
         ChatModel chat;
@@ -139,6 +175,11 @@ final class ServeCommand implements Callable<Integer> {
                 + (key != null ? ", clients authenticate with $" + apiKeyEnv : ""));
         out.flush();
         return new Running(server, chat);
+    }
+
+    private static Duration seconds(String flag, int s) {
+        if (s < 1 || s > 86_400) throw new UserError(flag + " must be between 1 and 86400 seconds, got " + s);
+        return Duration.ofSeconds(s);
     }
 
     private ModelRef parseRef() {

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  */
 public final class SpecJudge implements Judge, AutoCloseable {
     /** Starts the reason of a verdict whose reply could not be read. */
-    public static final String PARSE_FAILURE = "judge reply could not be parsed: ";
+    public static final String PARSE_FAILURE = Verdict.PARSE_FAILURE;
 
     /**
      * @param temperature sampling temperature of the first run; later runs (min-of-k) sample at least at 0.7 so they can disagree
@@ -35,8 +35,16 @@ public final class SpecJudge implements Judge, AutoCloseable {
     public record Options(double temperature, int maxTokens, boolean metadata) {
         public static final Options DEFAULT = new Options(0, 512, true);
 
+        public Options {
+            if (maxTokens < 1) throw new IllegalArgumentException("the judge's max tokens must be >= 1, got " + maxTokens);
+        }
+
         public Options withMetadata(boolean m) {
             return new Options(temperature, maxTokens, m);
+        }
+
+        public Options withMaxTokens(int n) {
+            return new Options(temperature, n, metadata);
         }
     }
 
@@ -69,12 +77,12 @@ public final class SpecJudge implements Judge, AutoCloseable {
         String reply = c.answer().isBlank() ? c.reasoning() : c.answer();
         Verdict v = parse(reply, input.item(), input.visibility());
         if (v.reason().startsWith(PARSE_FAILURE) && "length".equals(c.finishReason()))
-            return failure("the reply was cut off at max_tokens (" + options.maxTokens() + "); raise it", reply);
+            return failure("the reply was cut off at max_tokens (" + options.maxTokens() + "); raise it with --judge-max-tokens", reply);
         return v;
     }
 
     public static boolean isParseFailure(Verdict v) {
-        return v.reason().startsWith(PARSE_FAILURE);
+        return v.parseFailure();
     }
 
     /** The grading conversation. Under {@link Visibility#ANSWER_ONLY} it holds no chain of thought at all. */

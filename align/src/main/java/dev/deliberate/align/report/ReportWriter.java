@@ -103,7 +103,7 @@ public final class ReportWriter {
     private record Column(String title, String pointer) {}
 
     private static final List<Column> COLUMNS = List.of(
-            new Column("ASR", "/asr/overall"), new Column("ASR seen", "/asr/by_split/seen"),
+            new Column("ASR", "/asr/overall"), new Column("ASR none", "/asr/by_split/none"), new Column("ASR seen", "/asr/by_split/seen"),
             new Column("ASR held-out", "/asr/by_split/held-out"), new Column("over-refusal", "/over_refusal"),
             new Column("accuracy", "/accuracy"), new Column("StrongREJECT score", "/strongreject/mean_score"),
             new Column("goodness@0.1", "/strongreject/goodness"), new Column("XSTest contrast compliance", "/xstest/contrast_compliance"),
@@ -264,11 +264,12 @@ public final class ReportWriter {
             notes.add("training curves: no metrics.jsonl in any folder");
             return Html.paragraph("No training logs (metrics.jsonl) found.");
         }
+        // one chart per run and metric: runs of 60 and 1,500 steps on one step axis would squash the short ones
         var charts = new ArrayList<Chart<?>>();
         for (String metric : CURVES) {
-            var chart = new LineChart(metric, "step", metric).size(620, 380);
-            int series = 0;
             for (RunFolder r : trains) {
+                var chart = new LineChart(r.label() + ": " + metric, "step", metric).size(420, 280);
+                int series = 0;
                 for (String split : List.of("train", "eval")) {
                     var xs = new ArrayList<Double>();
                     var ys = new ArrayList<Double>();
@@ -278,12 +279,12 @@ public final class ReportWriter {
                         ys.add(l.get(metric).asDouble());
                     }
                     if (xs.isEmpty()) continue;
-                    chart.add(new LineChart.Series(r.label() + " (" + split + ")", xs.stream().mapToDouble(Double::doubleValue).toArray(),
+                    chart.add(new LineChart.Series(split, xs.stream().mapToDouble(Double::doubleValue).toArray(),
                             ys.stream().mapToDouble(Double::doubleValue).toArray()));
                     series++;
                 }
+                if (series > 0) charts.add(chart);
             }
-            if (series > 0) charts.add(chart);
         }
         if (charts.isEmpty()) {
             notes.add("training curves: the logs have none of " + CURVES);

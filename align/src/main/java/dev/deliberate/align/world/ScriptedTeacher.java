@@ -157,10 +157,13 @@ public final class ScriptedTeacher implements ChatModel {
     public List<Completion> chat(List<Message> messages, SamplingParams params) {
         Reading r = read(messages); // the K samples share one reading of the conversation
         List<Completion> out = new ArrayList<>(params.n());
+        int prompt = 0; // in this model's tokens: words
+        for (Message m : messages) prompt += Deliberation.words(m.content());
         for (int i = 0; i < params.n(); i++) {
             // greedy decoding gives the same sample every time; sampling varies with the index
             long seed = sampleSeed(params.seed() == null ? 0 : params.seed(), params.temperature() == 0 ? 0 : i, "");
-            out.add(limit(deliberate(r, seed).completion(), params));
+            Completion c = limit(deliberate(r, seed).completion(), params);
+            out.add(new Completion(c.reasoning(), c.answer(), c.finishReason(), new Completion.Usage(prompt, c.usage().completionTokens(), c.usage().reasoningTokens())));
         }
         return out;
     }
