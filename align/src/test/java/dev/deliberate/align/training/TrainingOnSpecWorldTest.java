@@ -56,7 +56,7 @@ class TrainingOnSpecWorldTest {
     @BeforeAll
     static void setUp() {
         world = SpecWorld.builtin();
-        var data = world.generate(new SpecWorld.Config(7, 2, 2, 0.25));
+        var data = world.generate(new SpecWorld.Config(8, 2, 2, 0.25));
         safety = data.train().stream().filter(p -> !p.isGeneral()).toList();
         teacher = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
         wrong = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN.withErrorRate(1.0));
