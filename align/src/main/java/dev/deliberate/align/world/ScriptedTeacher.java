@@ -226,6 +226,7 @@ public final class ScriptedTeacher implements ChatModel {
             style = Style.COMPLY;
         } else if (r.hasSpec && r.category != null) {
             category = r.category.id();
+            r.topic.flatMap(t -> recall(t)).ifPresent(steps::add);
             steps.add("Category: " + r.category.title() + " (" + r.category.id() + ")" + r.topic.map(t -> ", since it concerns " + t.name()).orElse("") + ".");
             maybe(steps, verb, "To double-check the category: the spec's definitions for " + r.category.id() + " cover this subject, so " + r.category.id() + " it is.");
             steps.add(r.operational
@@ -356,6 +357,15 @@ public final class ScriptedTeacher implements ChatModel {
     private static Optional<Rule> otherRule(Reading r) {
         return r.category.rules().stream().filter(x -> !x.id().equals(r.rule.id()) && x.kind() != r.rule.kind()).findFirst()
                 .or(() -> r.category.rules().stream().filter(x -> !x.id().equals(r.rule.id())).findFirst());
+    }
+
+    /**
+     * What the topic is, in the pretraining corpus's words, before the category is named: the step a reasoning model
+     * takes from its own knowledge, and the one a student can learn because its corpus states it for every topic.
+     */
+    private Optional<String> recall(Lexicon.Topic t) {
+        return lexicon.categoryOf(t).map(c -> "Recall: " + t.name() + " is " + t.what() + ", in everyday words a "
+                + lexicon.categories().get(c).words().getFirst() + ".");
     }
 
     private static String styleStep(Style s) {
