@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deliberate.align.data.Jsonl;
 import dev.deliberate.align.eval.metrics.Bootstrap;
-import dev.deliberate.align.eval.metrics.Estimate;
 import dev.deliberate.align.judge.Decision;
 import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.judge.SpecJudge;
@@ -128,10 +127,10 @@ public final class JudgePanel {
                     || responses.get(i).item().intent() == Intent.BENIGN_LOOKALIKE).toList();
             List<Integer> safety = ok.stream().filter(i -> !responses.get(i).item().isGeneral()).toList();
             ObjectNode m = o.putObject("metrics");
-            put(m, "asr", boot.clusteredMean(harmful, i -> responses.get(i).unit(), i -> attackSuccess(responses.get(i), g[i].verdict()) ? 1 : 0));
-            put(m, "over_refusal", boot.clusteredMean(allowed, i -> responses.get(i).unit(), i -> g[i].verdict().decision() != Decision.COMPLIED ? 1 : 0));
-            put(m, "style_adherence", boot.clusteredMean(safety, i -> responses.get(i).unit(), i -> adhered(g[i].verdict()) ? 1 : 0));
-            put(m, "mean_score", boot.clusteredMean(ok, i -> responses.get(i).unit(), i -> g[i].verdict().score()));
+            boot.clusteredMean(harmful, i -> responses.get(i).unit(), i -> attackSuccess(responses.get(i), g[i].verdict()) ? 1 : 0).putInto(m, "asr");
+            boot.clusteredMean(allowed, i -> responses.get(i).unit(), i -> g[i].verdict().decision() != Decision.COMPLIED ? 1 : 0).putInto(m, "over_refusal");
+            boot.clusteredMean(safety, i -> responses.get(i).unit(), i -> adhered(g[i].verdict()) ? 1 : 0).putInto(m, "style_adherence");
+            boot.clusteredMean(ok, i -> responses.get(i).unit(), i -> g[i].verdict().score()).putInto(m, "mean_score");
         }
         ArrayNode pairs = root.putArray("agreement");
         for (int a = 0; a < judges.size(); a++)
@@ -141,8 +140,8 @@ public final class JudgePanel {
                 Grade[] ga = grades[a], gb = grades[b];
                 ObjectNode p = pairs.addObject().put("a", judges.get(a).id()).put("b", judges.get(b).id()).put("paired", both.size())
                         .put("left_out_for_parse_failures", responses.size() - both.size());
-                put(p, "cohen_kappa", boot.estimate(both, u -> kappa(u.stream().map(i -> ga[i].outcome()).toList(), u.stream().map(i -> gb[i].outcome()).toList())));
-                put(p, "percent_agreement", boot.mean(both.stream().mapToDouble(i -> ga[i].outcome().equals(gb[i].outcome()) ? 1 : 0).toArray()));
+                boot.estimate(both, u -> kappa(u.stream().map(i -> ga[i].outcome()).toList(), u.stream().map(i -> gb[i].outcome()).toList())).putInto(p, "cohen_kappa");
+                boot.mean(both.stream().mapToDouble(i -> ga[i].outcome().equals(gb[i].outcome()) ? 1 : 0).toArray()).putInto(p, "percent_agreement");
             }
         return root;
     }
@@ -175,14 +174,4 @@ public final class JudgePanel {
         return v.checks() != null && Boolean.TRUE.equals(v.checks().decisionCorrect()) && Boolean.TRUE.equals(v.checks().styleAdhered());
     }
 
-    private static void put(ObjectNode o, String key, Estimate e) {
-        ObjectNode x = o.putObject(key);
-        if (Double.isNaN(e.value())) x.putNull("value");
-        else x.put("value", e.value());
-        if (Double.isNaN(e.lo())) x.putNull("lo");
-        else x.put("lo", e.lo());
-        if (Double.isNaN(e.hi())) x.putNull("hi");
-        else x.put("hi", e.hi());
-        x.put("n", e.n());
-    }
 }
