@@ -68,7 +68,7 @@ public final class LearnabilityBench {
 
     /** One checkpoint's measurements. */
     public record Point(int step, double trainGeneral, int trainGeneralN, double testGeneral, int testGeneralN,
-                        Map<String, Double> testGeneralByKind, Map<String, Double> decoding, int decodingPerFamily,
+                        Map<String, Double> testGeneralByKind, Map<String, Double> trainDecoding, Map<String, Double> decoding, int decodingPerFamily,
                         double trainLoss, double valLoss, double trainSeconds, List<Map<String, String>> examples) {}
 
     /** A general task's kind: its topic for arithmetic and word problems, else a fact about a country. */
@@ -124,12 +124,18 @@ public final class LearnabilityBench {
             var trainGeneral = spread(world.train().stream().filter(LabelledPrompt::isGeneral).toList(), c.generalEval());
             var testGeneral = spread(world.test().stream().filter(LabelledPrompt::isGeneral).toList(), c.generalEval());
             var decoding = SpecWorldCorpus.decodingChecks(sw.lexicon(), c.seed() + 1, c.decodingPerFamily());
+            var practised = new ArrayList<SpecWorldCorpus.DecodingTask>(); // the same families' practice tasks, as trained on
+            for (var t : SpecWorldCorpus.DECODING_CHECKS) {
+                var of = corpus.conversations().stream().filter(r -> ("practice-" + t.family).equals(r.meta().get("kind"))).toList();
+                for (var r : spread(of, c.decodingPerFamily()))
+                    practised.add(new SpecWorldCorpus.DecodingTask(t.family, r.messages().getFirst().content(), r.messages().getLast().content()));
+            }
             log.printf(Locale.ROOT, "learnability: hidden %d, intermediate %d, layers %d, heads %d, vocab %d; %d training examples, %d val; "
                             + "schedule for %d steps, batch %d, lr %.0e; eval %d train / %d held-out general, %d decoding%n",
                     hidden, intermediate, layers, p.heads(), tok.vocabSize(), train.size(), val.size(), steps, p.batch(), p.baseLr(),
                     trainGeneral.size(), testGeneral.size(), decoding.size());
             log.println("| step | train loss | val loss | general train | general held-out (by kind) | " + String.join(" | ",
-                    SpecWorldCorpus.DECODING_CHECKS.stream().map(t -> "decode " + t.family).toList()) + " | train s |");
+                    SpecWorldCorpus.DECODING_CHECKS.stream().map(t -> "decode " + t.family + " held-out (practised)").toList()) + " | train s |");
             log.println("|---|---|---|---|---|---|---|---|---|");
 
             var points = new ArrayList<Point>();
@@ -138,7 +144,7 @@ public final class LearnabilityBench {
             var opts = new TrainLoop.Options(null, m -> {}, (done, total, line) -> {
                 if (!at.contains(done)) return;
                 trainNanos[0] += System.nanoTime() - trainNanos[1];
-                Point pt = evaluate(c, model, tokDir, done, trainSample, val, trainGeneral, testGeneral, decoding, p.batch(), trainNanos[0] / 1e9);
+                Point pt = evaluate(c, model, tokDir, done, trainSample, val, trainGeneral, testGeneral, practised, decoding, p.batch(), trainNanos[0] / 1e9);
                 points.add(pt);
                 log.println(row(pt));
                 append(c.out().resolve("points.jsonl"), pt);
@@ -151,7 +157,8 @@ public final class LearnabilityBench {
 
     private static Point evaluate(Config c, Transformer model, Path tokDir, int step, List<TokenizedExample> trainSample,
                                   List<TokenizedExample> val, List<LabelledPrompt> trainGeneral, List<LabelledPrompt> testGeneral,
-                                  List<SpecWorldCorpus.DecodingTask> decoding, int batch, double trainSeconds) {
+                                  List<SpecWorldCorpus.DecodingTask> practised, List<SpecWorldCorpus.DecodingTask> decoding,
+                                  int batch, double trainSeconds) {
         int micro = Math.max(1, batch / 2);
         double trainLoss = SftTrainer.meanLoss(model, trainSample, micro), valLoss = SftTrainer.meanLoss(model, val, micro);
         Path dir = c.out().resolve("step-" + step);
@@ -167,19 +174,26 @@ public final class LearnabilityBench {
             var kinds = new LinkedHashMap<String, Double>();
             byKind.forEach((k, n) -> kinds.put(k, (double) n[0] / n[1]));
             var answers = answers(chat, decoding.stream().map(SpecWorldCorpus.DecodingTask::prompt).toList(), 96, c.seed());
-            var byFamily = new LinkedHashMap<String, int[]>();
-            for (int i = 0; i < decoding.size(); i++) {
-                int[] k = byFamily.computeIfAbsent(decoding.get(i).family(), f -> new int[2]);
-                k[0] += answers.get(i).strip().equals(decoding.get(i).gold()) ? 1 : 0;
-                k[1]++;
-            }
-            var dec = new LinkedHashMap<String, Double>();
-            byFamily.forEach((f, k) -> dec.put(f, (double) k[0] / k[1]));
+            var dec = exact(decoding, answers);
+            var trainDec = exact(practised, answers(chat, practised.stream().map(SpecWorldCorpus.DecodingTask::prompt).toList(), 96, c.seed()));
             for (int i = 0; i < decoding.size(); i += Math.max(1, c.decodingPerFamily()))
                 examples.add(Map.of("kind", decoding.get(i).family(), "prompt", decoding.get(i).prompt(), "gold", decoding.get(i).gold(), "answer", answers.get(i)));
-            return new Point(step, tr, trainGeneral.size(), te, testGeneral.size(), kinds, dec, c.decodingPerFamily(), trainLoss, valLoss,
+            return new Point(step, tr, trainGeneral.size(), te, testGeneral.size(), kinds, trainDec, dec, c.decodingPerFamily(), trainLoss, valLoss,
                     trainSeconds, examples);
         }
+    }
+
+    /** Exact-match share per family. */
+    private static Map<String, Double> exact(List<SpecWorldCorpus.DecodingTask> tasks, List<String> answers) {
+        var byFamily = new LinkedHashMap<String, int[]>();
+        for (int i = 0; i < tasks.size(); i++) {
+            int[] k = byFamily.computeIfAbsent(tasks.get(i).family(), f -> new int[2]);
+            k[0] += answers.get(i).strip().equals(tasks.get(i).gold()) ? 1 : 0;
+            k[1]++;
+        }
+        var out = new LinkedHashMap<String, Double>();
+        byFamily.forEach((f, k) -> out.put(f, (double) k[0] / k[1]));
+        return out;
     }
 
     /** Share answered right; per kind into {@code byKind} (right, asked) and two examples a kind, when given. */
@@ -217,7 +231,8 @@ public final class LearnabilityBench {
         var b = new StringBuilder(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.1f%% | %.1f%% (%s) |", p.step(), p.trainLoss(), p.valLoss(),
                 100 * p.trainGeneral(), 100 * p.testGeneral(), String.join(", ", p.testGeneralByKind().entrySet().stream()
                         .map(e -> String.format(Locale.ROOT, "%s %.0f%%", e.getKey(), 100 * e.getValue())).toList())));
-        for (double d : p.decoding().values()) b.append(String.format(Locale.ROOT, " %.1f%% |", 100 * d));
+        for (var e : p.decoding().entrySet())
+            b.append(String.format(Locale.ROOT, " %.1f%% (%.0f%%) |", 100 * e.getValue(), 100 * p.trainDecoding().getOrDefault(e.getKey(), Double.NaN)));
         return b.append(String.format(Locale.ROOT, " %.0f |", p.trainSeconds())).toString();
     }
 

@@ -23,6 +23,7 @@ class LearnabilityBenchTest {
         for (var p : points) {
             assertEquals(3, p.trainGeneralN());
             assertEquals(List.of("rot13", "word-reversal", "pig-latin"), List.copyOf(p.decoding().keySet()));
+            assertEquals(p.decoding().keySet(), p.trainDecoding().keySet());
             assertTrue(p.trainLoss() > 0 && p.valLoss() > 0 && p.testGeneral() >= 0 && p.testGeneral() <= 1, p.toString());
         }
         assertEquals(2, Files.readAllLines(dir.resolve("points.jsonl")).size());
