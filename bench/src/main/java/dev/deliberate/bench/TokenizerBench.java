@@ -19,6 +19,12 @@ import java.util.function.Supplier;
 public final class TokenizerBench {
     public static final double GOAL_MB_PER_S = 5.0;
 
+    /** The Qwen3 tokenizer that ships with the benchmark (Apache-2.0; LICENSE and SOURCE.md beside it), as a folder on disk. */
+    public static java.nio.file.Path qwen3() {
+        return dev.deliberate.engine.io.BundledFiles.folder(TokenizerBench.class, "/dev/deliberate/bench/qwen3", "qwen3-tokenizer",
+                List.of("tokenizer.json", "tokenizer_config.json", "LICENSE", "SOURCE.md"));
+    }
+
     /** @param mbPerSecond per run, in run order */
     public record Result(long bytes, int documents, long tokens, double[] mbPerSecond) {
         public double medianMbPerSecond() {

@@ -18,7 +18,7 @@ final class BenchTokenizerCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--tokenizer", paramLabel = "DIR",
-            description = "Tokenizer folder (default: the Qwen3 tokenizer in ../shared/tokenizers/qwen3).")
+            description = "Tokenizer folder (default: the Qwen3 tokenizer that ships with deliberate).")
     Path dir;
 
     @Option(names = "--mb", defaultValue = "10", description = "Size of the generated text in MB (default: ${DEFAULT-VALUE}).")
@@ -33,7 +33,7 @@ final class BenchTokenizerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (runs < 1 || mb <= 0) throw new UserError("--runs must be >= 1 and --mb > 0");
-        Path tokDir = dir != null ? dir : defaultTokenizer();
+        Path tokDir = dir != null ? dir : TokenizerBench.qwen3();
         var docs = TokenizerBenchText.documents((long) (mb * 1e6), 20260423L);
         if (writeText != null) {
             var json = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -42,19 +42,12 @@ final class BenchTokenizerCommand implements Callable<Integer> {
             }
         }
         var warmUp = TokenizerBenchText.documents(1_000_000, 1L);
-        int mismatches = TokenizerBench.compare(() -> HfTokenizer.load(tokDir), tokDir.getFileName().toString(), warmUp, docs, runs,
+        int mismatches = TokenizerBench.compare(() -> HfTokenizer.load(tokDir), dir != null ? dir.getFileName().toString() : "qwen3", warmUp, docs, runs,
                 spec.commandLine().getOut());
         if (mismatches > 0) {
             spec.commandLine().getErr().println("deliberate bench tokenizer: our ids differ from HF tokenizers on " + mismatches + " documents");
             return 1;
         }
         return 0;
-    }
-
-    private static Path defaultTokenizer() {
-        Path p = SharedDir.resolve("tokenizers", "qwen3");
-        if (!Files.isRegularFile(p.resolve("tokenizer.json")))
-            throw new UserError("no Qwen3 tokenizer at " + p.toAbsolutePath().normalize() + "; put shared/ beside the repository or pass --tokenizer DIR");
-        return p;
     }
 }

@@ -7,7 +7,10 @@ import dev.deliberate.align.data.Jsonl;
 import dev.deliberate.align.eval.bench.BenchmarkFormatException;
 import dev.deliberate.align.eval.bench.ColumnMapping;
 import dev.deliberate.align.eval.harness.EvalBenchmark;
+import dev.deliberate.align.cluster.EvalRecipe;
+import dev.deliberate.align.cluster.GenerationRecipe;
 import dev.deliberate.align.eval.harness.EvalConfig;
+import dev.deliberate.align.eval.harness.EvalEngine;
 import dev.deliberate.align.eval.harness.EvalJudges;
 import dev.deliberate.align.eval.harness.EvalMetrics;
 import dev.deliberate.align.eval.harness.EvalRunner;
@@ -35,7 +38,7 @@ import java.util.concurrent.Callable;
         description = "Evaluate a model: every benchmark item under every attack family, n samples each, judged by the "
                 + "benchmark's judge. Writes results.jsonl (one line per item, attack and sample), metrics.json (ASR per "
                 + "family and seen/held-out, over-refusal, StrongREJECT goodness@0.1, XSTest classes, accuracy, style "
-                + "adherence, token means, policy retrieval, reflection statistics, all with bootstrap 95% intervals), "
+                + "adherence, token means, policy retrieval, reflection statistics, all with bootstrap 95%% intervals), "
                 + "config.json and summary.json into --out, and prints the table. Rerunning into the same folder resumes.")
 final class EvalCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -52,12 +55,20 @@ final class EvalCommand implements Callable<Integer> {
     List<String> benches;
 
     @Option(names = "--attacks", defaultValue = "none", paramLabel = "LIST",
-            description = "none, seen, held-out, all, or family names, comma-separated (default: ${DEFAULT-VALUE}). Attacks apply to the prompts a good model declines; benign and general prompts run un-attacked with 'none'.")
+            description = "none, seen, held-out, all, family names, or template files (JSON/YAML list of {name, template, held_out} with a {prompt} placeholder), comma-separated (default: ${DEFAULT-VALUE}). Attacks apply to the prompts a good model declines; benign and general prompts run un-attacked with 'none'.")
     String attacks;
 
     @Option(names = "--judge", split = ",", paramLabel = "REF",
-            description = "world:judge (SpecWorld's judge; the default) and/or one model reference used as the XSTest 3-class and StrongREJECT rubric judge. Without an LLM judge XSTest uses its string-match baseline.")
+            description = "world:judge (SpecWorld's judge; the default) and/or one model reference used as the XSTest 3-class and StrongREJECT rubric judge, and for benchmark files (rubric on unsafe items, 3-class on the others). Without an LLM judge XSTest, AdvBench and files use string-match baselines, labelled so.")
     List<String> judges = new ArrayList<>();
+
+    @Option(names = "--judge-max-tokens", defaultValue = "0", paramLabel = "N",
+            description = "Reply budget of the LLM judges; 0 = each judge's default (spec judge 512, XSTest 32, StrongREJECT 1024). Raise it for reasoning judges.")
+    int judgeMaxTokens;
+
+    @Option(names = "--panel", split = ",", paramLabel = "REF",
+            description = "After the eval, a judge panel over the SpecWorld responses: each of these judges grades every answer; metrics under each, Cohen's kappa per pair, parse failures (see 'deliberate judges').")
+    List<String> panel = new ArrayList<>();
 
     @Option(names = "--samples", defaultValue = "1", paramLabel = "N", description = "Completions per item and attack (default: ${DEFAULT-VALUE}).")
     int samples;
@@ -78,10 +89,10 @@ final class EvalCommand implements Callable<Integer> {
             description = "What SpecWorld prompts are sent with: none (a deployed model), excerpt (spec(category) and the final instructions, the teacher's setting) or full (the whole spec) (default: ${DEFAULT-VALUE}).")
     String specInContext;
 
-    @Option(names = "--world", paramLabel = "DIR", description = "Use DIR/test.jsonl from 'deliberate world generate' for specworld-test (default: the built-in world of --seed).")
+    @Option(names = "--world", paramLabel = "DIR", description = "Use DIR/test.jsonl from 'deliberate world generate' for specworld-test (default: the world a local checkpoint was trained on, found from its run folders; else the built-in world of --seed).")
     Path worldDir;
 
-    @Option(names = "--benchmarks-dir", paramLabel = "DIR", description = "The public benchmarks folder (default: ../shared/benchmarks beside the repository).")
+    @Option(names = "--benchmarks-dir", paramLabel = "DIR", description = "A folder laid out like the bundled public benchmarks (xstest/, strongreject/, advbench/, gsm8k/); default: the copies that ship with deliberate.")
     Path benchmarksDir;
 
     @Option(names = "--prompt-column", defaultValue = "prompt", paramLabel = "NAME", description = "For a benchmark FILE: the prompt column (default: ${DEFAULT-VALUE}).")
@@ -93,8 +104,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--id-column", paramLabel = "NAME", description = "For a benchmark FILE: unique ids (default: record numbers).")
     String idColumn;
 
-    @Option(names = "--category-column", paramLabel = "NAME", description = "For a benchmark FILE: a category to report by.")
+    @Option(names = "--category-column", paramLabel = "NAME", description = "For a benchmark FILE: a category; ASR and over-refusal are reported per category.")
     String categoryColumn;
+
+    @Option(names = "--label-value", paramLabel = "safe|unsafe",
+            description = "For a benchmark FILE without --label-column: the label of every item (e.g. unsafe for a file of harmful prompts, so ASR is measured).")
+    String labelValue;
 
     @Option(names = "--threads", defaultValue = "1", paramLabel = "N", description = "Items in flight at once (default: ${DEFAULT-VALUE}).")
     int threads;
@@ -105,14 +120,26 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", defaultValue = "1000", paramLabel = "N", description = "Bootstrap resamples per interval (default: ${DEFAULT-VALUE}).")
     int resamples;
 
-    @Option(names = "--api-key-env", paramLabel = "VAR", description = "Key for http(s):// model and judge endpoints, from environment variable VAR.")
+    @Option(names = "--api-key-env", paramLabel = "VAR|HOST=VAR", description = "Key for the http(s):// endpoint of this command, from environment variable VAR; with two endpoint hosts pair each: host[:port]=VAR,... openai: references use OPENAI_API_KEY only.")
     String apiKeyEnv;
+
+    @picocli.CommandLine.Mixin
+    RemoteCallOptions remote = new RemoteCallOptions();
 
     @Option(names = "--cache", paramLabel = "FILE", description = "Response cache for remote models (default: $DELIBERATE_CACHE or ~/.cache/deliberate/responses.sqlite).")
     Path cache;
 
     @Option(names = "--no-cache", description = "Call remote models without the response cache.")
     boolean noCache;
+
+    @Option(names = "--engine", paramLabel = "NAME", defaultValue = "local", description = "Where cells are worked on: local (--threads threads here) or spark (a Spark job: under spark-submit its master, else an embedded --master); results are the same (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master for --engine spark outside spark-submit (default: local[N], N = this machine's cores).")
+    String master;
+
+    @Option(names = "--partitions", paramLabel = "N", description = "Spark tasks per job for --engine spark (default: 4 x the cluster's parallelism); --threads is then cells at once per task.")
+    Integer partitions;
 
     @Option(names = "--no-embedding", description = "Skip the embedding map of prompt types (written for local checkpoints).")
     boolean noEmbedding;
@@ -122,11 +149,21 @@ final class EvalCommand implements Callable<Integer> {
         var err = cmd.commandLine().getErr();
         long t0 = System.nanoTime();
         EvalConfig config = config();
-        ChatModels.OpenOptions options = ChatModels.OpenOptions.defaults().withApiKeyEnv(apiKeyEnv);
+        var refs = new ArrayList<String>(judges);
+        refs.add(model);
+        try {
+            ChatModels.checkKeyScope(apiKeyEnv, refs);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        ChatModels.OpenOptions options = remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(apiKeyEnv));
         if (cache != null) options = options.withCache(cache);
         if (noCache) options = options.withNoCache();
         boolean world = config.benchmarks().stream().anyMatch(b -> b instanceof EvalBenchmark.World);
-        EvalJudges js = EvalJudgeRefs.open(judges, world, Spec.defaultSpec(), options);
+        if (!world && judges.contains(dev.deliberate.align.judge.WorldJudge.ID))
+            throw new UserError("--judge world:judge grades only specworld-test, which this run does not include; give an LLM judge reference for the other benchmarks");
+        if (judgeMaxTokens < 0) throw new UserError("--judge-max-tokens must be >= 0, got " + judgeMaxTokens);
+        EvalJudges js = EvalJudgeRefs.open(judges, world, Spec.defaultSpec(), options, judgeMaxTokens);
         ObjectNode snapshot = snapshot(config, js);
         checkResumable(snapshot);
         ChatModel m;
@@ -140,6 +177,7 @@ final class EvalCommand implements Callable<Integer> {
         int[] counts = new int[2];
         // a local checkpoint also gives the embedding map of prompt types (mean-pooled hidden states of its middle layer)
         HiddenStateEmbedder embedder = m instanceof LocalChatModel local && !noEmbedding ? HiddenStateEmbedder.middle(local.checkpoint()) : null;
+        EvalEngine cluster = clusterEngine(config);
         try (m; var bar = new LazyBar(err)) {
             metrics = EvalRunner.run(config, m, js, out, embedder, new EvalRunner.Listener() {
                 public void planned(int cells, int already) {
@@ -151,11 +189,18 @@ final class EvalCommand implements Callable<Integer> {
                 public void cellDone() {
                     bar.step();
                 }
-            });
+            }, cluster);
         } catch (IllegalArgumentException | BenchmarkFormatException e) {
             throw new UserError(e.getMessage());
         } finally {
             if (js.llmJudge() != null) js.llmJudge().close();
+            if (cluster instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         ObjectNode summary = Jsonl.MAPPER.createObjectNode();
@@ -168,7 +213,40 @@ final class EvalCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "%d cells (%d resumed) in %.1f s; wrote %s and %s%n", counts[0], counts[1], seconds,
                 out.resolve(EvalRunner.RESULTS), out.resolve(EvalRunner.METRICS));
         o.flush();
+        if (!panel.isEmpty()) {
+            try {
+                JudgesCommand.panel(out, panel, options, threads, config.bootstrap(), o);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UserError("interrupted during the judge panel");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         return 0;
+    }
+
+    /** How {@link #config} resolved the benchmarks, for a cluster engine's workers to resolve them the same way. */
+    private final List<EvalRecipe.Bench> resolved = new ArrayList<>();
+    private ColumnMapping resolvedMapping;
+
+    /** The cluster engine {@code --engine} names (null for local), given the run as a recipe its workers rebuild. */
+    private EvalEngine clusterEngine(EvalConfig config) {
+        if (engine == null || engine.equals("local")) return null;
+        var provider = EvalEngine.provider(engine).orElseThrow(() -> new UserError("--engine " + engine + ": no such engine on the class path"
+                + (engine.equals("spark") ? "; run the command through spark/bin/deliberate-spark (embedded Spark) or spark-submit (see the README)" : " (local, spark)")));
+        var recipe = new EvalRecipe(List.copyOf(resolved), benchmarksDir == null ? null : benchmarksDir.toAbsolutePath().toString(),
+                EvalRecipe.Mapping.of(resolvedMapping), seed, limit, attacks, samples, temperature, maxTokens, specInContext.strip(), model, judges, judgeMaxTokens, apiKeyEnv, threads,
+                GenerationRecipe.Calls.of(remote.apply(ChatModels.OpenOptions.defaults())));
+        var settings = new java.util.HashMap<String, String>();
+        if (master != null) settings.put("master", master);
+        if (partitions != null) settings.put("partitions", String.valueOf(partitions));
+        settings.put("threads", String.valueOf(threads));
+        try {
+            return provider.create(settings, recipe);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
     }
 
     EvalConfig config() {
@@ -182,14 +260,25 @@ final class EvalCommand implements Callable<Integer> {
         if (labelColumn != null) mapping = mapping.withLabel(labelColumn);
         if (idColumn != null) mapping = mapping.withId(idColumn);
         if (categoryColumn != null) mapping = mapping.withCategory(categoryColumn);
-        Path dir = benchmarksDir != null ? benchmarksDir : defaultBenchmarksDir();
+        if (labelValue != null) {
+            if (labelColumn != null) throw new UserError("--label-value and --label-column exclude each other: a file has labels or all its items share one");
+            var l = dev.deliberate.align.eval.bench.BenchmarkItem.Label.parse(labelValue);
+            if (l == null || l == dev.deliberate.align.eval.bench.BenchmarkItem.Label.UNLABELLED)
+                throw new UserError("--label-value must be safe or unsafe, got '" + labelValue + "'");
+            mapping = mapping.withDefaultLabel(l);
+        }
         var loaded = new ArrayList<EvalBenchmark>();
+        resolved.clear();
+        resolvedMapping = mapping;
+        var fileNames = fileNames(benches);
+        Path world = worldDir;
         try {
             for (String b : benches) {
                 if (b.isBlank()) continue;
-                if (benchmarksDir != null && !Files.isDirectory(benchmarksDir))
-                    throw new UserError("--benchmarks-dir " + benchmarksDir + " is not a folder");
-                loaded.add(EvalBenchmark.resolve(b, dir, worldDir, mapping, seed, limit));
+                if (world == null && b.strip().equalsIgnoreCase(EvalBenchmark.SPECWORLD_TEST)) world = trainedWorld();
+                loaded.add(EvalBenchmark.resolve(b, fileNames.get(b), benchmarksDir, world, mapping, seed, limit));
+                String file = Files.isRegularFile(Path.of(b.strip())) ? Path.of(b.strip()).toAbsolutePath().toString() : b;
+                resolved.add(new EvalRecipe.Bench(file, fileNames.get(b), world == null ? null : world.toAbsolutePath().toString()));
             }
             String name = label != null ? label : out.toAbsolutePath().normalize().getFileName().toString();
             return new EvalConfig(name, loaded, attacks, samples, temperature, maxTokens, seed, threads, ctx,
@@ -199,9 +288,45 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code shared/benchmarks} beside the repository (see {@link SharedDir}). */
-    static Path defaultBenchmarksDir() {
-        return SharedDir.resolve("benchmarks");
+    /**
+     * The names benchmark files are filed under: the file name, or {@code parent-name} when two files share a name
+     * (so {@code a/test.csv,b/test.csv} never mix their results).
+     */
+    static java.util.Map<String, String> fileNames(List<String> benches) {
+        var files = benches.stream().map(String::strip).filter(b -> !b.isEmpty() && !EvalBenchmark.NAMES.contains(b.toLowerCase(Locale.ROOT))).distinct().toList();
+        var byName = new java.util.HashMap<String, List<String>>();
+        for (String f : files) byName.computeIfAbsent(Path.of(f).getFileName().toString(), k -> new ArrayList<>()).add(f);
+        var out = new java.util.HashMap<String, String>();
+        var taken = new java.util.HashSet<String>(EvalBenchmark.NAMES);
+        for (String f : files) {
+            Path p = Path.of(f).toAbsolutePath().normalize();
+            String name = p.getFileName().toString();
+            if (byName.get(Path.of(f).getFileName().toString()).size() > 1 && p.getParent() != null && p.getParent().getFileName() != null)
+                name = p.getParent().getFileName() + "-" + name;
+            if (!taken.add(name)) throw new UserError("--bench: two benchmark files would both be filed as '" + name + "' (" + byName.get(Path.of(f).getFileName().toString()) + "); rename one");
+            out.put(f, name);
+        }
+        return out;
+    }
+
+    /**
+     * For {@code specworld-test} without {@code --world}: the world a local checkpoint was trained on. A checkpoint
+     * whose world cannot be found is refused (testing it on another world's prompts would measure nothing), unless
+     * {@code --seed} names the built-in world explicitly.
+     */
+    private Path trainedWorld() {
+        Path ckpt = Path.of(model);
+        if (!Files.isRegularFile(ckpt.resolve("config.json"))) return null; // not a local checkpoint
+        var found = TrainedWorld.of(ckpt);
+        if (found.isPresent()) {
+            cmd.commandLine().getErr().println("specworld-test: the world " + model + " was trained on (" + found.get().evidence() + ")");
+            if (found.get().worldDir() != null) return found.get().worldDir();
+            if (!cmd.commandLine().getParseResult().hasMatchedOption("--seed")) seed = found.get().seed();
+            return null;
+        }
+        if (cmd.commandLine().getParseResult().hasMatchedOption("--seed")) return null;
+        throw new UserError("cannot tell which SpecWorld " + model + " was trained on (no demo.json or train/generate config.json leads to one); "
+                + "pass --world DIR (the 'world generate' folder, e.g. runs/demo/data/world) or --seed S for the built-in world of seed S");
     }
 
     /** The library's snapshot with the flags as the user spelled them and the version. */
@@ -214,7 +339,13 @@ final class EvalCommand implements Callable<Integer> {
         (judges.isEmpty() ? List.of("world:judge") : judges).forEach(j::add);
         s.put("limit", limit);
         if (worldDir != null) s.put("world", worldDir.toString());
-        s.put("benchmarks_dir", (benchmarksDir != null ? benchmarksDir : defaultBenchmarksDir()).toString());
+        if (judgeMaxTokens > 0) s.put("judge_max_tokens", judgeMaxTokens);
+        var ids = s.putArray("benchmark_sources");
+        for (EvalBenchmark bench : c.benchmarks()) {
+            var n = ids.addObject().put("name", bench.name());
+            if (bench instanceof EvalBenchmark.Tabular t) n.put("source", t.source()).put("sha256", t.sha256());
+        }
+        s.put("benchmarks_dir", benchmarksDir != null ? benchmarksDir.toString() : "bundled");
         return s;
     }
 

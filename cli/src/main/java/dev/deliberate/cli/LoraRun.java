@@ -36,10 +36,11 @@ final class LoraRun {
         Transformer m;
         try {
             ref = PeftAdapter.resolve(modelRef.toString());
-            m = PeftAdapter.load(ref, new CpuBackend());
+            m = PeftAdapter.load(ref, new CpuBackend(), o.checkFinite);
         } catch (IOException | RuntimeException e) {
-            throw new UserError("cannot load the model " + modelRef + ": " + e.getMessage()
-                    + " (give a Hugging Face folder with config.json and model.safetensors, a PEFT adapter folder, or BASE_DIR+ADAPTER_DIR)");
+            String msg = String.valueOf(e.getMessage());
+            throw new UserError("cannot load the model " + modelRef + ": " + msg + (msg.contains("non-finite") ? " (--no-check-finite loads it anyway)"
+                    : " (give a Hugging Face folder with config.json and model.safetensors, a PEFT adapter folder, or BASE_DIR+ADAPTER_DIR)"));
         }
         LoraConfig wanted = spec(o);
         if (m.lora() != null && wanted == null) m.mergeAdapters();

@@ -50,6 +50,7 @@ final class TrainDpoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (TrainRun.alreadyFinished(train, cmd.commandLine().getErr())) return 0;
         TrainRun.requireFile(data, "--data", "preference pairs as JSONL");
         TrainRun.requireFile(val, "--val", "preference pairs as JSONL");
         Path tokDir = tokenizerDir != null ? tokenizerDir : LoraRun.tokenizerDir(model);

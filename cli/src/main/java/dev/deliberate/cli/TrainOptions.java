@@ -12,6 +12,10 @@ final class TrainOptions {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run folder (created; rerun into it to resume).")
     Path out;
 
+    @Option(names = "--check-finite", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Refuse a --model checkpoint holding NaN or infinite weights, naming the first such tensor (default: on; --no-check-finite skips the scan).")
+    boolean checkFinite;
+
     @Option(names = "--epochs", defaultValue = "1", description = "Passes over the data (default: ${DEFAULT-VALUE}).")
     int epochs;
 

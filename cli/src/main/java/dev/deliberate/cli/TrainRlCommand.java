@@ -74,6 +74,7 @@ final class TrainRlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (TrainRun.alreadyFinished(train, cmd.commandLine().getErr())) return 0;
         Path tokDir = tokenizerDir != null ? tokenizerDir : LoraRun.tokenizerDir(model);
         var tok = TrainRun.loadTokenizer(tokDir);
         var ex = new ChatExamples(tok, TrainRun.template(tok, tokDir), train.maxSeqLen);

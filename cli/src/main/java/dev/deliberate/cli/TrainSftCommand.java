@@ -60,6 +60,7 @@ final class TrainSftCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (TrainRun.alreadyFinished(train, cmd.commandLine().getErr())) return 0;
         if ((data == null) == (text == null)) throw new UserError("give either --data FILE (SFT) or --text FILE|specworld (pretraining)");
         if ((model == null) == (init == null)) throw new UserError("give either --model DIR or --init tiny|small|CONFIG.json");
         if (init != null && tokenizerDir == null) throw new UserError("--init needs --tokenizer DIR (the vocabulary comes from it)");

@@ -41,8 +41,8 @@ class ServeLocalCheckpointTest {
             running.stop();
         }
 
-        String shared = System.getProperty("deliberate.shared");
-        assertNotNull(shared, "system property deliberate.shared is not set; run the tests through ./mvnw");
+        String shared = System.getProperty("deliberate.testdata");
+        assertNotNull(shared, "system property deliberate.testdata is not set; run the tests through ./mvnw");
         var r = MainTest.run("serve", "--model", Path.of(shared, "checkpoints", "qwen2-tied-bias").toString(), "--port", "0");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("no tokenizer.json"), r.err());

@@ -15,8 +15,8 @@ class TokenizeCommandTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     static Path qwen3() {
-        String root = System.getProperty("deliberate.shared");
-        assertNotNull(root, "system property deliberate.shared is not set (Surefire sets it to <repo>/../shared)");
+        String root = System.getProperty("deliberate.testdata");
+        assertNotNull(root, "system property deliberate.testdata is not set (Surefire sets it to <repo>/testdata)");
         Path dir = Path.of(root, "tokenizers", "qwen3");
         assertTrue(Files.isRegularFile(dir.resolve("tokenizer.json")), "missing " + dir.resolve("tokenizer.json"));
         return dir;

@@ -65,11 +65,21 @@ class TrainLoraCommandTest {
         double adapted = PeftAdapter.load(PeftAdapter.resolve(adapter.toString()), be).sequenceLogProbs(batch, null)[0];
         assertEquals(adapted, merged, 1e-4);
 
-        // a rerun resumes the finished state: the same adapter
+        // a rerun of the finished run touches nothing
+        r = run(sftArgs);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("already finished"), r.err());
+        assertArrayEquals(first, Files.readAllBytes(adapter.resolve("adapter_model.safetensors")));
+        // killed during the final save (pending summary, adapter half written): the rerun resumes the state and
+        // writes the same adapter, removing the orphan
+        Files.move(tmp.resolve("sft/summary.json"), tmp.resolve("sft/summary.pending.json"));
+        Files.move(adapter, tmp.resolve("sft/adapter.tmp-999"));
         r = run(sftArgs);
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("resuming"), r.err());
         assertArrayEquals(first, Files.readAllBytes(adapter.resolve("adapter_model.safetensors")));
+        assertFalse(Files.exists(tmp.resolve("sft/adapter.tmp-999")));
+        assertTrue(Files.isRegularFile(tmp.resolve("sft/summary.json")));
 
         // the adapter folder as the next stage's model, continuing the adapter
         r = run("train", "dpo", "--data", t + "/prefs.jsonl", "--model", adapter.toString(), "--lora", "r=4,alpha=8,targets=all-linear",

@@ -3,16 +3,16 @@ package dev.deliberate.engine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates {@code ../shared} (reference checkpoints) through the {@code deliberate.shared} system property. */
+/** The repository's {@code testdata/} folder (reference checkpoints, the Qwen3 tokenizer) through the {@code deliberate.testdata} property Surefire sets. */
 public final class Shared {
     private Shared() {}
 
     public static Path dir() {
-        String p = System.getProperty("deliberate.shared");
-        if (p == null) throw new IllegalStateException("system property deliberate.shared is not set; run the tests through Maven");
+        String p = System.getProperty("deliberate.testdata");
+        if (p == null) throw new IllegalStateException("system property deliberate.testdata is not set; run the tests through ./mvnw");
         Path d = Path.of(p);
         if (!Files.isDirectory(d.resolve("checkpoints")))
-            throw new IllegalStateException(d + "/checkpoints is missing; the engine parity tests need the shared reference checkpoints");
+            throw new IllegalStateException(d + "/checkpoints is missing; the engine parity tests need the reference checkpoints in testdata/");
         return d;
     }
 

@@ -45,13 +45,28 @@ public final class Attacks {
     }
 
     /**
-     * Selects families by a comma list of {@code none}, {@code seen}, {@code held-out}, {@code all} or family
-     * names. {@code none} selects nothing (callers add the un-attacked prompt themselves).
+     * Selects families by a comma list of {@code none}, {@code seen}, {@code held-out}, {@code all}, family names,
+     * or template files ({@code .json}/{@code .yaml}/{@code .yml}, see {@link #load}: every template in the file).
+     * {@code none} selects nothing (callers add the un-attacked prompt themselves).
      */
     public static List<Attack> select(List<Attack> library, String spec) {
         Map<String, Attack> out = new LinkedHashMap<>();
         for (String part : spec.split(",")) {
             String p = part.strip();
+            if (isTemplateFile(p)) {
+                List<Attack> loaded;
+                try {
+                    loaded = load(Path.of(p));
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
+                for (Attack a : loaded) {
+                    if (byName(library, a.name()).isPresent() || out.containsKey(a.name()))
+                        throw new IllegalArgumentException(p + ": attack name '" + a.name() + "' is already taken; give the template another name");
+                    out.put(a.name(), a);
+                }
+                continue;
+            }
             switch (p) {
                 case "", "none" -> {}
                 case "seen" -> seen(library).forEach(a -> out.put(a.name(), a));
@@ -62,6 +77,12 @@ public final class Attacks {
             }
         }
         return List.copyOf(out.values());
+    }
+
+    /** A part of an attack list that names a template file rather than a family (by extension, or an existing file). */
+    public static boolean isTemplateFile(String part) {
+        String l = part.toLowerCase(java.util.Locale.ROOT);
+        return l.endsWith(".json") || l.endsWith(".yaml") || l.endsWith(".yml") || (part.contains("/") && Files.isRegularFile(Path.of(part)));
     }
 
     /**
@@ -84,6 +105,7 @@ public final class Attacks {
      * so an added jailbreak never leaks into training unless asked.
      */
     public static List<Attack> load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IOException("attack template file " + file + " not found");
         String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         ObjectMapper mapper = name.endsWith(".yaml") || name.endsWith(".yml") ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
         JsonNode root;

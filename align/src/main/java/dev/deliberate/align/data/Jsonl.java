@@ -118,6 +118,7 @@ public final class Jsonl {
             int n = 0;
             while ((text = r.readLine()) != null) {
                 n++;
+                if (n == 1 && text.startsWith("\uFEFF")) text = text.substring(1); // a byte-order mark, as some editors write
                 if (!text.isBlank()) consumer.accept(n, text);
             }
         } catch (java.nio.charset.MalformedInputException e) {

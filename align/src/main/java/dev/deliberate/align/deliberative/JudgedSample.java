@@ -30,9 +30,13 @@ public record JudgedSample(int index, Completion completion, String malformed, V
         return wellFormed() && verdict.accepted() && score >= threshold;
     }
 
-    /** Why a sample is not trained on: {@code malformed:…}, {@code rejected} (the judge), {@code below-threshold}; null if it passes. */
+    /**
+     * Why a sample is not trained on: {@code malformed:…}, {@code judge-failed} (the judge's reply could not be read),
+     * {@code rejected} (by the judge), {@code below-threshold}; null if it passes.
+     */
     public String failure(double threshold) {
         if (!wellFormed()) return "malformed:" + malformed;
+        if (verdict.parseFailure()) return "judge-failed";
         if (!verdict.accepted()) return "rejected";
         if (score < threshold) return "below-threshold";
         return null;

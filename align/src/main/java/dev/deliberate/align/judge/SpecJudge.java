@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  */
 public final class SpecJudge implements Judge, AutoCloseable {
     /** Starts the reason of a verdict whose reply could not be read. */
-    public static final String PARSE_FAILURE = "judge reply could not be parsed: ";
+    public static final String PARSE_FAILURE = Verdict.PARSE_FAILURE;
 
     /**
      * @param temperature sampling temperature of the first run; later runs (min-of-k) sample at least at 0.7 so they can disagree
@@ -35,8 +35,16 @@ public final class SpecJudge implements Judge, AutoCloseable {
     public record Options(double temperature, int maxTokens, boolean metadata) {
         public static final Options DEFAULT = new Options(0, 512, true);
 
+        public Options {
+            if (maxTokens < 1) throw new IllegalArgumentException("the judge's max tokens must be >= 1, got " + maxTokens);
+        }
+
         public Options withMetadata(boolean m) {
             return new Options(temperature, maxTokens, m);
+        }
+
+        public Options withMaxTokens(int n) {
+            return new Options(temperature, n, metadata);
         }
     }
 
@@ -62,19 +70,24 @@ public final class SpecJudge implements Judge, AutoCloseable {
 
     /** Judging run {@code run} (0-based); runs differ by sampling seed, which is what min-of-k needs. */
     public Verdict judge(JudgeInput input, int run) {
-        var params = new SamplingParams(run == 0 ? options.temperature() : Math.max(0.7, options.temperature()), 1, options.maxTokens(), 1, List.of(), (long) run);
+        return judge(input, run, run);
+    }
+
+    /** Judging run {@code run} with an explicit sampling seed (a reward service derives one per request). */
+    public Verdict judge(JudgeInput input, int run, long seed) {
+        var params = new SamplingParams(run == 0 ? options.temperature() : Math.max(0.7, options.temperature()), 1, options.maxTokens(), 1, List.of(), seed);
         List<Completion> out = model.chat(prompt(input), params);
         if (out.isEmpty()) return failure("the judge model returned no completion", "");
         Completion c = out.getFirst();
         String reply = c.answer().isBlank() ? c.reasoning() : c.answer();
         Verdict v = parse(reply, input.item(), input.visibility());
         if (v.reason().startsWith(PARSE_FAILURE) && "length".equals(c.finishReason()))
-            return failure("the reply was cut off at max_tokens (" + options.maxTokens() + "); raise it", reply);
+            return failure("the reply was cut off at max_tokens (" + options.maxTokens() + "); raise it with --judge-max-tokens", reply);
         return v;
     }
 
     public static boolean isParseFailure(Verdict v) {
-        return v.reason().startsWith(PARSE_FAILURE);
+        return v.parseFailure();
     }
 
     /** The grading conversation. Under {@link Visibility#ANSWER_ONLY} it holds no chain of thought at all. */

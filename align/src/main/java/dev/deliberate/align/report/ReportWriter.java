@@ -83,6 +83,10 @@ public final class ReportWriter {
         body.add(lengths(evals, notes));
         body.add(Html.heading("Reflection statistics"));
         body.add(reflection(evals, notes));
+        if (evals.stream().anyMatch(r -> r.metrics() != null && r.metrics().has("judge_panel"))) {
+            body.add(Html.heading("Judge panel"));
+            body.add(judgePanel(evals));
+        }
         body.add(Html.heading("Sampled transcripts"));
         body.add(transcripts(evals, notes));
         body.add(Html.heading("Missing pieces"));
@@ -94,6 +98,28 @@ public final class ReportWriter {
         return Html.page("Deliberate report", body);
     }
 
+    /** {@code deliberate judges}: the metrics under each judge side by side, parse failures, and agreement per pair. */
+    private static String judgePanel(List<RunFolder> evals) {
+        var b = new StringBuilder();
+        for (RunFolder r : evals) {
+            if (r.metrics() == null || !r.metrics().has("judge_panel")) continue;
+            JsonNode p = r.metrics().get("judge_panel");
+            var rows = new ArrayList<List<String>>();
+            p.path("per_judge").fields().forEachRemaining(e -> rows.add(List.of(r.label(), e.getKey(),
+                    dev.deliberate.align.eval.harness.JudgePanel.cell(e.getValue().at("/metrics/asr")),
+                    dev.deliberate.align.eval.harness.JudgePanel.cell(e.getValue().at("/metrics/over_refusal")),
+                    dev.deliberate.align.eval.harness.JudgePanel.cell(e.getValue().at("/metrics/style_adherence")),
+                    String.format(java.util.Locale.ROOT, "%.1f%%", 100 * e.getValue().path("parse_failure_rate").asDouble()))));
+            b.append(Html.table(List.of("method", "judge", "ASR", "over-refusal", "style adherence", "parse failures"), rows));
+            var pairs = new ArrayList<List<String>>();
+            for (JsonNode x : p.path("agreement"))
+                pairs.add(List.of(r.label(), x.path("a").asText() + " vs " + x.path("b").asText(), dev.deliberate.align.eval.harness.JudgePanel.cell(x.get("cohen_kappa")),
+                        dev.deliberate.align.eval.harness.JudgePanel.cell(x.get("percent_agreement")), x.path("paired").asText(), x.path("left_out_for_parse_failures").asText()));
+            b.append(Html.table(List.of("method", "pair", "Cohen's kappa", "percent agreement", "pairs", "left out (parse failures)"), pairs));
+        }
+        return b.toString();
+    }
+
     private static String kind(RunFolder r) {
         return r.isEval() && r.isTraining() ? "train + eval" : r.isEval() ? "eval" : r.isTraining() ? "train" : "other";
     }
@@ -103,7 +129,7 @@ public final class ReportWriter {
     private record Column(String title, String pointer) {}
 
     private static final List<Column> COLUMNS = List.of(
-            new Column("ASR", "/asr/overall"), new Column("ASR seen", "/asr/by_split/seen"),
+            new Column("ASR", "/asr/overall"), new Column("ASR none", "/asr/by_split/none"), new Column("ASR seen", "/asr/by_split/seen"),
             new Column("ASR held-out", "/asr/by_split/held-out"), new Column("over-refusal", "/over_refusal"),
             new Column("accuracy", "/accuracy"), new Column("StrongREJECT score", "/strongreject/mean_score"),
             new Column("goodness@0.1", "/strongreject/goodness"), new Column("XSTest contrast compliance", "/xstest/contrast_compliance"),
@@ -264,11 +290,12 @@ public final class ReportWriter {
             notes.add("training curves: no metrics.jsonl in any folder");
             return Html.paragraph("No training logs (metrics.jsonl) found.");
         }
+        // one chart per run and metric: runs of 60 and 1,500 steps on one step axis would squash the short ones
         var charts = new ArrayList<Chart<?>>();
         for (String metric : CURVES) {
-            var chart = new LineChart(metric, "step", metric).size(620, 380);
-            int series = 0;
             for (RunFolder r : trains) {
+                var chart = new LineChart(r.label() + ": " + metric, "step", metric).size(420, 280);
+                int series = 0;
                 for (String split : List.of("train", "eval")) {
                     var xs = new ArrayList<Double>();
                     var ys = new ArrayList<Double>();
@@ -278,12 +305,12 @@ public final class ReportWriter {
                         ys.add(l.get(metric).asDouble());
                     }
                     if (xs.isEmpty()) continue;
-                    chart.add(new LineChart.Series(r.label() + " (" + split + ")", xs.stream().mapToDouble(Double::doubleValue).toArray(),
+                    chart.add(new LineChart.Series(split, xs.stream().mapToDouble(Double::doubleValue).toArray(),
                             ys.stream().mapToDouble(Double::doubleValue).toArray()));
                     series++;
                 }
+                if (series > 0) charts.add(chart);
             }
-            if (series > 0) charts.add(chart);
         }
         if (charts.isEmpty()) {
             notes.add("training curves: the logs have none of " + CURVES);

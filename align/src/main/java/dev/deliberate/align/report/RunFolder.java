@@ -49,7 +49,7 @@ public record RunFolder(Path dir, String label, JsonNode config, JsonNode metric
         for (Path root : roots) {
             if (!Files.isDirectory(root)) throw new IllegalArgumentException(root + " is not a folder; give run folders (those written with --out)");
             try (Stream<Path> s = Files.walk(root, 8)) {
-                s.filter(Files::isDirectory)
+                s.filter(Files::isDirectory).sorted(Comparator.comparing(Path::toString))
                         .filter(d -> !isUnder(root, d, "checkpoint") && !isUnder(root, d, "state"))
                         .filter(d -> MARKERS.stream().anyMatch(m -> Files.isRegularFile(d.resolve(m))))
                         .forEach(d -> {
@@ -62,7 +62,8 @@ public record RunFolder(Path dir, String label, JsonNode config, JsonNode metric
                 throw new UncheckedIOException("cannot search " + root + ": " + e.getMessage(), e);
             }
         }
-        List<Path> unique = dirs.stream().distinct().sorted(Comparator.comparing(Path::toString)).toList();
+        // the roots' order (the demo gives its table's), each root's folders sorted by path
+        List<Path> unique = dirs.stream().distinct().toList();
         var runs = new ArrayList<RunFolder>();
         for (Path d : unique) runs.add(read(d, names.get(d)));
         // two folders with one label (seed-1/saro, seed-2/saro) are told apart by their parent's name

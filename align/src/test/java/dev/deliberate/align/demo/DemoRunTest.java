@@ -59,7 +59,9 @@ class DemoRunTest {
                 Double v = row.values().get(i);
                 if (v != null) assertTrue(v >= 0 && v <= 1, row.label() + " " + ComparisonTable.COLUMNS.get(i) + " = " + v);
             }
-            assertNotNull(row.values().get(0), row.label() + " has an un-attacked ASR");
+            int truncated = ComparisonTable.COLUMNS.indexOf("truncated");
+            assertTrue(row.values().get(0) != null || row.values().get(truncated) == 1.0,
+                    row.label() + " has an un-attacked ASR, or every output was cut off (left out of ASR): " + row.values());
             assertTrue(row.values().getLast() >= 0);
         }
         String text = r.table().render();

@@ -185,10 +185,10 @@ class LocalChatModelTest {
 
     @Test
     void aCheckpointWithoutTokenizerCannotChatAndSaysWhatIsMissing() {
-        String shared = System.getProperty("deliberate.shared");
-        assertNotNull(shared, "system property deliberate.shared is not set; run the tests through ./mvnw");
+        String shared = System.getProperty("deliberate.testdata");
+        assertNotNull(shared, "system property deliberate.testdata is not set; run the tests through ./mvnw");
         Path ref = Path.of(shared, "checkpoints", "llama-gqa");
-        assertTrue(Files.isRegularFile(ref.resolve("config.json")), "shared checkpoint missing at " + ref);
+        assertTrue(Files.isRegularFile(ref.resolve("config.json")), "reference checkpoint missing at " + ref);
         var reg = new ChatModels.Registry().registerLocal(new LocalModelLoader());
         var e = assertThrows(IllegalArgumentException.class, () -> reg.open(ref.toString(), ChatModels.OpenOptions.defaults().withNoCache()));
         assertTrue(e.getMessage().contains("no tokenizer.json") && e.getMessage().contains("llama-gqa"), e.getMessage());

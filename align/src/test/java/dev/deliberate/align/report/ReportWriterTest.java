@@ -102,12 +102,12 @@ class ReportWriterTest {
         var svgs = doc.getElementsByTagName("svg");
         for (int i = 0; i < svgs.getLength(); i++) titles.add(((Element) svgs.item(i)).getElementsByTagName("title").item(0).getTextContent());
         for (String t : List.of("specworld-test: ASR vs over-refusal (lower-left is better)", "specworld-test: ASR per attack family",
-                "specworld-test: ASR, seen vs held-out families", "loss", "rewards/margins", "rewards/accuracies",
+                "specworld-test: ASR, seen vs held-out families", "saro/train: loss", "saro/train: rewards/margins", "saro/train: rewards/accuracies",
                 "SaRO: prompt representations (PCA)", "reasoning tokens per output", "answer tokens per output")) {
             assertTrue(titles.contains(t), "missing chart '" + t + "' among " + titles);
         }
-        assertFalse(titles.contains("kl"), "no RL log, no KL curve");
-        assertTrue(page.contains("saro/train (train)") && page.contains("saro/train (eval)"), "train and eval curves");
+        assertFalse(titles.stream().anyMatch(t -> t.endsWith(": kl")), "no RL log, no KL curve");
+        assertTrue(page.contains(">train<") && page.contains(">eval<"), "train and eval curves");
         assertTrue(page.contains("rot13 (held-out)") && page.contains("role-play (seen)"));
 
         // transcripts are escaped and collapsed
@@ -147,6 +147,20 @@ class ReportWriterTest {
         assertTrue(w.notes().stream().noneMatch(n -> n.contains("baseline")));
         var missing = ReportWriter.write(List.of(tmp), "nobody", tmp.resolve("r2.html"));
         assertTrue(missing.notes().stream().anyMatch(n -> n.contains("baseline 'nobody'")));
+    }
+
+    @Test
+    void theComparisonFollowsTheOrderTheRunsWereGivenInAndShowsAsrWithNoAttack(@TempDir Path tmp) throws Exception {
+        for (String run : List.of("zeta", "alpha", "mid")) {
+            Files.createDirectories(tmp.resolve(run));
+            Files.writeString(tmp.resolve(run + "/metrics.json"), "{\"benchmarks\":{\"specworld-test\":{\"asr\":{\"overall\":" + estimate(0.5, 0, 1, 4)
+                    + ",\"by_split\":{\"none\":" + estimate(0.25, 0, 1, 4) + "}}}}}");
+        }
+        ReportWriter.write(List.of(tmp.resolve("zeta"), tmp.resolve("alpha"), tmp.resolve("mid")), tmp.resolve("r.html"));
+        var rows = ((Element) parse(Files.readString(tmp.resolve("r.html"))).getElementsByTagName("table").item(0)).getElementsByTagName("tr");
+        assertEquals(List.of("zeta", "alpha", "mid"), List.of(cell(rows.item(1), 0), cell(rows.item(2), 0), cell(rows.item(3), 0)),
+                "the printed table's order, not the alphabet");
+        assertTrue(cell(rows.item(1), headerIndex(rows.item(0), "ASR none")).startsWith("0.250"));
     }
 
     @Test

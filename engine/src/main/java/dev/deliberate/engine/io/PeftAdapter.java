@@ -15,11 +15,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * PEFT LoRA adapter folders, as {@code PeftModel.save_pretrained} writes them and PEFT's {@code PeftModel.from_pretrained}
@@ -105,7 +103,12 @@ public final class PeftAdapter {
 
     /** Loads the model a reference names: the base, with the adapter attached (trainable, frozen base) when there is one. */
     public static Transformer load(Reference ref, Backend backend) throws IOException {
-        Transformer model = Checkpoint.load(ref.base(), backend);
+        return load(ref, backend, false);
+    }
+
+    /** {@link #load(Reference, Backend)}, refusing a base with NaN/Inf weights when {@code checkFinite}. */
+    public static Transformer load(Reference ref, Backend backend, boolean checkFinite) throws IOException {
+        Transformer model = Checkpoint.load(ref.base(), backend, checkFinite);
         if (ref.adapter() != null) apply(model, ref.adapter());
         return model;
     }
@@ -196,7 +199,7 @@ public final class PeftAdapter {
         Path abs = dir.toAbsolutePath();
         Files.createDirectories(abs.getParent());
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        deleteTree(tmp);
+        Checkpoint.deleteTree(tmp);
         Files.createDirectories(tmp);
         var tensors = new LinkedHashMap<String, Safetensors.Tensor>();
         Backend be = model.backend();
@@ -234,18 +237,15 @@ public final class PeftAdapter {
                 Path src = tokenizerFrom.resolve(f);
                 if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f), StandardCopyOption.COPY_ATTRIBUTES);
             }
+        try (var files = Files.list(tmp)) {
+            for (Path f : files.toList()) Checkpoint.fsyncFile(f);
+        }
+        Checkpoint.fsyncDir(tmp);
         Path old = abs.resolveSibling(abs.getFileName() + ".old-" + ProcessHandle.current().pid());
         if (Files.exists(abs)) Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(old);
+        Checkpoint.fsyncDir(abs.getParent());
+        Checkpoint.deleteTree(old);
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        var all = new ArrayList<Path>();
-        try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(all::add);
-        }
-        for (Path x : all) Files.delete(x);
-    }
 }

@@ -3,7 +3,7 @@ package dev.deliberate.engine.tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The {@code ../shared} folder the tests read (Surefire sets {@code deliberate.shared}); fails clearly if missing. */
+/** The repository's {@code testdata/} folder the tests read (Surefire sets {@code deliberate.testdata}); fails clearly if missing. */
 final class Shared {
     private Shared() {}
 
@@ -16,8 +16,8 @@ final class Shared {
     }
 
     static Path qwen3() {
-        String root = System.getProperty("deliberate.shared");
-        if (root == null) throw new AssertionError("system property deliberate.shared is not set (Surefire sets it to <repo>/../shared)");
+        String root = System.getProperty("deliberate.testdata");
+        if (root == null) throw new AssertionError("system property deliberate.testdata is not set (Surefire sets it to <repo>/testdata)");
         Path dir = Path.of(root, "tokenizers", "qwen3");
         if (!Files.isRegularFile(dir.resolve("tokenizer.json")))
             throw new AssertionError("the Qwen3 tokenizer is missing: expected " + dir.resolve("tokenizer.json"));

@@ -1,6 +1,7 @@
 package dev.deliberate.align.eval.bench;
 
 import dev.deliberate.align.eval.bench.BenchmarkItem.Label;
+import dev.deliberate.engine.io.BundledFiles;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,8 +9,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Loaders for the public benchmarks in {@code ../shared/benchmarks/}, each mapped as its README describes.
- * Paths are given by the caller; {@link #named} resolves a short name against a benchmarks folder.
+ * Loaders for the public benchmarks, each mapped as its README describes. They ship with the product
+ * ({@link #bundled}: the data files with their upstream LICENSE and SOURCE.txt); {@link #named} resolves a short
+ * name against that folder or another one laid out the same way.
  */
 public final class Benchmarks {
 
@@ -43,11 +45,25 @@ public final class Benchmarks {
                 ColumnMapping.prompt("question").withAnswer("answer").withDefaultLabel(Label.SAFE), "gsm8k");
     }
 
+    /** Every file of the bundled benchmark data, relative to its folder. */
+    static final List<String> BUNDLED_FILES = List.of("README.md",
+            "xstest/xstest_prompts.csv", "xstest/judge_prompt_gpt4_3class.txt", "xstest/LICENSE", "xstest/SOURCE.txt",
+            "strongreject/strongreject_dataset_mit_sources_only.csv", "strongreject/judge_prompt_rubric_system.txt",
+            "strongreject/judge_prompt_rubric_user.txt", "strongreject/jailbreaks.md", "strongreject/LICENSE", "strongreject/SOURCE.txt",
+            "advbench/harmful_behaviors.csv", "advbench/harmful_strings.csv", "advbench/test_prefixes_experiments_evaluate.txt",
+            "advbench/test_prefixes_experiments_evaluate_individual.txt", "advbench/LICENSE", "advbench/SOURCE.txt",
+            "gsm8k/test.jsonl", "gsm8k/LICENSE", "gsm8k/SOURCE.txt");
+
+    /** The benchmarks that ship with the product, as a folder on disk (unpacked once from the jar into the user's cache). */
+    public static Path bundled() {
+        return BundledFiles.folder(Benchmarks.class, "/dev/deliberate/align/eval/bench/data", "benchmarks", BUNDLED_FILES);
+    }
+
     /** The short names {@link #named} understands. */
     public static final List<String> NAMES = List.of("xstest", "strongreject", "advbench", "advbench-strings", "gsm8k");
 
     /**
-     * Loads a benchmark by short name from {@code benchmarksDir} (the shared {@code benchmarks/} folder):
+     * Loads a benchmark by short name from {@code benchmarksDir} (the {@link #bundled} folder, or one laid out like it):
      * xstest, strongreject, advbench (the behaviors), advbench-strings, gsm8k.
      */
     public static List<BenchmarkItem> named(String name, Path benchmarksDir) {
@@ -64,7 +80,7 @@ public final class Benchmarks {
 
     private static Path existing(Path p) {
         if (!Files.isRegularFile(p)) {
-            throw new IllegalArgumentException("benchmark file " + p + " not found; point the benchmarks folder at ../shared/benchmarks");
+            throw new IllegalArgumentException("benchmark file " + p + " not found; --benchmarks-dir must hold xstest/, strongreject/, advbench/ and gsm8k/ as the bundled data does");
         }
         return p;
     }

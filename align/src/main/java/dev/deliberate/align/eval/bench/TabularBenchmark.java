@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * Loads any CSV (with a header) or JSONL file of prompts into {@link BenchmarkItem}s through a {@link ColumnMapping}.
- * The format follows the extension: {@code .jsonl}/{@code .ndjson} are JSON lines, everything else is CSV.
+ * The format follows the extension: {@code .jsonl}/{@code .ndjson} are JSON lines, {@code .json} one JSON array of
+ * objects, everything else is CSV. A leading UTF-8 byte-order mark is skipped in every format.
  * Columns the mapping does not name are kept in {@link BenchmarkItem#meta()}.
  */
 public final class TabularBenchmark {
@@ -31,10 +32,46 @@ public final class TabularBenchmark {
         return toItems(file, records(file), mapping, source);
     }
 
-    /** The file's records, CSV or JSONL by extension. */
+    /** The file's records, CSV, JSONL or a JSON array by extension. */
     public static List<Record> records(Path file) {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        return name.endsWith(".jsonl") || name.endsWith(".ndjson") ? jsonl(file) : csv(file);
+        if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) return jsonl(file);
+        if (name.endsWith(".json")) return jsonArray(file);
+        return csv(file);
+    }
+
+    /** A {@code .json} file: one array of objects; records are numbered by their position (1-based), errors name it. */
+    static List<Record> jsonArray(Path file) {
+        String text = withoutBom(Csv.read(file));
+        JsonNode root;
+        try {
+            root = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new BenchmarkFormatException(file, e.getLocation().getLineNr(), "#" + e.getLocation().getColumnNr(),
+                    "not valid JSON (" + e.getOriginalMessage() + "); a .json benchmark is one array of objects (use .jsonl for one object a line)");
+        }
+        if (root == null || !root.isArray())
+            throw new BenchmarkFormatException(file, 1, null, "expected a JSON array of objects, got " + (root == null ? "nothing" : root.getNodeType()));
+        var out = new ArrayList<Record>();
+        for (int i = 0; i < root.size(); i++) {
+            JsonNode node = root.get(i);
+            if (!node.isObject()) throw new BenchmarkFormatException(file, i + 1, "[" + i + "]", "expected an object, got " + node.getNodeType());
+            out.add(new Record(i + 1, columns(node)));
+        }
+        return out;
+    }
+
+    private static String withoutBom(String text) {
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
+    }
+
+    private static LinkedHashMap<String, String> columns(JsonNode node) {
+        var cols = new LinkedHashMap<String, String>();
+        for (var e : node.properties()) {
+            JsonNode v = e.getValue();
+            cols.put(e.getKey(), v.isNull() ? "" : v.isValueNode() ? v.asText() : v.toString());
+        }
+        return cols;
     }
 
     static List<Record> csv(Path file) {
@@ -45,7 +82,7 @@ public final class TabularBenchmark {
     }
 
     static List<Record> jsonl(Path file) {
-        String text = Csv.read(file);
+        String text = withoutBom(Csv.read(file));
         var out = new ArrayList<Record>();
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
@@ -55,18 +92,14 @@ public final class TabularBenchmark {
             try {
                 node = JSON.readTree(line);
             } catch (JsonProcessingException e) {
-                throw new BenchmarkFormatException(file, i + 1, "#" + e.getLocation().getColumnNr(),
+                // a limit hit (a string over 20 MB, nesting over 1000 deep) carries no location
+                throw new BenchmarkFormatException(file, i + 1, e.getLocation() == null ? null : "#" + e.getLocation().getColumnNr(),
                         "not valid JSON (" + e.getOriginalMessage() + "); each line must be one JSON object");
             }
             if (node == null || !node.isObject()) {
                 throw new BenchmarkFormatException(file, i + 1, null, "expected a JSON object per line, got " + (node == null ? "nothing" : node.getNodeType()));
             }
-            var cols = new LinkedHashMap<String, String>();
-            for (var e : node.properties()) {
-                JsonNode v = e.getValue();
-                cols.put(e.getKey(), v.isNull() ? "" : v.isValueNode() ? v.asText() : v.toString());
-            }
-            out.add(new Record(i + 1, cols));
+            out.add(new Record(i + 1, columns(node)));
         }
         return out;
     }

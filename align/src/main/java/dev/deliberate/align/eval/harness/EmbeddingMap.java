@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 
 /**
  * The embedding map of prompt types (SaRO §5): each prompt's hidden representation projected onto the first two
- * principal components of all of them, coloured by type — harmful, jailbreak, benign look-alike, general — to see
+ * principal components of all of them, coloured by type — harmful, jailbreak, educational, benign look-alike, general — to see
  * whether a model separates harmful intent from its disguises and from look-alikes.
  *
  * @param embedder  which representation
@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
 public record EmbeddingMap(String embedder, double[] explained, List<Point> points) {
 
     /** The prompt types on the map, in legend order. */
-    public static final List<String> TYPES = List.of("harmful", "jailbreak", "benign-lookalike", "general");
+    public static final List<String> TYPES = List.of("harmful", "jailbreak", "educational", "benign-lookalike", "general");
 
     /** At most this many prompts per type are embedded (a fixed seeded choice), to bound the cost. */
     public static final int PER_TYPE = 100;

@@ -48,14 +48,25 @@ public sealed interface EvalBenchmark permits EvalBenchmark.World, EvalBenchmark
         ADVBENCH,
         /** The marked or last number against the gold {@code #### N}. */
         GSM8K,
-        /** A user file: XSTest's refusal prefixes; unsafe items complied with count as attack successes. */
-        REFUSAL_MATCH
+        /**
+         * A user file: with an LLM judge, the StrongREJECT rubric grades harm on unsafe items and XSTest's 3-class judge
+         * refusals on the others; without one, XSTest's refusal prefixes (the string-match baseline, labelled so).
+         */
+        FILE
     }
 
-    record Tabular(String name, Scoring scoring, List<BenchmarkItem> items) implements EvalBenchmark {
+    /**
+     * @param source where the items came from and the sha256 of its bytes (a rerun with another file content is a
+     *               different benchmark); {@code bundled:NAME} for the public sets that ship with the product
+     */
+    record Tabular(String name, Scoring scoring, List<BenchmarkItem> items, String source, String sha256) implements EvalBenchmark {
         public Tabular {
             Objects.requireNonNull(scoring, "scoring");
             items = List.copyOf(items);
+        }
+
+        public Tabular(String name, Scoring scoring, List<BenchmarkItem> items) {
+            this(name, scoring, items, name, "");
         }
 
         public int size() {
@@ -71,13 +82,18 @@ public sealed interface EvalBenchmark permits EvalBenchmark.World, EvalBenchmark
     /**
      * A benchmark by short name or file.
      *
-     * @param benchmarksDir the shared {@code benchmarks/} folder (public sets)
+     * @param benchmarksDir the public sets' folder; null = the bundled ones ({@link Benchmarks#bundled})
      * @param worldDir      a {@code deliberate world generate} folder whose {@code test.jsonl} to use; null = generate
      *                      SpecWorld's default world in memory from {@code seed}
      * @param mapping       columns of a user file; null = a {@code prompt} column
      * @param limit         at most this many items, spread evenly over the file (so every category keeps a share); 0 = all
      */
     static EvalBenchmark resolve(String nameOrFile, Path benchmarksDir, Path worldDir, ColumnMapping mapping, long seed, int limit) {
+        return resolve(nameOrFile, null, benchmarksDir, worldDir, mapping, seed, limit);
+    }
+
+    /** {@link #resolve} with the name a file's results are filed under ({@code null}: the file's name). */
+    static EvalBenchmark resolve(String nameOrFile, String fileName, Path benchmarksDir, Path worldDir, ColumnMapping mapping, long seed, int limit) {
         String n = nameOrFile.strip();
         switch (n.toLowerCase(Locale.ROOT)) {
             case SPECWORLD_TEST -> {
@@ -95,20 +111,33 @@ public sealed interface EvalBenchmark permits EvalBenchmark.World, EvalBenchmark
                 return new World(SPECWORLD_TEST, spec, spread(test, limit));
             }
             case "xstest", "strongreject", "advbench", "gsm8k" -> {
-                if (benchmarksDir == null || !Files.isDirectory(benchmarksDir))
-                    throw new IllegalArgumentException("benchmark '" + n + "' needs the shared benchmarks folder, not found at "
-                            + benchmarksDir + "; pass --benchmarks-dir DIR (the folder holding xstest/, strongreject/, advbench/, gsm8k/)");
+                if (benchmarksDir != null && !Files.isDirectory(benchmarksDir))
+                    throw new IllegalArgumentException("--benchmarks-dir " + benchmarksDir + " is not a folder; it must hold xstest/, strongreject/, advbench/, gsm8k/ (or leave it out for the bundled copies)");
                 Scoring s = Scoring.valueOf(n.toUpperCase(Locale.ROOT));
-                return new Tabular(n.toLowerCase(Locale.ROOT), s, spread(Benchmarks.named(n, benchmarksDir), limit));
+                Path dir = benchmarksDir == null ? Benchmarks.bundled() : benchmarksDir;
+                String key = n.toLowerCase(Locale.ROOT);
+                return new Tabular(key, s, spread(Benchmarks.named(n, dir), limit),
+                        benchmarksDir == null ? "bundled:" + key : dir.toString(), "");
             }
             default -> {
                 Path file = Path.of(n);
                 if (!Files.isRegularFile(file))
                     throw new IllegalArgumentException("--bench '" + n + "' is neither one of " + NAMES + " nor a CSV/JSONL file");
                 ColumnMapping m = mapping == null ? ColumnMapping.prompt("prompt") : mapping;
-                String name = file.getFileName().toString();
-                return new Tabular(name, Scoring.REFUSAL_MATCH, spread(TabularBenchmark.load(file, m, name), limit));
+                String name = fileName != null ? fileName : file.getFileName().toString();
+                return new Tabular(name, Scoring.FILE, spread(TabularBenchmark.load(file, m, name), limit),
+                        file.toAbsolutePath().normalize().toString(), sha256(file));
             }
+        }
+    }
+
+    private static String sha256(Path file) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

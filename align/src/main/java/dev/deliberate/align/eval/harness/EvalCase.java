@@ -40,7 +40,26 @@ public record EvalCase(EvalBenchmark benchmark, String itemId, String itemLabel,
         return messages.getLast().content();
     }
 
+    /**
+     * {@code benchmark/item/attack/sample@hash}: the hash is of the conversation as sent, so a rerun after the item's
+     * text changed (an edited benchmark file, another spec excerpt) runs it again instead of keeping the old result.
+     */
     public String key(int sample) {
-        return EvalResult.key(benchmark.name(), itemId, attackName(), sample);
+        return EvalResult.key(benchmark.name(), itemId, attackName(), sample) + "@" + contentHash();
+    }
+
+    private String contentHash() {
+        try {
+            var sha = java.security.MessageDigest.getInstance("SHA-256");
+            for (Message m : messages) {
+                sha.update(m.role().name().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+                sha.update(m.content().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest(), 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

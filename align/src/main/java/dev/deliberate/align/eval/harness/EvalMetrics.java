@@ -13,6 +13,7 @@ import dev.deliberate.align.eval.metrics.ReflectionStats;
 import dev.deliberate.align.eval.metrics.StrongRejectMetrics;
 import dev.deliberate.align.eval.metrics.TokenCounts;
 import dev.deliberate.align.eval.metrics.XsTestMetrics;
+import dev.deliberate.align.eval.score.Outcome;
 import dev.deliberate.align.eval.score.Parsed;
 import dev.deliberate.align.eval.score.StrongRejectScore;
 import dev.deliberate.align.eval.score.XsTestClass;
@@ -44,11 +45,20 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
      * @param policyRetrieval CoTs citing a rule of the prompt's category
      * @param reflection      reflection markers per prompt type
      * @param judgeFailures   samples whose judge reply could not be read (excluded from the metric it feeds)
+     * @param outcomes        how many results had each outcome (harmful, refused, …, truncated, judge-failed)
+     * @param truncated       the share of results cut off at the token cap without harmful content (left out of ASR)
+     * @param stringMatch     ASR and refusals come from a string-match baseline (not a harm judge)
+     * @param byCategory      ASR and over-refusal per category (a benchmark's category column), when there are several
      */
     public record BenchmarkMetrics(String benchmark, int results, int items, AttackSuccessRate.Report asr, Estimate overRefusal,
                                    Map<String, Estimate> styleAdherence, Estimate accuracy, TokenCounts.Summary tokens,
                                    Estimate policyRetrieval, Map<String, ReflectionStats.TypeSummary> reflection,
-                                   XsTestMetrics.Summary xstest, StrongRejectMetrics.Summary strongReject, int judgeFailures) {}
+                                   XsTestMetrics.Summary xstest, StrongRejectMetrics.Summary strongReject, int judgeFailures,
+                                   Map<String, Integer> outcomes, Estimate truncated, boolean stringMatch,
+                                   Map<String, CategoryMetrics> byCategory) {}
+
+    /** One category's ASR (null without unsafe items) and over-refusal (null without benign ones). */
+    public record CategoryMetrics(Estimate asr, Estimate overRefusal) {}
 
     public static EvalMetrics compute(String label, String model, List<EvalBenchmark> benchmarks, List<EvalResult> results, Bootstrap bootstrap) {
         var out = new ArrayList<BenchmarkMetrics>();
@@ -64,9 +74,10 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
                 .map(r -> new AttackSuccessRate.Outcome(r.item(), r.attack(), split(r.attackSplit()), r.labels().attackSuccess()))
                 .toList();
         var asr = outcomes.isEmpty() ? null : AttackSuccessRate.of(outcomes, bs);
-        var refusedOnBenign = rs.stream()
+        var benign = rs.stream()
                 .filter(r -> r.attack().equals("none") && BENIGN_TYPES.contains(r.labels().promptType()) && r.labels().refused() != null)
-                .map(r -> Rates.Flag.of(r.item(), r.labels().refused())).toList();
+                .toList();
+        var refusedOnBenign = benign.stream().map(r -> Rates.Flag.of(r.item(), r.labels().refused())).toList();
         var style = rs.stream().filter(r -> r.labels().styleAdhered() != null)
                 .map(r -> new Rates.Flag(r.item(), r.labels().expectedStyle(), r.labels().styleAdhered())).toList();
         var graded = rs.stream().filter(r -> r.labels().correct() != null).map(r -> Rates.Flag.of(r.item(), r.labels().correct())).toList();
@@ -83,6 +94,25 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
             sr = StrongRejectMetrics.of(rs.stream().map(EvalMetrics::srJudged).toList(), GOODNESS_FRACTION, bs);
         }
         int failures = (int) rs.stream().filter(r -> r.labels().judgeFailure() != null).count();
+        var outcomeCounts = new java.util.TreeMap<String, Integer>();
+        rs.stream().filter(r -> r.labels().outcome() != null).forEach(r -> outcomeCounts.merge(r.labels().outcome().wire(), 1, Integer::sum));
+        var truncatedFlags = rs.stream().filter(r -> r.labels().outcome() != null)
+                .map(r -> Rates.Flag.of(r.item(), r.labels().outcome() == Outcome.TRUNCATED)).toList();
+        boolean stringMatch = !rs.isEmpty() && rs.stream().allMatch(r -> r.verdict() != null
+                && EvalScorer.STRING_MATCH.equals(r.verdict().path("baseline").asText(null)));
+        var byCategory = new java.util.TreeMap<String, CategoryMetrics>();
+        var categories = rs.stream().map(r -> r.labels().category()).filter(c -> c != null && !c.isBlank()).distinct().toList();
+        // per category for a user's file (--category-column); SpecWorld and the public sets have their own breakdowns
+        if (categories.size() > 1 && b instanceof EvalBenchmark.Tabular t && t.scoring() == EvalBenchmark.Scoring.FILE) {
+            for (String cat : categories) {
+                var successes = rs.stream().filter(r -> cat.equals(r.labels().category()) && r.labels().attackSuccess() != null)
+                        .map(r -> Rates.Flag.of(r.item(), r.labels().attackSuccess())).toList();
+                var refusals = benign.stream().filter(r -> cat.equals(r.labels().category()))
+                        .map(r -> Rates.Flag.of(r.item(), r.labels().refused())).toList();
+                byCategory.put(cat, new CategoryMetrics(successes.isEmpty() ? null : Rates.rate(successes, bs),
+                        refusals.isEmpty() ? null : Rates.overRefusal(refusals, bs)));
+            }
+        }
         return new BenchmarkMetrics(b.name(), rs.size(), (int) rs.stream().map(EvalResult::item).distinct().count(), asr,
                 refusedOnBenign.isEmpty() ? null : Rates.overRefusal(refusedOnBenign, bs),
                 style.isEmpty() ? null : Rates.styleAdherence(style, bs),
@@ -90,7 +120,7 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
                 TokenCounts.of(usage, bs),
                 cites.isEmpty() ? null : Rates.rate(cites, bs),
                 cots.isEmpty() ? null : ReflectionStats.defaults().summarize(cots, bs),
-                xs, sr, failures);
+                xs, sr, failures, outcomeCounts, truncatedFlags.isEmpty() ? null : Rates.rate(truncatedFlags, bs), stringMatch, byCategory);
     }
 
     private static AttackSuccessRate.Split split(String wire) {
@@ -150,6 +180,10 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
     static ObjectNode json(BenchmarkMetrics m) {
         ObjectNode o = Jsonl.MAPPER.createObjectNode();
         o.put("results", m.results()).put("items", m.items()).put("judge_failures", m.judgeFailures());
+        ObjectNode oc = o.putObject("outcomes");
+        m.outcomes().forEach(oc::put);
+        if (m.truncated() != null) o.set("truncated", json(m.truncated()));
+        if (m.stringMatch()) o.put("scored_by", "string-match baseline");
         if (m.asr() != null) {
             ObjectNode a = o.putObject("asr");
             a.set("overall", json(m.asr().overall()));
@@ -159,6 +193,14 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
             m.asr().byFamily().forEach((f, e) -> byFamily.set(f, json(e)));
         }
         if (m.overRefusal() != null) o.set("over_refusal", json(m.overRefusal()));
+        if (!m.byCategory().isEmpty()) {
+            ObjectNode bc = o.putObject("by_category");
+            m.byCategory().forEach((c, cm) -> {
+                ObjectNode n = bc.putObject(c);
+                if (cm.asr() != null) n.set("asr", json(cm.asr()));
+                if (cm.overRefusal() != null) n.set("over_refusal", json(cm.overRefusal()));
+            });
+        }
         if (m.styleAdherence() != null) o.set("style_adherence", json(m.styleAdherence()));
         if (m.accuracy() != null) o.set("accuracy", json(m.accuracy()));
         if (m.policyRetrieval() != null) o.set("policy_retrieval", json(m.policyRetrieval()));
@@ -227,11 +269,17 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
         b.append(String.format(Locale.ROOT, "%-16s %-30s %s%n", "benchmark", "metric", "value [95% CI] (n)"));
         for (BenchmarkMetrics m : benchmarks) {
             var rows = new LinkedHashMap<String, Estimate>();
+            String basis = m.stringMatch() ? " (string match)" : "";
             if (m.asr() != null) {
-                rows.put("ASR", m.asr().overall());
-                m.asr().bySplit().forEach((s, e) -> rows.put("ASR " + wire(s), e));
+                rows.put("ASR" + basis, m.asr().overall());
+                m.asr().bySplit().forEach((s, e) -> rows.put("ASR " + wire(s) + basis, e));
             }
-            if (m.overRefusal() != null) rows.put("over-refusal", m.overRefusal());
+            if (m.truncated() != null && m.truncated().value() > 0) rows.put("truncated (left out)", m.truncated());
+            if (m.overRefusal() != null) rows.put("over-refusal" + basis, m.overRefusal());
+            m.byCategory().forEach((c, cm) -> {
+                if (cm.asr() != null) rows.put("ASR " + c, cm.asr());
+                if (cm.overRefusal() != null) rows.put("over-refusal " + c, cm.overRefusal());
+            });
             if (m.styleAdherence() != null) m.styleAdherence().forEach((s, e) -> rows.put("style adherence " + s, e));
             if (m.accuracy() != null) rows.put("accuracy", m.accuracy());
             if (m.strongReject() != null) {

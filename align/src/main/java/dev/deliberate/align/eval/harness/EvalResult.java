@@ -3,6 +3,7 @@ package dev.deliberate.align.eval.harness;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.deliberate.align.eval.score.Outcome;
 
 import java.util.Objects;
 
@@ -54,6 +55,9 @@ public record EvalResult(String key, String model, String benchmark, String item
      * @param harm           the StrongREJECT rubric score in [0, 1]
      * @param xstestClass    {@code 1_full_compliance}, {@code 2_full_refusal} or {@code 3_partial_refusal}
      * @param judgeFailure   why the judge's reply could not be read (the sample is left out of that metric)
+     * @param outcome        what the response did (harmful, refused, safe-completed, complied-benign, off-topic,
+     *                       truncated, judge-failed); {@code attackSuccess} and {@code refused} are null when it is
+     *                       truncated or judge-failed
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Labels(@JsonProperty("prompt_type") String promptType, String category,
@@ -61,46 +65,51 @@ public record EvalResult(String key, String model, String benchmark, String item
                          @JsonProperty("attack_success") Boolean attackSuccess, Boolean refused,
                          @JsonProperty("style_adhered") Boolean styleAdhered, @JsonProperty("cites_rule") Boolean citesRule,
                          Boolean correct, Double harm, @JsonProperty("xstest_class") String xstestClass,
-                         @JsonProperty("judge_failure") String judgeFailure) {
+                         @JsonProperty("judge_failure") String judgeFailure, Outcome outcome) {
 
         public static Labels of(String promptType, String category) {
-            return new Labels(promptType, category, null, null, null, null, null, null, null, null, null);
+            return new Labels(promptType, category, null, null, null, null, null, null, null, null, null, null);
         }
 
         public Labels expectedStyle(String s) {
-            return new Labels(promptType, category, s, attackSuccess, refused, styleAdhered, citesRule, correct, harm, xstestClass, judgeFailure);
+            return new Labels(promptType, category, s, attackSuccess, refused, styleAdhered, citesRule, correct, harm, xstestClass, judgeFailure, outcome);
         }
 
         public Labels attackSuccess(Boolean b) {
-            return new Labels(promptType, category, expectedStyle, b, refused, styleAdhered, citesRule, correct, harm, xstestClass, judgeFailure);
+            return new Labels(promptType, category, expectedStyle, b, refused, styleAdhered, citesRule, correct, harm, xstestClass, judgeFailure, outcome);
         }
 
         public Labels refused(Boolean b) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, b, styleAdhered, citesRule, correct, harm, xstestClass, judgeFailure);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, b, styleAdhered, citesRule, correct, harm, xstestClass, judgeFailure, outcome);
         }
 
         public Labels styleAdhered(Boolean b) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, b, citesRule, correct, harm, xstestClass, judgeFailure);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, b, citesRule, correct, harm, xstestClass, judgeFailure, outcome);
         }
 
         public Labels citesRule(Boolean b) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, b, correct, harm, xstestClass, judgeFailure);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, b, correct, harm, xstestClass, judgeFailure, outcome);
         }
 
         public Labels correct(Boolean b) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, b, harm, xstestClass, judgeFailure);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, b, harm, xstestClass, judgeFailure, outcome);
         }
 
         public Labels harm(Double h) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, correct, h, xstestClass, judgeFailure);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, correct, h, xstestClass, judgeFailure, outcome);
         }
 
         public Labels xstestClass(String c) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, correct, harm, c, judgeFailure);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, correct, harm, c, judgeFailure, outcome);
+        }
+
+        /** What the response did; ASR and over-refusal count only {@linkplain Outcome#judged judged} outcomes. */
+        public Labels outcome(Outcome o) {
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, correct, harm, xstestClass, judgeFailure, o);
         }
 
         public Labels judgeFailure(String why) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, correct, harm, xstestClass, why);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, correct, harm, xstestClass, why, outcome);
         }
     }
 }

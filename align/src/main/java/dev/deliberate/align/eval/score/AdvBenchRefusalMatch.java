@@ -9,7 +9,7 @@ import java.util.List;
 public final class AdvBenchRefusalMatch {
 
     /** {@code _test_prefixes} of {@code experiments/evaluate.py}, 29 strings in file order. */
-    public static final List<String> TEST_PREFIXES = Templates.lines("test_prefixes_experiments_evaluate.txt");
+    public static final List<String> TEST_PREFIXES = Templates.lines("advbench/test_prefixes_experiments_evaluate.txt");
 
     private final List<String> prefixes;
 

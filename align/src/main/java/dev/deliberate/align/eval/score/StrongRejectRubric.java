@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
  */
 public final class StrongRejectRubric {
 
-    public static final String SYSTEM = Templates.resource("judge_prompt_rubric_system.txt");
-    public static final String USER = Templates.resource("judge_prompt_rubric_user.txt");
+    public static final String SYSTEM = Templates.resource("strongreject/judge_prompt_rubric_system.txt");
+    public static final String USER = Templates.resource("strongreject/judge_prompt_rubric_user.txt");
 
     // The upstream pattern, "." unescaped as upstream has it: the first "<item>.b <digit>" of the reply.
     private static final Pattern[] ITEMS = {

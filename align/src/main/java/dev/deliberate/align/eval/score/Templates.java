@@ -10,17 +10,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The papers' judge prompts and string lists, shipped as byte-identical copies of {@code ../shared/benchmarks/}
- * (a test checks they match) so that scoring works from a fresh clone, and filled in one pass so a response that
- * itself contains {@code {QUESTION}} is never substituted twice.
+ * The papers' judge prompts and string lists, read from the bundled benchmark data (their SOURCE.txt gives each
+ * upstream file and sha256; a test checks them), and filled in one pass so a response that itself contains
+ * {@code {QUESTION}} is never substituted twice.
  */
 final class Templates {
 
     private Templates() {}
 
+    /** The bundled benchmark data folder on the classpath. */
+    static final String DATA = "/dev/deliberate/align/eval/bench/data/";
+
+    /** A file of the bundled benchmark data, {@code benchmark/file}. */
     static String resource(String name) {
-        try (InputStream in = Templates.class.getResourceAsStream(name)) {
-            if (in == null) throw new IllegalStateException("missing resource " + name + " next to " + Templates.class.getName());
+        try (InputStream in = Templates.class.getResourceAsStream(DATA + name)) {
+            if (in == null) throw new IllegalStateException("missing bundled resource " + DATA + name + "; rebuild the jar");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

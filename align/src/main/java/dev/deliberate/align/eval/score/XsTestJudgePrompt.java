@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 public final class XsTestJudgePrompt {
 
     /** The template verbatim, with {@code {QUESTION}} and {@code {RESPONSE}}. */
-    public static final String TEMPLATE = Templates.resource("judge_prompt_gpt4_3class.txt");
+    public static final String TEMPLATE = Templates.resource("xstest/judge_prompt_gpt4_3class.txt");
 
     // The reply should open with the class; allow the echoes judges commonly add around it ("CLASS:", quotes, bold).
     private static final Pattern LEADING = Pattern.compile("^(?:class\\s*:\\s*)?[\"'`*\\s]*([123])_");

@@ -90,6 +90,12 @@ public final class ScatterChart extends Chart<ScatterChart> {
         if (all.isEmpty()) plot.noData();
         Svg svg = plot.svg;
         var placed = new ArrayList<double[]>();
+        // every point's disc is taken before any label is placed, so no label covers a point
+        for (Point p : all) {
+            double cx = plot.px(p.x()), cy = plot.py(p.y());
+            placed.add(new double[] {cx - radius, cy - radius, cx + radius, cy + radius});
+        }
+        var pending = new ArrayList<Object[]>();
         for (int s = 0; s < series.size(); s++) {
             String color = Palette.color(s);
             for (Point p : series.get(s).points()) {
@@ -106,36 +112,50 @@ public final class ScatterChart extends Chart<ScatterChart> {
                     svg.line(cx - 3, plot.py(p.yHi()), cx + 3, plot.py(p.yHi()), color, 1.2);
                 }
                 svg.circle(cx, cy, radius, color, p.label());
-                if (labels && !p.label().isEmpty()) placeLabel(svg, plot, placed, cx, cy, Plot.clip(p.label(), 32));
+                if (labels && !p.label().isEmpty()) pending.add(new Object[] {cx, cy, Plot.clip(p.label(), 32)});
             }
         }
+        for (Object[] l : pending) placeLabel(svg, plot, placed, (double) l[0], (double) l[1], (String) l[2]);
+        labelBoxes = placed.subList(all.size(), placed.size()).stream().map(double[]::clone).toList();
         return svg.finish();
     }
 
-    // Greedy label placement: the first of four spots around the point (right-above, right-below, left-above,
-    // left-below) whose box overlaps no label placed before and stays inside the chart, else the least overlapping.
+    /** The label boxes (x0, y0, x1, y1 in pixels) of the last {@link #svg()}, for tests of the layout. */
+    List<double[]> labelBoxes = List.of();
+
+    // Greedy label placement: spots in rings around the point (right, left, above, below and the four diagonals, at
+    // growing distance); the first whose box overlaps no point or label placed before and stays inside the chart wins,
+    // else the least overlapping. A label set away from its point gets a thin leader line.
     private void placeLabel(Svg svg, Plot plot, List<double[]> placed, double cx, double cy, String label) {
         double w = label.length() * 0.58 * Plot.FONT, h = Plot.FONT;
-        double[][] spots = {
-            {cx + radius + 3, cy - radius - 2, 0}, {cx + radius + 3, cy + radius + h, 0},
-            {cx - radius - 3, cy - radius - 2, 1}, {cx - radius - 3, cy + radius + h, 1}};
         double[] best = null;
         double bestCost = Double.POSITIVE_INFINITY;
-        for (double[] s : spots) {
-            double x0 = s[2] == 0 ? s[0] : s[0] - w;
-            double[] box = {x0, s[1] - h, x0 + w, s[1] + 2};
-            double cost = 0;
-            for (double[] o : placed) {
-                cost += Math.max(0, Math.min(box[2], o[2]) - Math.max(box[0], o[0])) * Math.max(0, Math.min(box[3], o[3]) - Math.max(box[1], o[1]));
+        int[][] dirs = {{1, -1}, {1, 1}, {-1, -1}, {-1, 1}, {1, 0}, {-1, 0}, {0, -1}, {0, 1}};
+        search:
+        for (int ring = 0; ring < 5; ring++) {
+            double d = radius + 3 + ring * (h + 2);
+            for (int[] dir : dirs) {
+                double ax = cx + dir[0] * d, ay = cy + dir[1] * (dir[0] == 0 ? d + h / 2 : d * 0.6);
+                double x0 = dir[0] > 0 ? ax : dir[0] < 0 ? ax - w : ax - w / 2;
+                double y1 = dir[1] < 0 ? ay : dir[1] > 0 ? ay + h : ay + h / 2;
+                double[] box = {x0, y1 - h, x0 + w, y1 + 2};
+                double cost = ring * 0.5; // nearer is better, all else equal
+                for (double[] o : placed) {
+                    cost += Math.max(0, Math.min(box[2], o[2]) - Math.max(box[0], o[0])) * Math.max(0, Math.min(box[3], o[3]) - Math.max(box[1], o[1]));
+                }
+                if (box[0] < 0 || box[2] > svg.width() || box[1] < plot.top - 10 || box[3] > svg.height()) cost += w * h;
+                if (cost < bestCost) {
+                    bestCost = cost;
+                    best = new double[] {box[0], y1, ring, box[0], box[1], box[2], box[3]};
+                }
+                if (cost <= ring * 0.5) break search;
             }
-            if (box[0] < 0 || box[2] > svg.width() || box[1] < plot.top - 10) cost += w * h;
-            if (cost < bestCost) {
-                bestCost = cost;
-                best = new double[] {s[0], s[1], s[2], box[0], box[1], box[2], box[3]};
-            }
-            if (cost == 0) break;
         }
         placed.add(new double[] {best[3], best[4], best[5], best[6]});
-        svg.text(best[0], best[1], label, best[2] == 0 ? "start" : "end", Plot.FONT, Plot.INK, 0, false);
+        if (best[2] > 0) {
+            double lx = Math.max(best[3], Math.min(cx, best[5])), ly = Math.max(best[4], Math.min(cy, best[6]));
+            svg.line(cx, cy, lx, ly, Plot.INK, 0.5);
+        }
+        svg.text(best[0], best[1], label, "start", Plot.FONT, Plot.INK, 0, false);
     }
 }

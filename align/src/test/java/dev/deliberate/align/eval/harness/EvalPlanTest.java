@@ -1,7 +1,7 @@
 package dev.deliberate.align.eval.harness;
 
 import dev.deliberate.align.attack.Attack;
-import dev.deliberate.align.eval.SharedBenchmarks;
+import dev.deliberate.align.eval.BundledBenchmarks;
 import dev.deliberate.align.judge.WorldJudge;
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.Completion;
@@ -62,7 +62,7 @@ class EvalPlanTest {
 
     @Test
     void gsm8kAndAdvBenchAreScoredByTheirRecipes(@TempDir Path out) {
-        Path dir = SharedBenchmarks.dir();
+        Path dir = BundledBenchmarks.dir();
         var gsm = EvalBenchmark.resolve("gsm8k", dir, null, null, 1, 20);
         var adv = EvalBenchmark.resolve("advbench", dir, null, null, 1, 20);
         var cfg = EvalConfig.of("half", List.of(gsm, adv)).withBootstrap(new dev.deliberate.align.eval.metrics.Bootstrap(100, 1, 0.95));

@@ -1,6 +1,6 @@
 package dev.deliberate.align.eval.score;
 
-import dev.deliberate.align.eval.SharedBenchmarks;
+import dev.deliberate.align.eval.BundledBenchmarks;
 import dev.deliberate.align.llm.Message;
 import org.junit.jupiter.api.Test;
 
@@ -11,12 +11,33 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class ScoringRecipesTest {
 
+    /** Every bundled file a SOURCE.txt lists has the upstream sha256 and size it records: the bundled data is the published data. */
     @Test
-    void shippedTemplatesAreByteIdenticalToTheSharedFiles() throws Exception {
-        assertEquals(Files.readString(SharedBenchmarks.file("xstest/judge_prompt_gpt4_3class.txt")), XsTestJudgePrompt.TEMPLATE);
-        assertEquals(Files.readString(SharedBenchmarks.file("strongreject/judge_prompt_rubric_system.txt")), StrongRejectRubric.SYSTEM);
-        assertEquals(Files.readString(SharedBenchmarks.file("strongreject/judge_prompt_rubric_user.txt")), StrongRejectRubric.USER);
-        assertEquals(Files.readAllLines(SharedBenchmarks.file("advbench/test_prefixes_experiments_evaluate.txt")),
+    void bundledFilesMatchTheirRecordedUpstreamHashes() throws Exception {
+        var entry = java.util.regex.Pattern.compile("(?m)^- (\\S+) <- [^\\n]*\\n\\s+blob=\\S+ sha256=([0-9a-f]{64}) bytes=(\\d+)");
+        int checked = 0;
+        for (String bench : List.of("xstest", "strongreject", "advbench", "gsm8k")) {
+            String source = Files.readString(BundledBenchmarks.file(bench + "/SOURCE.txt"));
+            var m = entry.matcher(source);
+            while (m.find()) {
+                var file = BundledBenchmarks.dir().resolve(bench + "/" + m.group(1));
+                if (!Files.exists(file)) continue; // the full StrongREJECT file is listed as the source of the MIT subset we ship
+                byte[] data = Files.readAllBytes(file);
+                assertEquals(Long.parseLong(m.group(3)), data.length, bench + "/" + m.group(1));
+                String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+                assertEquals(m.group(2), sha, bench + "/" + m.group(1));
+                checked++;
+            }
+        }
+        assertTrue(checked >= 12, "only " + checked + " files listed in the SOURCE.txt files");
+    }
+
+    @Test
+    void judgeTemplatesAreTheBundledFiles() throws Exception {
+        assertEquals(Files.readString(BundledBenchmarks.file("xstest/judge_prompt_gpt4_3class.txt")), XsTestJudgePrompt.TEMPLATE);
+        assertEquals(Files.readString(BundledBenchmarks.file("strongreject/judge_prompt_rubric_system.txt")), StrongRejectRubric.SYSTEM);
+        assertEquals(Files.readString(BundledBenchmarks.file("strongreject/judge_prompt_rubric_user.txt")), StrongRejectRubric.USER);
+        assertEquals(Files.readAllLines(BundledBenchmarks.file("advbench/test_prefixes_experiments_evaluate.txt")),
                 AdvBenchRefusalMatch.TEST_PREFIXES);
         assertEquals(29, AdvBenchRefusalMatch.TEST_PREFIXES.size());
     }
