@@ -17,7 +17,7 @@ import dev.deliberate.align.deliberative.SpecContextSampler;
 import dev.deliberate.align.eval.analysis.HiddenStateEmbedder;
 import dev.deliberate.align.llm.LocalChatModel;
 import dev.deliberate.align.training.ChatExamples;
-import dev.deliberate.align.training.JudgeReward;
+import dev.deliberate.align.deliberative.JudgeReward;
 import dev.deliberate.engine.model.ModelPresets;
 import dev.deliberate.engine.train.DpoLoss;
 import dev.deliberate.engine.train.DpoTrainer;

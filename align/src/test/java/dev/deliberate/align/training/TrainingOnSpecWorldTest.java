@@ -1,6 +1,7 @@
 package dev.deliberate.align.training;
 
 import dev.deliberate.align.data.PreferenceRecord;
+import dev.deliberate.align.deliberative.JudgeReward;
 import dev.deliberate.align.data.SftRecord;
 import dev.deliberate.align.data.Turn;
 import dev.deliberate.align.judge.Judge;
