@@ -1,6 +1,6 @@
 package dev.deliberate.cli;
 
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.data.PreferenceRecord;
 import dev.deliberate.align.training.ChatExamples;
 import dev.deliberate.engine.train.DpoLoss;

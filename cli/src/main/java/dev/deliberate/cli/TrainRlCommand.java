@@ -3,7 +3,7 @@ package dev.deliberate.cli;
 import dev.deliberate.align.data.Turn;
 import dev.deliberate.align.training.ChatExamples;
 import dev.deliberate.align.deliberative.JudgeReward;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.SpecWorld;
 import dev.deliberate.align.judge.Judges;
 import dev.deliberate.align.llm.ChatModels;

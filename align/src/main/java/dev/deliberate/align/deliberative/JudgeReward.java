@@ -4,7 +4,7 @@ import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.judge.Verdict;
 import dev.deliberate.align.judge.Visibility;
 import dev.deliberate.align.llm.Completion;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.engine.generate.Generation;
 import dev.deliberate.engine.tokenizer.Reasoning;
 import dev.deliberate.engine.tokenizer.Tokenizer;

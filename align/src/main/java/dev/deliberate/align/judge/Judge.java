@@ -1,7 +1,7 @@
 package dev.deliberate.align.judge;
 
 import dev.deliberate.align.llm.Completion;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 /** Scores a completion for a labelled prompt. Shared by the pipelines (filtering, rewards) and the evaluation. */
 public interface Judge {

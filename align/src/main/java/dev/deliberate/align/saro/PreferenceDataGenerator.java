@@ -16,7 +16,7 @@ import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.ScriptedTeacher;
 
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.deliberate.align.saro;
 import dev.deliberate.align.deliberative.JudgedSample;
 import dev.deliberate.align.deliberative.SpecContextSampler;
 import dev.deliberate.align.llm.Completion;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.util.List;
 import java.util.Objects;

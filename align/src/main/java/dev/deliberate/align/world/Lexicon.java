@@ -1,5 +1,6 @@
 package dev.deliberate.align.world;
 
+import dev.deliberate.align.prompt.Intent;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;

@@ -1,7 +1,7 @@
 package dev.deliberate.align.deliberative;
 
 import dev.deliberate.align.data.GenerationRun;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.data.PromptOutcome;
 import dev.deliberate.align.data.SftRecord;
 import dev.deliberate.align.judge.WorldJudge;
@@ -10,7 +10,7 @@ import dev.deliberate.align.llm.Completion;
 import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

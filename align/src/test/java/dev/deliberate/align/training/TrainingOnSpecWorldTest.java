@@ -8,7 +8,7 @@ import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.judge.JudgeInput;
 import dev.deliberate.align.judge.Verdict;
 import dev.deliberate.align.judge.WorldJudge;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.ScriptedTeacher;
 import dev.deliberate.align.world.SpecWorld;
 import dev.deliberate.engine.backend.cpu.CpuBackend;
@@ -147,7 +147,7 @@ class TrainingOnSpecWorldTest {
      */
     @Test
     void rlRaisesTheJudgeReward() {
-        var prompts = safety.stream().filter(p -> p.intent() == dev.deliberate.align.world.Intent.HARMFUL_OPERATIONAL).toList();
+        var prompts = safety.stream().filter(p -> p.intent() == dev.deliberate.align.prompt.Intent.HARMFUL_OPERATIONAL).toList();
         var records = new ArrayList<SftRecord>();
         for (var p : prompts) {
             var user = new Turn("user", p.prompt());
