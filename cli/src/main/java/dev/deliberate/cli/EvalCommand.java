@@ -13,6 +13,7 @@ import dev.deliberate.align.eval.harness.EvalMetrics;
 import dev.deliberate.align.eval.harness.EvalRunner;
 import dev.deliberate.align.eval.metrics.Bootstrap;
 import dev.deliberate.align.eval.analysis.HiddenStateEmbedder;
+import dev.deliberate.align.llm.BatchingChatModel;
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.LocalChatModel;
 import dev.deliberate.align.llm.ChatModels;
@@ -161,8 +162,10 @@ final class EvalCommand implements Callable<Integer> {
         int[] counts = new int[2];
         // a local checkpoint also gives the embedding map of prompt types (mean-pooled hidden states of its middle layer)
         HiddenStateEmbedder embedder = m instanceof LocalChatModel local && !noEmbedding ? HiddenStateEmbedder.middle(local.checkpoint()) : null;
-        try (m; var bar = new LazyBar(err)) {
-            metrics = EvalRunner.run(config, m, js, out, embedder, new EvalRunner.Listener() {
+        // --threads N on a local checkpoint: the N concurrent calls are decoded together, one batch in one session
+        ChatModel asked = m instanceof LocalChatModel && threads > 1 ? new BatchingChatModel(m, Math.min(threads, LocalChatModel.MAX_BATCH_SLOTS)) : m;
+        try (asked; var bar = new LazyBar(err)) {
+            metrics = EvalRunner.run(config, asked, js, out, embedder, new EvalRunner.Listener() {
                 public void planned(int cells, int already) {
                     counts[0] = cells;
                     counts[1] = already;

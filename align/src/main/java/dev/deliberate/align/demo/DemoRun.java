@@ -36,6 +36,7 @@ import dev.deliberate.align.eval.harness.EvalJudges;
 import dev.deliberate.align.eval.harness.EvalRunner;
 import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.judge.Judges;
+import dev.deliberate.align.llm.BatchingChatModel;
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.ChatModels;
 import dev.deliberate.align.report.ReportWriter;
@@ -414,7 +415,7 @@ public final class DemoRun {
             if (Files.isRegularFile(dir.resolve(EvalRunner.METRICS))) continue;
             listener.line("  evaluating " + m.title + " (" + checkpointOf(m) + ")");
             var local = LocalChatModel.open(out.resolve(checkpointOf(m)).resolve(CHECKPOINT));
-            try (ChatModel model = new GatheringChatModel(local); var embedder = HiddenStateEmbedder.middle(local.checkpoint())) {
+            try (ChatModel model = new BatchingChatModel(local, LocalChatModel.MAX_BATCH_SLOTS); var embedder = HiddenStateEmbedder.middle(local.checkpoint())) {
                 var cfg = EvalConfig.of(m.label, List.of(bench)).withAttacks("none,seen,held-out")
                         .withSampling(1, 0, preset.evalMaxTokens(), seed).withThreads(32);
                 var bar = new EvalRunner.Listener() {
