@@ -7,7 +7,9 @@ import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.eval.bench.BenchmarkFormatException;
 import dev.deliberate.align.eval.bench.ColumnMapping;
 import dev.deliberate.align.eval.harness.EvalBenchmark;
+import dev.deliberate.align.cluster.EvalRecipe;
 import dev.deliberate.align.eval.harness.EvalConfig;
+import dev.deliberate.align.eval.harness.EvalEngine;
 import dev.deliberate.align.eval.harness.EvalJudges;
 import dev.deliberate.align.eval.harness.EvalMetrics;
 import dev.deliberate.align.eval.harness.EvalRunner;
@@ -126,6 +128,15 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--no-cache", description = "Call remote models without the response cache.")
     boolean noCache;
 
+    @Option(names = "--engine", paramLabel = "NAME", defaultValue = "local", description = "Where cells are worked on: local (--threads threads here) or spark (a Spark job: under spark-submit its master, else an embedded --master); results are the same (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master for --engine spark outside spark-submit (default: local[N], N = this machine's cores).")
+    String master;
+
+    @Option(names = "--partitions", paramLabel = "N", description = "Spark tasks per job for --engine spark (default: 4 x the cluster's parallelism); --threads is then cells at once per task.")
+    Integer partitions;
+
     @Option(names = "--no-embedding", description = "Skip the embedding map of prompt types (written for local checkpoints).")
     boolean noEmbedding;
 
@@ -164,6 +175,7 @@ final class EvalCommand implements Callable<Integer> {
         HiddenStateEmbedder embedder = m instanceof LocalChatModel local && !noEmbedding ? HiddenStateEmbedder.middle(local.checkpoint()) : null;
         // --threads N on a local checkpoint: the N concurrent calls are decoded together, one batch in one session
         ChatModel asked = m instanceof LocalChatModel && threads > 1 ? new BatchingChatModel(m, Math.min(threads, LocalChatModel.MAX_BATCH_SLOTS)) : m;
+        EvalEngine cluster = clusterEngine(config);
         try (asked; var bar = new LazyBar(err)) {
             metrics = EvalRunner.run(config, asked, js, out, embedder, new EvalRunner.Listener() {
                 public void planned(int cells, int already) {
@@ -175,11 +187,18 @@ final class EvalCommand implements Callable<Integer> {
                 public void cellDone() {
                     bar.step();
                 }
-            });
+            }, cluster);
         } catch (IllegalArgumentException | BenchmarkFormatException e) {
             throw new UserError(e.getMessage());
         } finally {
             if (js.llmJudge() != null) js.llmJudge().close();
+            if (cluster instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         ObjectNode summary = Jsonl.MAPPER.createObjectNode();
@@ -193,6 +212,26 @@ final class EvalCommand implements Callable<Integer> {
                 out.resolve(EvalRunner.RESULTS), out.resolve(EvalRunner.METRICS));
         o.flush();
         return 0;
+    }
+
+    /** The cluster engine {@code --engine} names (null for local), given the run as a recipe its workers rebuild. */
+    private EvalEngine clusterEngine(EvalConfig config) {
+        if (engine == null || engine.equals("local")) return null;
+        var provider = EvalEngine.provider(engine).orElseThrow(() -> new UserError("--engine " + engine + ": no such engine on the class path"
+                + (engine.equals("spark") ? "; run the command through spark/bin/deliberate-spark (embedded Spark) or spark-submit (see the README)" : " (local, spark)")));
+        Path dir = benchmarksDir; // null: the bundled public sets, on every worker
+        var columns = java.util.Arrays.asList(promptColumn, labelColumn, idColumn, categoryColumn);
+        var recipe = new EvalRecipe(benches, dir == null ? null : dir.toAbsolutePath().toString(), worldDir == null ? null : worldDir.toAbsolutePath().toString(),
+                columns, seed, limit, attacks, samples, temperature, maxTokens, specInContext.strip(), model, judges, apiKeyEnv, threads);
+        var settings = new java.util.HashMap<String, String>();
+        if (master != null) settings.put("master", master);
+        if (partitions != null) settings.put("partitions", String.valueOf(partitions));
+        settings.put("threads", String.valueOf(threads));
+        try {
+            return provider.create(settings, recipe);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
     }
 
     EvalConfig config() {

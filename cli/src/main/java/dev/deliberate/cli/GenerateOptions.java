@@ -63,6 +63,15 @@ final class GenerateOptions {
     @Option(names = "--threads", paramLabel = "N", description = "Prompts worked on at once (default: 8 for a remote teacher, else 1); output order does not depend on it.")
     Integer threads;
 
+    @Option(names = "--engine", paramLabel = "NAME", defaultValue = "local", description = "Where prompts are worked on: local (--threads threads here) or spark (a Spark job: under spark-submit its master, else an embedded --master); the data are the same (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master for --engine spark outside spark-submit (default: local[N], N = this machine's cores).")
+    String master;
+
+    @Option(names = "--partitions", paramLabel = "N", description = "Spark tasks per job for --engine spark (default: 4 x the cluster's parallelism); --threads is then prompts at once per task.")
+    Integer partitions;
+
     @Option(names = "--no-cache", description = "Do not use the response cache for remote models.")
     boolean noCache;
 

@@ -42,6 +42,7 @@ final class TrainRun implements AutoCloseable {
     private final PrintWriter err;
     private final long started = System.nanoTime();
     private Progress bar;
+    private TrainOptions options;
 
     private TrainRun(Path out, int resumeFrom, MetricsLog metrics, PrintWriter err) {
         this.out = out;
@@ -78,7 +79,9 @@ final class TrainRun implements AutoCloseable {
             config.putAll(o.asMap());
             writeJson(o.out.resolve("config.json"), config);
             if (resume > 0) err.println("resuming " + o.out + " from step " + resume);
-            return new TrainRun(o.out, resume, MetricsLog.open(o.out.resolve("metrics.jsonl"), resume), err);
+            var run = new TrainRun(o.out, resume, MetricsLog.open(o.out.resolve("metrics.jsonl"), resume), err);
+            run.options = o;
+            return run;
         } catch (IOException e) {
             throw new UserError("cannot write the run folder " + o.out + ": " + e.getMessage());
         }
@@ -127,12 +130,17 @@ final class TrainRun implements AutoCloseable {
                 m.put("seconds", (System.nanoTime() - started) / 1e9);
                 m.putAll(more);
                 m.put("eval", trainedNow || !s.lastEval().isEmpty() ? s.lastEval() : fromLog.lastEval());
-                m.put("checkpoint", out.resolve("checkpoint").toString());
+                if (model.lora() != null) {
+                    m.put("adapter", out.resolve("adapter").toString());
+                    m.put("lora", model.lora().spec());
+                    if (options.merge) m.put("checkpoint", out.resolve("checkpoint").toString());
+                } else m.put("checkpoint", out.resolve("checkpoint").toString());
                 writeJson(pending, m);
                 Checkpoint.fsyncFile(pending);
                 summary = m;
             }
-            Checkpoint.save(model, out.resolve("checkpoint"), new Checkpoint.Options(tokenizerDir, Checkpoint.DEFAULT_SHARD_BYTES, Safetensors.DType.F32, null));
+            if (model.lora() != null) LoraRun.save(model, out, tokenizerDir, options, new LinkedHashMap<>()); // out/adapter (+ out/checkpoint with --merge)
+            else Checkpoint.save(model, out.resolve("checkpoint"), new Checkpoint.Options(tokenizerDir, Checkpoint.DEFAULT_SHARD_BYTES, Safetensors.DType.F32, null));
             Files.move(pending, out.resolve(SUMMARY), java.nio.file.StandardCopyOption.ATOMIC_MOVE); // the commit
             Checkpoint.fsyncDir(out);
             err.println(JSON.writeValueAsString(summary));
@@ -149,16 +157,11 @@ final class TrainRun implements AutoCloseable {
             for (Path p : s.toList()) {
                 String n = p.getFileName().toString();
                 boolean orphan = n.matches("checkpoint\\.(tmp|old)-\\d+") || (n.startsWith(".") && n.endsWith(".tmp") && Files.isRegularFile(p));
-                if (orphan) deleteTree(p);
+                if (orphan) Checkpoint.deleteTree(p);
             }
         }
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        try (var s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
-        }
-    }
 
     /** What {@code metrics.jsonl} says about a run, for a finish that trained no step in this process. */
     record MetricsSummary(double finalLoss, double meanTokensPerSecond, Map<String, Object> lastEval) {
@@ -210,16 +213,6 @@ final class TrainRun implements AutoCloseable {
     static Path requireFile(Path file, String flag, String what) {
         if (file != null && !Files.isRegularFile(file)) throw new UserError(flag + " " + file + ": no such file (expected " + what + ")");
         return file;
-    }
-
-    static Transformer loadModel(Path dir, boolean checkFinite) {
-        try {
-            return Checkpoint.load(dir, new CpuBackend(), checkFinite);
-        } catch (IOException | RuntimeException e) {
-            String msg = String.valueOf(e.getMessage());
-            throw new UserError("cannot load the model in " + dir + ": " + msg + (msg.contains("non-finite")
-                    ? " (--no-check-finite loads it anyway)" : " (give a Hugging Face folder with config.json and model.safetensors)"));
-        }
     }
 
     static HfTokenizer loadTokenizer(Path dir) {

@@ -143,6 +143,7 @@ public final class ChatModels {
             return switch (ref) {
                 case ModelRef.Endpoint e -> remote(e.baseUrl(), e.model(), keyFor(e, options), options);
                 case ModelRef.OpenAi o -> openAi(o, options);
+                case ModelRef.Pool p -> pool(p, options);
                 case ModelRef.Named n -> {
                     Provider p;
                     synchronized (this) {
@@ -158,9 +159,10 @@ public final class ChatModels {
         }
 
         private ChatModel local(Path dir, OpenOptions options) {
-            if (!Files.exists(dir))
+            boolean adapterPair = !Files.exists(dir) && dir.toString().contains("+"); // BASE_DIR+ADAPTER_DIR, for the loaders to resolve
+            if (!Files.exists(dir) && !adapterPair)
                 throw new IllegalArgumentException("model reference '" + dir + "': no such checkpoint directory (a model reference is " + ModelRef.SYNTAX + ")");
-            if (!Files.isDirectory(dir))
+            if (!adapterPair && !Files.isDirectory(dir))
                 throw new IllegalArgumentException("model reference '" + dir + "' is a file; a local model is a Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer.json)");
             if (loaders.isEmpty())
                 throw new IllegalArgumentException("model reference '" + dir + "': no loader for local checkpoints is registered in this build (the local engine is not wired in)");
@@ -184,6 +186,17 @@ public final class ChatModels {
             if (key == null && baseUrl.getHost().endsWith("openai.com"))
                 throw new IllegalArgumentException("model reference '" + o.text() + "' needs an API key: set " + var);
             return remote(baseUrl, o.model(), key, options);
+        }
+
+        /** An endpoint pool; the key in {@code apiKeyEnv} (if named) goes to every server of the pool, which the user listed together. */
+        private static ChatModel pool(ModelRef.Pool p, OpenOptions options) {
+            var settings = EndpointPool.Settings.defaults().withRetries(options.maxRetries()).withRequestTimeout(options.requestTimeout());
+            PoolSpec spec = p.file() != null ? PoolSpec.read(p.file(), options.maxConcurrency(), settings)
+                    : PoolSpec.inline(p.baseUrls(), p.model(), options.maxConcurrency(), settings);
+            ApiKey key = keyFor(p, options);
+            ChatModel m = new PooledChatModel(spec.model(), new EndpointPool(spec.endpoints(), spec.settings(), key));
+            if (options.cacheFile() == null) return m;
+            return new CachedChatModel(m, ResponseCache.open(options.cacheFile()), true);
         }
 
         private static ChatModel remote(URI baseUrl, String model, ApiKey key, OpenOptions options) {
@@ -216,6 +229,22 @@ public final class ChatModels {
                 ApiKey k = ApiKey.fromEnv(var, options.env());
                 if (k == null)
                     throw new IllegalArgumentException("model reference '" + e.text() + "': the API key variable " + var + " is unset or empty");
+                yield k;
+            }
+            case ModelRef.Pool p -> {
+                // the servers of one pool serve one model and were listed together: one key for all of them (VAR, or
+                // host=VAR pairs that all name the same VAR); a pool file's servers are paired by host too
+                String var = null;
+                for (URI u : p.baseUrls()) {
+                    String v = keyVarFor(new ModelRef.Endpoint(u, p.model()), options.apiKeyEnv());
+                    if (var != null && !var.equals(v))
+                        throw new IllegalArgumentException("model reference '" + p.text() + "': --api-key-env pairs the pool's servers with different keys (" + var + ", " + v + "); a pool takes one key");
+                    var = v;
+                }
+                if (p.baseUrls().isEmpty() && options.apiKeyEnv() != null && !options.apiKeyEnv().contains("=")) var = options.apiKeyEnv().strip();
+                if (var == null) yield null;
+                ApiKey k = ApiKey.fromEnv(var, options.env());
+                if (k == null) throw new IllegalArgumentException("model reference '" + p.text() + "': the API key variable " + var + " is unset or empty");
                 yield k;
             }
             case ModelRef.Local l -> null;

@@ -9,7 +9,6 @@ import dev.deliberate.engine.model.Parameter;
 import dev.deliberate.engine.model.Transformer;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -223,16 +222,11 @@ public final class Checkpoint {
         }
     }
 
-    private static void deleteTree(Path p) throws IOException {
+    /** Deletes a folder and everything in it (nothing when it is absent): temp and orphan folders of interrupted saves. */
+    public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) return;
         try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(x -> {
-                try {
-                    Files.delete(x);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
         }
     }
 }

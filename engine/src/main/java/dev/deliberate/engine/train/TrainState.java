@@ -1,5 +1,6 @@
 package dev.deliberate.engine.train;
 
+import dev.deliberate.engine.io.Checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -49,12 +49,12 @@ public final class TrainState {
             Files.createDirectories(abs);
             Path target = abs.resolve(String.format("%s%08d", PREFIX, step));
             Path tmp = abs.resolve(target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-            deleteTree(tmp);
+            Checkpoint.deleteTree(tmp);
             Files.createDirectories(tmp);
             Backend be = model.backend();
             var weights = new LinkedHashMap<String, Safetensors.Tensor>();
             var moments = new LinkedHashMap<String, Safetensors.Tensor>();
-            List<Parameter> params = model.parameterList();
+            List<Parameter> params = optimizer.parameters(); // with LoRA only the adapters: the base is the starting checkpoint
             List<Tensor[]> mv = optimizer.moments();
             for (int i = 0; i < params.size(); i++) {
                 Parameter p = params.get(i);
@@ -73,7 +73,7 @@ public final class TrainState {
             fsync(tmp.resolve(META));
             fsync(tmp);
             if (Files.isRegularFile(target.resolve(META))) {
-                deleteTree(tmp); // the same step again (a rerun that saved it before): it is there, complete
+                Checkpoint.deleteTree(tmp); // the same step again (a rerun that saved it before): it is there, complete
             } else {
                 deleteState(target); // a half-deleted folder of that name
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE); // the one rename that commits
@@ -170,7 +170,7 @@ public final class TrainState {
     private static void deleteState(Path p) throws IOException {
         if (!Files.exists(p)) return;
         Files.deleteIfExists(p.resolve(META));
-        deleteTree(p);
+        Checkpoint.deleteTree(p);
     }
 
     private static void fsync(Path p) throws IOException {
@@ -206,7 +206,7 @@ public final class TrainState {
                 throw new IllegalStateException(dir + " holds the state of a different run (" + describe(saved) + "; this run is "
                         + describe(id) + "): use a fresh --out folder, or delete " + dir + " to start over");
             Backend be = model.backend();
-            List<Parameter> params = model.parameterList();
+            List<Parameter> params = optimizer.parameters(); // with LoRA only the adapters: the base is the starting checkpoint
             List<Tensor[]> mv = optimizer.moments();
             try (var w = Safetensors.open(state.resolve(WEIGHTS)); var o = Safetensors.open(state.resolve(MOMENTS))) {
                 for (int i = 0; i < params.size(); i++) {
@@ -240,12 +240,4 @@ public final class TrainState {
         be.upload(v, 0, t, 0, v.length);
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        var all = new ArrayList<Path>();
-        try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(all::add);
-        }
-        for (Path x : all) Files.delete(x);
-    }
 }
