@@ -138,7 +138,7 @@ final class GenerateRun implements AutoCloseable {
         var run = new GenerateRun(o, spec, teacher, judge, prompts, cl.getErr());
         run.generator = cl.getCommandName();
         try {
-            if (o.judgeRuns == null) o.judgeRuns = Judges.deterministic(judge) ? 1 : 3;
+            if (o.judgeRuns == null) o.judgeRuns = judge.deterministic() ? 1 : 3;
             if (o.judgeRuns < 1) throw new UserError("--judge-runs must be >= 1, got " + o.judgeRuns);
             var config = new java.util.TreeMap<>(RunConfig.resolved(cl.getCommandSpec()));
             config.put("generator", cl.getCommandName());

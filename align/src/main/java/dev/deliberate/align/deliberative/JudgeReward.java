@@ -35,7 +35,7 @@ public final class JudgeReward implements RlTrainer.Reward<LabelledPrompt> {
     /** What the judge is shown for one generation: the answer by {@link Reasoning#answer}, never the reasoning. */
     Completion answerOnly(Generation g) {
         String answer = Reasoning.answer(tokenizer.decode(g.tokens(), true)).strip();
-        return new Completion("", answer, g.finishReason() == dev.deliberate.engine.generate.FinishReason.LENGTH ? "length" : "stop", null);
+        return new Completion("", answer, dev.deliberate.align.llm.FinishReason.from(g.finishReason()), null);
     }
 
     @Override

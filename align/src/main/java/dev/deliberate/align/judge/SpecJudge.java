@@ -69,6 +69,7 @@ public final class SpecJudge implements Judge, AutoCloseable {
     }
 
     /** Judging run {@code run} (0-based); runs differ by sampling seed, which is what min-of-k needs. */
+    @Override
     public Verdict judge(JudgeInput input, int run) {
         var params = new SamplingParams(run == 0 ? options.temperature() : Math.max(0.7, options.temperature()), 1, options.maxTokens(), 1, List.of(), (long) run);
         List<Completion> out = model.chat(prompt(input), params);
@@ -76,7 +77,7 @@ public final class SpecJudge implements Judge, AutoCloseable {
         Completion c = out.getFirst();
         String reply = c.answer().isBlank() ? c.reasoning() : c.answer();
         Verdict v = parse(reply, input.item(), input.visibility());
-        if (v.reason().startsWith(PARSE_FAILURE) && "length".equals(c.finishReason()))
+        if (v.reason().startsWith(PARSE_FAILURE) && c.truncated())
             return failure("the reply was cut off at max_tokens (" + options.maxTokens() + "); raise it with --judge-max-tokens", reply);
         return v;
     }

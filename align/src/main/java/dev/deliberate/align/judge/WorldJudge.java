@@ -45,6 +45,12 @@ public final class WorldJudge implements Judge {
         return ID;
     }
 
+    /** The world judge reads labels, not samples: every run agrees. */
+    @Override
+    public boolean deterministic() {
+        return true;
+    }
+
     @Override
     public Verdict judge(JudgeInput in) {
         LabelledPrompt item = in.item();

@@ -456,7 +456,7 @@ public final class ScriptedTeacher implements ChatModel {
         String[] words = text.split("(?<=\\s)");
         if (words.length > p.maxTokens()) {
             text = String.join("", java.util.Arrays.copyOf(words, p.maxTokens())).stripTrailing();
-            return Completion.fromText(text, "length", new Completion.Usage(-1, p.maxTokens(), -1));
+            return Completion.fromText(text, dev.deliberate.align.llm.FinishReason.LENGTH, new Completion.Usage(-1, p.maxTokens(), -1));
         }
         return text.equals(c.text()) ? c : Completion.fromText(text, "stop", c.usage());
     }

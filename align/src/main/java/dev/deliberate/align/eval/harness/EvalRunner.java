@@ -227,7 +227,7 @@ public final class EvalRunner {
         int reasoningTokens = u.reasoningTokens();
         int answerTokens = u.completionTokens() >= 0 && u.reasoningTokens() >= 0 ? u.completionTokens() - u.reasoningTokens() : -1;
         return new EvalResult(c.key(sample), modelId, c.benchmark().name(), c.itemId(), c.itemLabel(), c.attackName(), c.attackSplit(),
-                sample, c.prompt(), raw.reasoning(), answer, answer.equals(raw.answer()) ? null : raw.answer(), raw.finishReason(),
+                sample, c.prompt(), raw.reasoning(), answer, answer.equals(raw.answer()) ? null : raw.answer(), raw.finishReason().wire(),
                 reasoningTokens, answerTokens, scored.verdict(), scored.labels());
     }
 

@@ -58,7 +58,7 @@ final class EvalScorer {
     }
 
     Scored score(EvalCase c, Completion plain) {
-        boolean truncated = "length".equals(plain.finishReason());
+        boolean truncated = plain.truncated();
         return c.world() != null ? world(c, c.world(), plain, truncated) : tabular(c, c.item(), plain.answer(), truncated);
     }
 
