@@ -44,13 +44,13 @@ final class EvalCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;
 
-    @Option(names = "--model", required = true, paramLabel = "REF", description = "The model under evaluation: a checkpoint directory, http(s)://host:port/v1#model, openai:MODEL or world:teacher[?error=…].")
+    @Option(names = "--model", paramLabel = "REF", description = "The model under evaluation: a checkpoint directory, http(s)://host:port/v1#model, openai:MODEL or world:teacher[?error=…].")
     String model;
 
     @Option(names = "--label", paramLabel = "NAME", description = "The method's name in tables and the report (default: the folder name).")
     String label;
 
-    @Option(names = "--bench", required = true, split = ",", paramLabel = "NAME|FILE",
+    @Option(names = "--bench", split = ",", paramLabel = "NAME|FILE",
             description = "Benchmarks, repeatable or comma-separated: specworld-test, xstest, strongreject, advbench, gsm8k, or a CSV/JSONL file (see --prompt-column).")
     List<String> benches;
 
@@ -78,7 +78,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "At most N items per benchmark, spread evenly over it; 0 = all (default: ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "The run folder (created if needed; a rerun resumes it).")
+    @Option(names = "--out", paramLabel = "DIR", description = "The run folder (created if needed; a rerun resumes it).")
     Path out;
 
     @Option(names = "--spec-in-context", defaultValue = "none", paramLabel = "none|excerpt|full",
@@ -140,8 +140,15 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--no-embedding", description = "Skip the embedding map of prompt types (written for local checkpoints).")
     boolean noEmbedding;
 
+    @picocli.CommandLine.Mixin
+    RunFileOption runFile;
+
     @Override
     public Integer call() {
+        runFile.apply();
+        RunFileOption.require(model, "--model", "the model under evaluation");
+        RunFileOption.require(benches, "--bench", "the benchmarks to run");
+        RunFileOption.require(out, "--out", "the run folder");
         var err = cmd.commandLine().getErr();
         long t0 = System.nanoTime();
         EvalConfig config = config();
