@@ -116,17 +116,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", defaultValue = "1000", paramLabel = "N", description = "Bootstrap resamples per interval (default: ${DEFAULT-VALUE}).")
     int resamples;
 
-    @Option(names = "--api-key-env", paramLabel = "VAR|HOST=VAR", description = "Key for the http(s):// endpoint of this command, from environment variable VAR; with two endpoint hosts pair each: host[:port]=VAR,... openai: references use OPENAI_API_KEY only.")
-    String apiKeyEnv;
+    @picocli.CommandLine.Mixin
+    UpstreamKeyOption upstreamKey;
 
     @picocli.CommandLine.Mixin
     RemoteCallOptions remote = new RemoteCallOptions();
 
-    @Option(names = "--cache", paramLabel = "FILE", description = "Response cache for remote models (default: $DELIBERATE_CACHE or ~/.cache/deliberate/responses.sqlite).")
-    Path cache;
-
-    @Option(names = "--no-cache", description = "Call remote models without the response cache.")
-    boolean noCache;
+    @picocli.CommandLine.Mixin
+    ResponseCacheOptions cache;
 
     @Option(names = "--engine", paramLabel = "NAME", defaultValue = "local", description = "Where cells are worked on: local (--threads threads here) or spark (a Spark job: under spark-submit its master, else an embedded --master); results are the same (default: ${DEFAULT-VALUE}).")
     String engine;
@@ -155,13 +152,12 @@ final class EvalCommand implements Callable<Integer> {
         var refs = new ArrayList<String>(judges);
         refs.add(model);
         try {
-            ChatModels.checkKeyScope(apiKeyEnv, refs);
+            ChatModels.checkKeyScope(upstreamKey.env, refs);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        ChatModels.OpenOptions options = remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(apiKeyEnv));
-        if (cache != null) options = options.withCache(cache);
-        if (noCache) options = options.withNoCache();
+        ChatModels.OpenOptions options = remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(upstreamKey.env));
+        options = cache.apply(options);
         boolean world = config.benchmarks().stream().anyMatch(b -> b instanceof EvalBenchmark.World);
         if (!world && judges.contains(dev.deliberate.align.judge.WorldJudge.ID))
             throw new UserError("--judge world:judge grades only specworld-test, which this run does not include; give an LLM judge reference for the other benchmarks");
@@ -229,7 +225,7 @@ final class EvalCommand implements Callable<Integer> {
         Path dir = benchmarksDir; // null: the bundled public sets, on every worker
         var columns = java.util.Arrays.asList(promptColumn, labelColumn, idColumn, categoryColumn);
         var recipe = new EvalRecipe(benches, dir == null ? null : dir.toAbsolutePath().toString(), worldDir == null ? null : worldDir.toAbsolutePath().toString(),
-                columns, seed, limit, attacks, samples, temperature, maxTokens, specInContext.strip(), model, judges, apiKeyEnv, threads);
+                columns, seed, limit, attacks, samples, temperature, maxTokens, specInContext.strip(), model, judges, upstreamKey.env, threads);
         var settings = new java.util.HashMap<String, String>();
         if (master != null) settings.put("master", master);
         if (partitions != null) settings.put("partitions", String.valueOf(partitions));

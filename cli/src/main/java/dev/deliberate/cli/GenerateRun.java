@@ -93,13 +93,12 @@ final class GenerateRun implements AutoCloseable {
         if (o.threads == null) o.threads = remote ? 8 : 1;
         if (o.threads < 1) throw new UserError("--threads must be >= 1, got " + o.threads);
         try {
-            ChatModels.checkKeyScope(o.apiKeyEnv, java.util.Arrays.asList(o.teacher, o.judge));
+            ChatModels.checkKeyScope(o.upstreamKey.env, java.util.Arrays.asList(o.teacher, o.judge));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        var options = o.remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(o.apiKeyEnv));
-        if (o.cache != null) options = options.withCache(o.cache);
-        if (o.noCache) options = options.withNoCache();
+        var options = o.remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(o.upstreamKey.env));
+        options = o.cache.apply(options);
         options = options.withLimits(Math.max(o.threads, 1), options.maxRetries(), options.requestTimeout());
 
         List<LabelledPrompt> all = loadPrompts(o, spec);
@@ -199,7 +198,7 @@ final class GenerateRun implements AutoCloseable {
             throw new UserError("cannot read " + o.spec + ": " + e.getMessage());
         }
         var recipe = new GenerationRecipe(generator, markdown, o.spec == null ? "builtin:specworld.md" : o.spec.toString(), o.teacher, o.judge,
-                !o.noJudgeMetadata, o.apiKeyEnv, o.threads, o.k, o.judgeRuns, o.temperature, o.maxTokens, o.threshold, o.seed, o.threads, prefs);
+                !o.noJudgeMetadata, o.upstreamKey.env, o.threads, o.k, o.judgeRuns, o.temperature, o.maxTokens, o.threshold, o.seed, o.threads, prefs);
         var settings = new java.util.HashMap<String, String>();
         if (o.master != null) settings.put("master", o.master);
         if (o.partitions != null) settings.put("partitions", String.valueOf(o.partitions));
