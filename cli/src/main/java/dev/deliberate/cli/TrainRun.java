@@ -1,6 +1,6 @@
 package dev.deliberate.cli;
 
-import dev.deliberate.align.data.AtomicFiles;
+import dev.deliberate.align.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.deliberate.engine.backend.cpu.CpuBackend;
