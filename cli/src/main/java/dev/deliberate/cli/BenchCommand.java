@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code deliberate bench}: the benchmark harnesses; each subcommand prints medians beside a reference figure. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: engine, tokenizer, server throughput, endpoint pool, reward service.",
-        subcommands = {BenchEngineCommand.class, BenchTokenizerCommand.class, BenchServerCommand.class, BenchPoolCommand.class, BenchRewardCommand.class})
+        subcommands = {BenchEngineCommand.class, BenchTokenizerCommand.class, BenchServerCommand.class, BenchPoolCommand.class, BenchRewardCommand.class, BenchLearnabilityCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

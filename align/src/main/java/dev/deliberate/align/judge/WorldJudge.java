@@ -107,8 +107,11 @@ public final class WorldJudge implements Judge {
         return spec.category(item.category()).map(c -> c.rules().stream().filter(r -> r.style() == s).map(r -> r.id()).toList()).orElse(List.of());
     }
 
-    /** A numeric gold matches the last integer of the answer; a text gold must appear in it. */
-    static boolean correct(String answer, String gold) {
+    /**
+     * Whether a general task's answer is right, the rule this judge scores general tasks by (without its decision
+     * check): a numeric gold matches the last integer of the answer; a text gold must appear in it, case aside.
+     */
+    public static boolean correct(String answer, String gold) {
         if (gold == null) return false;
         if (gold.matches("-?\\d+")) {
             Matcher m = INT.matcher(answer);

@@ -77,4 +77,14 @@ class WorldJudgeTest {
         assertEquals(v, m.readValue(json, Verdict.class));
         assertEquals(HARM, m.readValue(m.writeValueAsString(HARM), LabelledPrompt.class));
     }
+
+    @Test
+    void generalCorrectnessMatchesTheLastNumberOrContainsTheText() {
+        assertTrue(WorldJudge.correct("37 plus 48 is 85.", "85"));
+        assertFalse(WorldJudge.correct("85? No: it is 75.", "85"), "the last integer decides");
+        assertFalse(WorldJudge.correct("no number here", "85"));
+        assertTrue(WorldJudge.correct("The capital of Veloria is Port Vell.", "port vell"));
+        assertFalse(WorldJudge.correct("The capital of Veloria is Ostra.", "Port Vell"));
+        assertFalse(WorldJudge.correct("anything", null));
+    }
 }
