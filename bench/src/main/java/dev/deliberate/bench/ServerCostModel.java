@@ -99,6 +99,10 @@ public final class ServerCostModel implements StepwiseChatModel {
                 return out;
             }
 
+            public void cancel(long sequence) {
+                active.remove(sequence);
+            }
+
             public void close() {
                 active.clear();
             }

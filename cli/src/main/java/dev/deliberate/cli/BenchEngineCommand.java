@@ -16,7 +16,7 @@ final class BenchEngineCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--shape", defaultValue = "tiny", description = "tiny, small or all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--shape", defaultValue = "tiny", description = "tiny, small, all, or 0.5b (Qwen2.5-0.5B fine-tuning: full vs --lora, --checkpointing; default: ${DEFAULT-VALUE}).")
     String shape;
 
     @Option(names = "--runs", defaultValue = "3", description = "Measured runs per figure; medians are reported (default: ${DEFAULT-VALUE}).")
@@ -28,6 +28,12 @@ final class BenchEngineCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "Also print each kernel's share of a step (on stderr).")
     boolean profile;
 
+    @Option(names = "--lora", paramLabel = "SPEC", description = "0.5b only: fine-tune with this LoRA (e.g. r=16,alpha=32,targets=all-linear) instead of every weight.")
+    String lora;
+
+    @Option(names = "--checkpointing", description = "0.5b only: activation checkpointing.")
+    boolean checkpointing;
+
     @Override
     public Integer call() {
         if (runs < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be at least 1");
@@ -35,6 +41,19 @@ final class BenchEngineCommand implements Callable<Integer> {
             if (threads < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
             System.setProperty("deliberate.threads", threads.toString()); // read once when the worker pool starts
         }
+        if (shape.equals("0.5b")) { // Qwen2.5-0.5B's shape, random weights: fine-tuning tok/s and peak RSS, batch 4×512
+            var cfg = dev.deliberate.bench.FineTuneBench.qwen25Half();
+            dev.deliberate.engine.model.LoraConfig l;
+            try {
+                l = lora == null ? null : dev.deliberate.engine.model.LoraConfig.parse(lora);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--lora: " + e.getMessage());
+            }
+            var r = dev.deliberate.bench.FineTuneBench.run(cfg, 4, 512, l, checkpointing, runs, spec.commandLine().getErr());
+            spec.commandLine().getOut().print(dev.deliberate.bench.FineTuneBench.table(List.of(r), 4, 512));
+            return 0;
+        }
+        if (lora != null || checkpointing) throw new CommandLine.ParameterException(spec.commandLine(), "--lora and --checkpointing go with --shape 0.5b");
         List<EngineBench.Shape> shapes;
         try {
             shapes = shape.equals("all") ? List.of(EngineBench.TINY, EngineBench.SMALL) : List.of(EngineBench.shape(shape));

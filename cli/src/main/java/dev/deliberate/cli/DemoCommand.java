@@ -22,7 +22,7 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;
 
-    @Option(names = "--preset", defaultValue = "small", description = "tiny (about 3 minutes on 2 cores; CI's smoke run) or small (the default, under 20 minutes).")
+    @Option(names = "--preset", defaultValue = "small", description = "tiny (about a minute and a half on 2 cores; CI's smoke run) or small (the default, about 7–11 minutes, under 20).")
     String preset;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs/demo", description = "Folder of the stages' run folders and the report (default: ${DEFAULT-VALUE}).")

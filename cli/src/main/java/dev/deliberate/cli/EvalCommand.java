@@ -7,7 +7,10 @@ import dev.deliberate.align.data.Jsonl;
 import dev.deliberate.align.eval.bench.BenchmarkFormatException;
 import dev.deliberate.align.eval.bench.ColumnMapping;
 import dev.deliberate.align.eval.harness.EvalBenchmark;
+import dev.deliberate.align.cluster.EvalRecipe;
+import dev.deliberate.align.cluster.GenerationRecipe;
 import dev.deliberate.align.eval.harness.EvalConfig;
+import dev.deliberate.align.eval.harness.EvalEngine;
 import dev.deliberate.align.eval.harness.EvalJudges;
 import dev.deliberate.align.eval.harness.EvalMetrics;
 import dev.deliberate.align.eval.harness.EvalRunner;
@@ -63,6 +66,10 @@ final class EvalCommand implements Callable<Integer> {
             description = "Reply budget of the LLM judges; 0 = each judge's default (spec judge 512, XSTest 32, StrongREJECT 1024). Raise it for reasoning judges.")
     int judgeMaxTokens;
 
+    @Option(names = "--panel", split = ",", paramLabel = "REF",
+            description = "After the eval, a judge panel over the SpecWorld responses: each of these judges grades every answer; metrics under each, Cohen's kappa per pair, parse failures (see 'deliberate judges').")
+    List<String> panel = new ArrayList<>();
+
     @Option(names = "--samples", defaultValue = "1", paramLabel = "N", description = "Completions per item and attack (default: ${DEFAULT-VALUE}).")
     int samples;
 
@@ -113,14 +120,26 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", defaultValue = "1000", paramLabel = "N", description = "Bootstrap resamples per interval (default: ${DEFAULT-VALUE}).")
     int resamples;
 
-    @Option(names = "--api-key-env", paramLabel = "VAR", description = "Key for http(s):// model and judge endpoints, from environment variable VAR.")
+    @Option(names = "--api-key-env", paramLabel = "VAR|HOST=VAR", description = "Key for the http(s):// endpoint of this command, from environment variable VAR; with two endpoint hosts pair each: host[:port]=VAR,... openai: references use OPENAI_API_KEY only.")
     String apiKeyEnv;
+
+    @picocli.CommandLine.Mixin
+    RemoteCallOptions remote = new RemoteCallOptions();
 
     @Option(names = "--cache", paramLabel = "FILE", description = "Response cache for remote models (default: $DELIBERATE_CACHE or ~/.cache/deliberate/responses.sqlite).")
     Path cache;
 
     @Option(names = "--no-cache", description = "Call remote models without the response cache.")
     boolean noCache;
+
+    @Option(names = "--engine", paramLabel = "NAME", defaultValue = "local", description = "Where cells are worked on: local (--threads threads here) or spark (a Spark job: under spark-submit its master, else an embedded --master); results are the same (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master for --engine spark outside spark-submit (default: local[N], N = this machine's cores).")
+    String master;
+
+    @Option(names = "--partitions", paramLabel = "N", description = "Spark tasks per job for --engine spark (default: 4 x the cluster's parallelism); --threads is then cells at once per task.")
+    Integer partitions;
 
     @Option(names = "--no-embedding", description = "Skip the embedding map of prompt types (written for local checkpoints).")
     boolean noEmbedding;
@@ -130,7 +149,14 @@ final class EvalCommand implements Callable<Integer> {
         var err = cmd.commandLine().getErr();
         long t0 = System.nanoTime();
         EvalConfig config = config();
-        ChatModels.OpenOptions options = ChatModels.OpenOptions.defaults().withApiKeyEnv(apiKeyEnv);
+        var refs = new ArrayList<String>(judges);
+        refs.add(model);
+        try {
+            ChatModels.checkKeyScope(apiKeyEnv, refs);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        ChatModels.OpenOptions options = remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(apiKeyEnv));
         if (cache != null) options = options.withCache(cache);
         if (noCache) options = options.withNoCache();
         boolean world = config.benchmarks().stream().anyMatch(b -> b instanceof EvalBenchmark.World);
@@ -151,6 +177,7 @@ final class EvalCommand implements Callable<Integer> {
         int[] counts = new int[2];
         // a local checkpoint also gives the embedding map of prompt types (mean-pooled hidden states of its middle layer)
         HiddenStateEmbedder embedder = m instanceof LocalChatModel local && !noEmbedding ? HiddenStateEmbedder.middle(local.checkpoint()) : null;
+        EvalEngine cluster = clusterEngine(config);
         try (m; var bar = new LazyBar(err)) {
             metrics = EvalRunner.run(config, m, js, out, embedder, new EvalRunner.Listener() {
                 public void planned(int cells, int already) {
@@ -162,11 +189,18 @@ final class EvalCommand implements Callable<Integer> {
                 public void cellDone() {
                     bar.step();
                 }
-            });
+            }, cluster);
         } catch (IllegalArgumentException | BenchmarkFormatException e) {
             throw new UserError(e.getMessage());
         } finally {
             if (js.llmJudge() != null) js.llmJudge().close();
+            if (cluster instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         ObjectNode summary = Jsonl.MAPPER.createObjectNode();
@@ -179,7 +213,40 @@ final class EvalCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "%d cells (%d resumed) in %.1f s; wrote %s and %s%n", counts[0], counts[1], seconds,
                 out.resolve(EvalRunner.RESULTS), out.resolve(EvalRunner.METRICS));
         o.flush();
+        if (!panel.isEmpty()) {
+            try {
+                JudgesCommand.panel(out, panel, options, threads, config.bootstrap(), o);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UserError("interrupted during the judge panel");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         return 0;
+    }
+
+    /** How {@link #config} resolved the benchmarks, for a cluster engine's workers to resolve them the same way. */
+    private final List<EvalRecipe.Bench> resolved = new ArrayList<>();
+    private ColumnMapping resolvedMapping;
+
+    /** The cluster engine {@code --engine} names (null for local), given the run as a recipe its workers rebuild. */
+    private EvalEngine clusterEngine(EvalConfig config) {
+        if (engine == null || engine.equals("local")) return null;
+        var provider = EvalEngine.provider(engine).orElseThrow(() -> new UserError("--engine " + engine + ": no such engine on the class path"
+                + (engine.equals("spark") ? "; run the command through spark/bin/deliberate-spark (embedded Spark) or spark-submit (see the README)" : " (local, spark)")));
+        var recipe = new EvalRecipe(List.copyOf(resolved), benchmarksDir == null ? null : benchmarksDir.toAbsolutePath().toString(),
+                EvalRecipe.Mapping.of(resolvedMapping), seed, limit, attacks, samples, temperature, maxTokens, specInContext.strip(), model, judges, judgeMaxTokens, apiKeyEnv, threads,
+                GenerationRecipe.Calls.of(remote.apply(ChatModels.OpenOptions.defaults())));
+        var settings = new java.util.HashMap<String, String>();
+        if (master != null) settings.put("master", master);
+        if (partitions != null) settings.put("partitions", String.valueOf(partitions));
+        settings.put("threads", String.valueOf(threads));
+        try {
+            return provider.create(settings, recipe);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
     }
 
     EvalConfig config() {
@@ -201,6 +268,8 @@ final class EvalCommand implements Callable<Integer> {
             mapping = mapping.withDefaultLabel(l);
         }
         var loaded = new ArrayList<EvalBenchmark>();
+        resolved.clear();
+        resolvedMapping = mapping;
         var fileNames = fileNames(benches);
         Path world = worldDir;
         try {
@@ -208,6 +277,8 @@ final class EvalCommand implements Callable<Integer> {
                 if (b.isBlank()) continue;
                 if (world == null && b.strip().equalsIgnoreCase(EvalBenchmark.SPECWORLD_TEST)) world = trainedWorld();
                 loaded.add(EvalBenchmark.resolve(b, fileNames.get(b), benchmarksDir, world, mapping, seed, limit));
+                String file = Files.isRegularFile(Path.of(b.strip())) ? Path.of(b.strip()).toAbsolutePath().toString() : b;
+                resolved.add(new EvalRecipe.Bench(file, fileNames.get(b), world == null ? null : world.toAbsolutePath().toString()));
             }
             String name = label != null ? label : out.toAbsolutePath().normalize().getFileName().toString();
             return new EvalConfig(name, loaded, attacks, samples, temperature, maxTokens, seed, threads, ctx,

@@ -4,8 +4,6 @@ import dev.deliberate.align.eval.harness.EvalJudges;
 import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.judge.Judges;
 import dev.deliberate.align.judge.SpecJudge;
-import dev.deliberate.align.judge.WorldJudge;
-import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.ChatModels;
 import dev.deliberate.align.spec.Spec;
 
@@ -13,7 +11,7 @@ import java.util.List;
 
 /**
  * Resolves {@code --judge} references: {@code world:judge} is SpecWorld's judge; any other reference is a chat model
- * that serves as the XSTest / StrongREJECT LLM judge and, for SpecWorld, as a spec-aware judge through {@link #specJudge}.
+ * that serves as the XSTest / StrongREJECT LLM judge and, for SpecWorld, as a spec-aware judge.
  */
 final class EvalJudgeRefs {
     private EvalJudgeRefs() {}
@@ -23,24 +21,11 @@ final class EvalJudgeRefs {
      * @param needSpec  whether a SpecWorld benchmark runs
      */
     static EvalJudges open(List<String> refs, boolean needSpec, Spec spec, ChatModels.OpenOptions options, int judgeMaxTokens) {
-        Judge specJudge = null;
-        String llmRef = null;
-        for (String r : refs) {
-            if (r.equals(WorldJudge.ID)) specJudge = WorldJudge.builtin();
-            else if (llmRef != null) throw new UserError("--judge given two LLM judges (" + llmRef + ", " + r + "); give one, plus world:judge if wanted");
-            else llmRef = r;
+        try {
+            return EvalJudges.open(refs, needSpec, spec, options, judgeMaxTokens);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--judge: " + e.getMessage());
         }
-        if (refs.isEmpty()) specJudge = WorldJudge.builtin();
-        ChatModel llm = null;
-        if (llmRef != null) {
-            try {
-                llm = ChatModels.global().open(llmRef, options);
-            } catch (IllegalArgumentException e) {
-                throw new UserError("--judge: " + e.getMessage());
-            }
-            if (needSpec && specJudge == null) specJudge = specJudge(llmRef, spec, options, judgeMaxTokens);
-        }
-        return new EvalJudges(specJudge, llm, judgeMaxTokens);
     }
 
     /** The spec-aware LLM judge (SpecJudge) for SpecWorld behind a model reference. */

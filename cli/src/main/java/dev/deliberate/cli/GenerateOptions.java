@@ -63,14 +63,26 @@ final class GenerateOptions {
     @Option(names = "--threads", paramLabel = "N", description = "Prompts worked on at once (default: 8 for a remote teacher, else 1); output order does not depend on it.")
     Integer threads;
 
+    @Option(names = "--engine", paramLabel = "NAME", defaultValue = "local", description = "Where prompts are worked on: local (--threads threads here) or spark (a Spark job: under spark-submit its master, else an embedded --master); the data are the same (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master for --engine spark outside spark-submit (default: local[N], N = this machine's cores).")
+    String master;
+
+    @Option(names = "--partitions", paramLabel = "N", description = "Spark tasks per job for --engine spark (default: 4 x the cluster's parallelism); --threads is then prompts at once per task.")
+    Integer partitions;
+
     @Option(names = "--no-cache", description = "Do not use the response cache for remote models.")
     boolean noCache;
 
     @Option(names = "--cache", paramLabel = "FILE", description = "Response cache for remote models (default: $DELIBERATE_CACHE or ~/.cache/deliberate/responses.sqlite).")
     Path cache;
 
-    @Option(names = "--api-key-env", paramLabel = "VAR", description = "Send the key in environment variable VAR to http(s):// teacher and judge endpoints.")
+    @Option(names = "--api-key-env", paramLabel = "VAR|HOST=VAR", description = "Key for the http(s):// endpoint of this command, from environment variable VAR; with two endpoint hosts pair each: host[:port]=VAR,... openai: references use OPENAI_API_KEY only.")
     String apiKeyEnv;
+
+    @picocli.CommandLine.Mixin
+    RemoteCallOptions remote = new RemoteCallOptions();
 
     @Option(names = "--export-llamafactory", description = "Also write the dataset(s) as a LLaMA-Factory dataset folder in DIR/llamafactory.")
     boolean exportLlamaFactory;

@@ -3,6 +3,8 @@ package dev.deliberate.cli;
 import dev.deliberate.align.Models;
 import dev.deliberate.align.attack.Attack;
 import dev.deliberate.align.attack.Attacks;
+import dev.deliberate.align.cluster.GenerationRecipe;
+import dev.deliberate.align.data.Fanout;
 import dev.deliberate.align.data.GenerationSummary;
 import dev.deliberate.align.data.Jsonl;
 import dev.deliberate.align.data.LlamaFactoryExport;
@@ -41,7 +43,8 @@ import java.util.Set;
  */
 final class GenerateRun implements AutoCloseable {
     /** Keys a resumed run may change without changing the data. */
-    static final Set<String> MUTABLE = Set.of("limit", "threads", "no-cache", "cache", "export-llamafactory", "out", "api-key-env");
+    static final Set<String> MUTABLE = Set.of("limit", "threads", "no-cache", "cache", "export-llamafactory", "out", "api-key-env", "request-timeout", "retries",
+            "total-timeout", "engine", "master", "partitions");
 
     /** A command's defaults where the shared options leave them open. */
     record Defaults(String teacher, int k, double generalFraction) {}
@@ -53,6 +56,8 @@ final class GenerateRun implements AutoCloseable {
     final List<LabelledPrompt> prompts;
     final Path out;
     private final PrintWriter err;
+    private String generator;
+    private Fanout engine;
 
     private GenerateRun(GenerateOptions o, Spec spec, ChatModel teacher, Judge judge, List<LabelledPrompt> prompts, PrintWriter err) {
         this.o = o;
@@ -84,10 +89,15 @@ final class GenerateRun implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new UserError("--teacher: " + e.getMessage());
         }
-        boolean remote = teacherRef instanceof ModelRef.Endpoint || teacherRef instanceof ModelRef.OpenAi;
+        boolean remote = teacherRef instanceof ModelRef.Endpoint || teacherRef instanceof ModelRef.OpenAi || teacherRef instanceof ModelRef.Pool;
         if (o.threads == null) o.threads = remote ? 8 : 1;
         if (o.threads < 1) throw new UserError("--threads must be >= 1, got " + o.threads);
-        var options = ChatModels.OpenOptions.defaults().withApiKeyEnv(o.apiKeyEnv);
+        try {
+            ChatModels.checkKeyScope(o.apiKeyEnv, java.util.Arrays.asList(o.teacher, o.judge));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        var options = o.remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(o.apiKeyEnv));
         if (o.cache != null) options = options.withCache(o.cache);
         if (o.noCache) options = options.withNoCache();
         options = options.withLimits(Math.max(o.threads, 1), options.maxRetries(), options.requestTimeout());
@@ -126,6 +136,7 @@ final class GenerateRun implements AutoCloseable {
             throw new UserError("--judge: " + e.getMessage());
         }
         var run = new GenerateRun(o, spec, teacher, judge, prompts, cl.getErr());
+        run.generator = cl.getCommandName();
         try {
             if (o.judgeRuns == null) o.judgeRuns = Judges.deterministic(judge) ? 1 : 3;
             if (o.judgeRuns < 1) throw new UserError("--judge-runs must be >= 1, got " + o.judgeRuns);
@@ -167,7 +178,39 @@ final class GenerateRun implements AutoCloseable {
     }
 
     GenerationConfig config() {
-        return new GenerationConfig(new SpecContextSampler.Settings(o.k, o.judgeRuns, o.temperature, o.maxTokens), o.threshold, o.seed, o.threads);
+        return config(null);
+    }
+
+    /**
+     * The generation settings, on the engine {@code --engine} names: the prompts are worked on here, or by a
+     * cluster engine found on the class path, which rebuilds the stage on its workers from a {@link GenerationRecipe}.
+     *
+     * @param prefs saro-prefs' pair settings (null for the other generators)
+     */
+    GenerationConfig config(GenerationRecipe.Prefs prefs) {
+        var gc = new GenerationConfig(new SpecContextSampler.Settings(o.k, o.judgeRuns, o.temperature, o.maxTokens), o.threshold, o.seed, o.threads);
+        if (o.engine == null || o.engine.equals("local")) return gc;
+        var provider = Fanout.provider(o.engine).orElseThrow(() -> new UserError("--engine " + o.engine + ": no such engine on the class path"
+                + (o.engine.equals("spark") ? "; run the command through spark/bin/deliberate-spark (embedded Spark) or spark-submit (see the README)" : " (local, spark)")));
+        String markdown;
+        try {
+            markdown = o.spec == null ? Spec.defaultMarkdown() : Files.readString(o.spec);
+        } catch (IOException e) {
+            throw new UserError("cannot read " + o.spec + ": " + e.getMessage());
+        }
+        var recipe = new GenerationRecipe(generator, markdown, o.spec == null ? "builtin:specworld.md" : o.spec.toString(), o.teacher, o.judge,
+                !o.noJudgeMetadata, o.apiKeyEnv, o.threads, o.k, o.judgeRuns, o.temperature, o.maxTokens, o.threshold, o.seed, o.threads, prefs,
+                GenerationRecipe.Calls.of(o.remote.apply(ChatModels.OpenOptions.defaults())));
+        var settings = new java.util.HashMap<String, String>();
+        if (o.master != null) settings.put("master", o.master);
+        if (o.partitions != null) settings.put("partitions", String.valueOf(o.partitions));
+        settings.put("threads", String.valueOf(o.threads));
+        try {
+            engine = provider.create(settings, recipe);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        return gc.withEngine(engine);
     }
 
     /** A progress bar on stderr, started when the generator reports its total. */
@@ -213,6 +256,13 @@ final class GenerateRun implements AutoCloseable {
 
     @Override
     public void close() {
+        if (engine instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
         teacher.close();
         if (judge instanceof AutoCloseable c) {
             try {

@@ -1,5 +1,6 @@
 package dev.deliberate.cli;
 
+import dev.deliberate.align.cluster.GenerationRecipe;
 import dev.deliberate.align.saro.PreferenceDataGenerator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -43,7 +44,7 @@ final class GenerateSaroPrefsCommand implements Callable<Integer> {
         try (var run = GenerateRun.open(cmd.commandLine(), o, new GenerateRun.Defaults(DEFAULT_TEACHER, 8, 0.0))) {
             PreferenceDataGenerator.Config c;
             try {
-                c = new PreferenceDataGenerator.Config(run.config(), op, pp, lateReflection, valFraction);
+                c = new PreferenceDataGenerator.Config(run.config(new GenerationRecipe.Prefs(op, pp, lateReflection, valFraction)), op, pp, lateReflection, valFraction);
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }

@@ -23,6 +23,8 @@ import java.io.PrintWriter;
                 EvalCommand.class,
                 ReportCommand.class,
                 ServeCommand.class,
+                GuardCommand.class,
+                JudgesCommand.class,
                 TokenizeCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class,

@@ -86,11 +86,16 @@ public final class RunConfig {
         try {
             if (type == String.class) return text;
             if (type == Path.class) return Path.of(text);
-            if (type == int.class || type == Integer.class) {
-                if (!v.canConvertToExactIntegral() && !text.matches("-?\\d+")) throw new NumberFormatException();
-                return Integer.parseInt(v.isNumber() ? "" + v.intValue() : text);
+            if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+                // exact, never wrapped: 4294967297 is not 1
+                boolean isInt = type == int.class || type == Integer.class;
+                java.math.BigInteger x = exactInteger(v, text);
+                java.math.BigInteger lo = java.math.BigInteger.valueOf(isInt ? Integer.MIN_VALUE : Long.MIN_VALUE);
+                java.math.BigInteger hi = java.math.BigInteger.valueOf(isInt ? Integer.MAX_VALUE : Long.MAX_VALUE);
+                if (x.compareTo(lo) < 0 || x.compareTo(hi) > 0)
+                    throw new UserError(where + " is " + x + ", outside the range of " + (isInt ? "a 32-bit" : "a 64-bit") + " integer (" + lo + ".." + hi + ")");
+                return isInt ? (Object) x.intValue() : (Object) x.longValue();
             }
-            if (type == long.class || type == Long.class) return Long.parseLong(v.isNumber() ? "" + v.longValue() : text);
             if (type == double.class || type == Double.class) return Double.parseDouble(text);
             if (type == boolean.class || type == Boolean.class) {
                 if (v.isBoolean()) return v.booleanValue();
@@ -103,6 +108,18 @@ public final class RunConfig {
             throw new UserError(where + " is not a valid path: " + e.getReason());
         }
         throw new IllegalStateException("run files cannot set options of type " + type.getSimpleName() + " (" + key + ")");
+    }
+
+    /** The integer a run-file value holds exactly (a number without a fraction, or its digits as a string). */
+    private static java.math.BigInteger exactInteger(JsonNode v, String text) {
+        if (v.isIntegralNumber()) return v.bigIntegerValue();
+        if (v.isNumber()) {
+            java.math.BigDecimal d = v.decimalValue();
+            if (d.stripTrailingZeros().scale() > 0) throw new NumberFormatException();
+            return d.toBigIntegerExact();
+        }
+        if (!text.strip().matches("[-+]?\\d{1,40}")) throw new NumberFormatException();
+        return new java.math.BigInteger(text.strip());
     }
 
     /** Every option of the command by its long name, with its value after flags and run file. */

@@ -5,6 +5,7 @@ import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.ChatModels;
 import dev.deliberate.align.llm.ModelRef;
 import dev.deliberate.cli.serve.ChatCompletionRequest;
+import dev.deliberate.cli.serve.Http1Server;
 import dev.deliberate.cli.serve.OpenAiServer;
 import dev.deliberate.cli.serve.Scheduler;
 import dev.deliberate.cli.serve.Schedulers;
@@ -17,6 +18,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -28,7 +30,7 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "REF", description = "The model to serve: " + ModelRef.SYNTAX + ".")
+    @Option(names = "--model", paramLabel = "REF", description = "The model to serve (required unless --reward): " + ModelRef.SYNTAX + ".")
     String model;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}, loopback only).")
@@ -58,8 +60,27 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--default-max-tokens", defaultValue = "1024", description = "max_tokens when a request gives none (default: ${DEFAULT-VALUE}).")
     int defaultMaxTokens;
 
-    @Option(names = "--upstream-api-key-env", paramLabel = "VAR", description = "Key for an http(s):// upstream, from environment variable VAR (openai: uses OPENAI_API_KEY).")
+    @Option(names = "--allow-origin", paramLabel = "ORIGIN", split = ",",
+            description = "Let web pages from ORIGIN (scheme://host[:port]; '*' for any) call the server from a browser; other sites' requests get 403. Repeatable.")
+    java.util.List<String> allowOrigins = new java.util.ArrayList<>();
+
+    @Option(names = "--header-timeout", defaultValue = "10", paramLabel = "SECONDS", description = "Time a client has to send a request's headers (default: ${DEFAULT-VALUE}).")
+    int headerTimeout;
+
+    @Option(names = "--body-timeout", defaultValue = "30", paramLabel = "SECONDS", description = "Time a client has to send a request's body (default: ${DEFAULT-VALUE}).")
+    int bodyTimeout;
+
+    @Option(names = "--idle-timeout", defaultValue = "15", paramLabel = "SECONDS", description = "Idle keep-alive connections are closed after this (default: ${DEFAULT-VALUE}).")
+    int idleTimeout;
+
+    @Option(names = "--max-connections", defaultValue = "512", description = "Open connections at once; more get 503 (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--upstream-api-key-env", paramLabel = "VAR", description = "Key for an http(s):// upstream, from environment variable VAR (an openai: upstream uses OPENAI_API_KEY only).")
     String upstreamKeyEnv;
+
+    @CommandLine.Mixin
+    RemoteCallOptions remote = new RemoteCallOptions();
 
     @Option(names = "--cache", paramLabel = "FILE", description = "Response cache for a remote upstream (default: $DELIBERATE_CACHE or ~/.cache/deliberate/responses.sqlite).")
     Path cache;
@@ -68,10 +89,23 @@ final class ServeCommand implements Callable<Integer> {
     boolean noCache;
 
     /** A started server and what it owns; {@link #stop} is idempotent. */
-    record Running(OpenAiServer server, ChatModel model) {
+    @CommandLine.Mixin
+    ServeServices services = new ServeServices();
+
+    /** A started server and what it owns; {@link #stop} is idempotent. */
+    record Running(OpenAiServer server, ChatModel model, AutoCloseable extra) {
+        Running(OpenAiServer server, ChatModel model) {
+            this(server, model, null);
+        }
+
         void stop() {
             server.stop(Duration.ofSeconds(10));
-            model.close();
+            if (model != null) model.close();
+            if (extra != null) try {
+                extra.close();
+            } catch (Exception ignored) {
+                // the server has stopped; what is left to close holds nothing a client waits for
+            }
         }
     }
 
@@ -90,9 +124,24 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     Running start() throws IOException {
-        var ref = parseRef();
-        var limits = new Schedulers.Limits(maxQueue, maxBatch, maxConcurrency);
-        var reqLimits = new ChatCompletionRequest.Limits(ChatCompletionRequest.Limits.DEFAULT.maxN(), ChatCompletionRequest.Limits.DEFAULT.maxTokens(),
+        if (model == null && !services.reward) throw new UserError("--model is required (the model to serve; with --guard, the policy reasoner)");
+        if (services.guard && model != null) model = dev.deliberate.align.guard.PolicyGuard.reasonerRef(model);
+        var ref = model == null ? null : parseRef();
+        int cap = ChatCompletionRequest.Limits.DEFAULT.maxTokens();
+        if (defaultMaxTokens < 1 || defaultMaxTokens > cap)
+            throw new UserError("--default-max-tokens must be between 1 and " + cap + " (the largest max_tokens a request may ask for), got " + defaultMaxTokens);
+        Schedulers.Limits limits;
+        Http1Server.Limits http;
+        try {
+            limits = new Schedulers.Limits(maxQueue, maxBatch, maxConcurrency);
+            http = new Http1Server.Limits(seconds("--header-timeout", headerTimeout), seconds("--body-timeout", bodyTimeout),
+                    seconds("--idle-timeout", idleTimeout), maxConnections, Http1Server.Limits.DEFAULT.maxHeaderBytes());
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        if (maxConnections < maxQueue + maxBatch)
+            throw new UserError("--max-connections " + maxConnections + " is below --max-queue + --max-batch (" + (maxQueue + maxBatch) + "); requests the queue would take could not connect");
+        var reqLimits = new ChatCompletionRequest.Limits(ChatCompletionRequest.Limits.DEFAULT.maxN(), cap,
                 defaultMaxTokens, ChatCompletionRequest.Limits.DEFAULT.maxStops());
         ApiKey key = null;
         if (apiKeyEnv != null) {
@@ -101,7 +150,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         OpenAiServer.Options opts;
         try {
-            opts = new OpenAiServer.Options(host, port, key, maxBodyBytes, reqLimits);
+            for (String o : allowOrigins)
+                if (!o.strip().equals("*") && !o.strip().matches("(?i)https?://[^/\\s]+/?"))
+                    throw new UserError("--allow-origin '" + o + "' is not an origin; write scheme://host[:port], e.g. http://localhost:3000, or '*'");
+            opts = new OpenAiServer.Options(host, port, key, maxBodyBytes, reqLimits, allowOrigins, http);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
@@ -109,36 +161,44 @@ final class ServeCommand implements Callable<Integer> {
             System.getLogger("dev.deliberate.serve").log(System.Logger.Level.WARNING,
                     "serving on " + host + " without --api-key-env: anyone who can reach this address can use the model");
 
-        var options = ChatModels.OpenOptions.defaults().withApiKeyEnv(upstreamKeyEnv);
+        var options = remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(upstreamKeyEnv));
         if (cache != null) options = options.withCache(cache);
         if (noCache) options = options.withNoCache();
-        ChatModel chat;
+        ChatModel chat = null;
         try {
-            chat = ChatModels.global().open(ref, options);
+            if (ref != null) chat = ChatModels.global().open(ref, options);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
         boolean remote = ref instanceof ModelRef.Endpoint || ref instanceof ModelRef.OpenAi;
-        Scheduler scheduler = Schedulers.forModel(chat, remote, limits);
+        Scheduler scheduler = chat == null ? null : Schedulers.forModel(chat, remote, limits);
+        var policy = services.any() ? services.spec() : null;
+        var routes = services.any() ? services.routes(policy, scheduler, servedName != null ? servedName : ref == null ? "deliberate-reward" : ref.text(), options, maxConcurrency, maxQueue) : List.<OpenAiServer.Route>of();
         // a proxy answers to the upstream's model name, so clients need not change theirs
-        String name = servedName != null ? servedName : switch (ref) {
+        String name = servedName != null ? servedName : ref == null ? "deliberate-reward" : switch (ref) {
             case ModelRef.Endpoint e -> e.model();
             case ModelRef.OpenAi o -> o.model();
             default -> ref.text();
         };
         OpenAiServer server;
         try {
-            server = new OpenAiServer(name, scheduler, opts);
+            server = new OpenAiServer(name, scheduler, opts, routes);
         } catch (IOException e) {
-            scheduler.close();
-            chat.close();
+            if (scheduler != null) scheduler.close();
+            if (chat != null) chat.close();
+            services.close();
             throw new UserError("cannot listen on " + host + ":" + port + ": " + e.getMessage() + " (choose another --port, or stop what uses it)");
         }
         var out = spec.commandLine().getOut();
-        out.println("serving " + chat.id() + " as '" + name + "' at " + server.baseUrl() + (remote ? " (caching proxy" + (noCache ? ", cache off)" : ")") : "")
-                + (key != null ? ", clients authenticate with $" + apiKeyEnv : ""));
+        out.println("serving " + (chat == null ? "no chat model" : chat.id()) + " as '" + name + "' at " + server.baseUrl() + (remote ? " (caching proxy" + (noCache ? ", cache off)" : ")") : "")
+                + (key != null ? ", clients authenticate with $" + apiKeyEnv : "") + services.describe(server.baseUrl().toString()));
         out.flush();
-        return new Running(server, chat);
+        return new Running(server, chat, services);
+    }
+
+    private static Duration seconds(String flag, int s) {
+        if (s < 1 || s > 86_400) throw new UserError(flag + " must be between 1 and 86400 seconds, got " + s);
+        return Duration.ofSeconds(s);
     }
 
     private ModelRef parseRef() {

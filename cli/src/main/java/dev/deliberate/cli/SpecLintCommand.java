@@ -32,7 +32,7 @@ final class SpecLintCommand implements Callable<Integer> {
         if (data != null && !Files.isRegularFile(data)) throw new UserError("data file " + data + " does not exist");
         SpecLint.Report report;
         try {
-            report = SpecLint.lint(Files.readString(file, StandardCharsets.UTF_8), file.toString(), data);
+            report = SpecLint.lint(dev.deliberate.align.spec.Spec.readUtf8(file), file.toString(), data);
         } catch (IOException e) {
             throw new UserError(e.getMessage());
         }

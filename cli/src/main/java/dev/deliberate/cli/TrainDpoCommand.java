@@ -33,7 +33,7 @@ final class TrainDpoCommand implements Callable<Integer> {
     @Option(names = "--val", paramLabel = "FILE", description = "Held-out pairs (e.g. prefs-val.jsonl).")
     Path val;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The model to train, also the frozen reference (e.g. the RW/SFT checkpoint).")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The model to train, also the frozen reference (e.g. the RW/SFT checkpoint; or a PEFT adapter folder, or BASE_DIR+ADAPTER_DIR).")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer folder (default: the --model folder).")
@@ -50,11 +50,12 @@ final class TrainDpoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (TrainRun.alreadyFinished(train, cmd.commandLine().getErr())) return 0;
         TrainRun.requireFile(data, "--data", "preference pairs as JSONL");
         TrainRun.requireFile(val, "--val", "preference pairs as JSONL");
-        Path tokDir = tokenizerDir != null ? tokenizerDir : model;
+        Path tokDir = tokenizerDir != null ? tokenizerDir : LoraRun.tokenizerDir(model);
         var tok = TrainRun.loadTokenizer(tokDir);
-        var m = TrainRun.loadModel(model);
+        var m = LoraRun.load(model, train); // with --lora the reference is this model with its adapter off
         var ex = new ChatExamples(tok, TrainRun.template(tok, tokDir), train.maxSeqLen);
         var pairs = ex.preferences(train.limited(Jsonl.read(data, PreferenceRecord.class)));
         var valPairs = val == null ? List.<dev.deliberate.engine.train.PreferenceExample>of() : ex.preferences(Jsonl.read(val, PreferenceRecord.class));

@@ -12,6 +12,10 @@ final class TrainOptions {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run folder (created; rerun into it to resume).")
     Path out;
 
+    @Option(names = "--check-finite", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Refuse a --model checkpoint holding NaN or infinite weights, naming the first such tensor (default: on; --no-check-finite skips the scan).")
+    boolean checkFinite;
+
     @Option(names = "--epochs", defaultValue = "1", description = "Passes over the data (default: ${DEFAULT-VALUE}).")
     int epochs;
 
@@ -54,6 +58,20 @@ final class TrainOptions {
     @Option(names = "--limit", defaultValue = "0", description = "Use only the first N records or prompts (smoke runs).")
     int limit;
 
+    @Option(names = "--lora", paramLabel = "SPEC", description = {"Train a LoRA adapter on the frozen base instead of every weight,",
+            "e.g. r=16,alpha=32,targets=all-linear[,dropout=0.05][,rslora=true] (targets joined by +: q_proj+v_proj).",
+            "Writes a PEFT adapter folder (out/adapter); DPO's and RL's reference is the base with the adapter off."})
+    String lora;
+
+    @Option(names = "--merge", description = "With --lora: also write the merged full checkpoint (base + adapter) to out/checkpoint.")
+    boolean merge;
+
+    @Option(names = "--checkpointing", description = "Activation checkpointing: keep each layer's input only, recompute in the backward.")
+    boolean checkpointing;
+
+    /** The base checkpoint of a LoRA run (set when the model is loaded; named in the adapter's config). */
+    Path loraBase;
+
     TrainConfig config() {
         try {
             // eval-every 0 still evaluates before and after: the loop evaluates at 0 when evalEvery > 0, and at the end
@@ -85,6 +103,9 @@ final class TrainOptions {
         m.put("save_every", saveEvery);
         m.put("max_seq_len", maxSeqLen);
         m.put("limit", limit);
+        m.put("lora", lora);
+        m.put("merge", merge);
+        m.put("checkpointing", checkpointing);
         return m;
     }
 }

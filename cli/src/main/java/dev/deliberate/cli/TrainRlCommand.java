@@ -74,7 +74,8 @@ final class TrainRlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path tokDir = tokenizerDir != null ? tokenizerDir : model;
+        if (TrainRun.alreadyFinished(train, cmd.commandLine().getErr())) return 0;
+        Path tokDir = tokenizerDir != null ? tokenizerDir : LoraRun.tokenizerDir(model);
         var tok = TrainRun.loadTokenizer(tokDir);
         var ex = new ChatExamples(tok, TrainRun.template(tok, tokDir), train.maxSeqLen);
         var trainPrompts = train.limited(load(prompts, SpecWorld.TRAIN));
@@ -89,8 +90,9 @@ final class TrainRlCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        var policy = TrainRun.loadModel(model);
-        var reference = TrainRun.loadModel(model);
+        var policy = LoraRun.load(model, train);
+        // with --lora the KL reference is the policy itself with its adapter off: no second copy in memory
+        var reference = policy.lora() != null ? policy : LoraRun.load(model, withoutLora(train));
         var cfgMap = new LinkedHashMap<String, Object>();
         cfgMap.put("prompts", prompts);
         cfgMap.put("val", val);
@@ -132,5 +134,12 @@ final class TrainRlCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new UserError(e.getMessage());
         }
+    }
+
+    /** The same loop options with no adapter (a full-weight reference). */
+    private static TrainOptions withoutLora(TrainOptions o) {
+        var ref = new TrainOptions();
+        ref.seed = o.seed;
+        return ref;
     }
 }

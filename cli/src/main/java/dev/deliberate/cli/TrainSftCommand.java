@@ -49,7 +49,7 @@ final class TrainSftCommand implements Callable<Integer> {
     @Option(names = "--text", paramLabel = "FILE|specworld", description = "Pretrain on every token: a text file (one document a line) or 'specworld'.")
     String text;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "Start from this Hugging Face checkpoint.")
+    @Option(names = "--model", paramLabel = "DIR", description = "Start from this Hugging Face checkpoint (or a PEFT adapter folder, or BASE_DIR+ADAPTER_DIR).")
     Path model;
 
     @Option(names = "--init", paramLabel = "tiny|small|CONFIG.json", description = "Start from random weights of this shape (vocabulary from --tokenizer).")
@@ -60,14 +60,17 @@ final class TrainSftCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (TrainRun.alreadyFinished(train, cmd.commandLine().getErr())) return 0;
         if ((data == null) == (text == null)) throw new UserError("give either --data FILE (SFT) or --text FILE|specworld (pretraining)");
         if ((model == null) == (init == null)) throw new UserError("give either --model DIR or --init tiny|small|CONFIG.json");
         if (init != null && tokenizerDir == null) throw new UserError("--init needs --tokenizer DIR (the vocabulary comes from it)");
         TrainRun.requireFile(data, "--data", "SFT records as JSONL");
         TrainRun.requireFile(val, "--val", "SFT records as JSONL");
-        Path tokDir = tokenizerDir != null ? tokenizerDir : model;
+        if (model == null && train.lora != null) throw new UserError("--lora needs --model DIR: the adapter trains on a frozen checkpoint");
+        Path tokDir = tokenizerDir != null ? tokenizerDir : LoraRun.tokenizerDir(model);
         HfTokenizer tok = TrainRun.loadTokenizer(tokDir);
-        Transformer m = model != null ? TrainRun.loadModel(model) : initialise(tok);
+        Transformer m = model != null ? LoraRun.load(model, train) : initialise(tok);
+        m.setCheckpointing(train.checkpointing);
         if (m.config().vocabSize() < tok.vocabSize())
             throw new UserError("the model's vocabulary (" + m.config().vocabSize() + ") is smaller than the tokenizer's (" + tok.vocabSize() + ")");
 
@@ -123,7 +126,7 @@ final class TrainSftCommand implements Callable<Integer> {
             var world = SpecWorld.builtin();
             var w = world.generate(SpecWorld.Config.defaults(train.seed));
             var teacher = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
-            var template = TrainRun.template(tok, tokenizerDir != null ? tokenizerDir : model);
+            var template = TrainRun.template(tok, tokenizerDir != null ? tokenizerDir : LoraRun.tokenizerDir(model));
             var out = new ArrayList<List<TokenizedExample>>();
             for (var split : List.of(w.train(), w.test())) {
                 var ex = new ArrayList<TokenizedExample>();

@@ -68,15 +68,19 @@ class RunConfigTest {
     @Test
     void badRunFilesNameTheFileAndTheKey(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("bad.yaml");
-        Map<String, String> cases = Map.of(
-                "stepz: 3\n", "unknown key 'stepz'",
-                "steps: 2.5\n", "key 'steps' must be an integer, got '2.5'",
-                "lr: fast\n", "key 'lr' must be a number, got 'fast'",
-                "sft-term: maybe\n", "key 'sft-term' must be true or false",
-                "steps: [1, 2]\n", "key 'steps' must be a single value, not a list",
-                "steps: null\n", "key 'steps' needs a value",
-                "- steps\n", "must be a mapping",
-                "steps: [\n", "is not valid YAML");
+        Map<String, String> cases = Map.ofEntries(
+                Map.entry("stepz: 3\n", "unknown key 'stepz'"),
+                Map.entry("steps: 2.5\n", "key 'steps' must be an integer, got '2.5'"),
+                Map.entry("lr: fast\n", "key 'lr' must be a number, got 'fast'"),
+                Map.entry("sft-term: maybe\n", "key 'sft-term' must be true or false"),
+                Map.entry("steps: [1, 2]\n", "key 'steps' must be a single value, not a list"),
+                Map.entry("steps: null\n", "key 'steps' needs a value"),
+                Map.entry("- steps\n", "must be a mapping"),
+                Map.entry("steps: [\n", "is not valid YAML"),
+                Map.entry("steps: 4294967297\n", "key 'steps' is 4294967297, outside the range of a 32-bit integer"),
+                Map.entry("steps: '4294968296'\n", "outside the range of a 32-bit integer"),
+                Map.entry("seed: 99999999999999999999\n", "outside the range of a 64-bit integer"),
+                Map.entry("steps: 3.0e20\n", "outside the range"));
         for (var c : cases.entrySet()) {
             Files.writeString(f, c.getKey());
             var e = assertThrows(UserError.class, () -> parse(f), c.getKey());

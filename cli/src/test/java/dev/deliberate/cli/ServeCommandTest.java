@@ -39,6 +39,31 @@ class ServeCommandTest {
         assertTrue(r.err().contains("--model"), r.err());
     }
 
+    @Test
+    void numericFlagsAreCheckedAtStart() {
+        // each is refused before the model is opened or a port bound, naming the flag
+        String[][] cases = {
+                {"--default-max-tokens", "0", "--default-max-tokens must be between 1 and 32768"},
+                {"--default-max-tokens", "-5", "--default-max-tokens must be between 1 and 32768"},
+                {"--default-max-tokens", "40000", "--default-max-tokens must be between 1 and 32768"},
+                {"--default-max-tokens", "4294968296", "'4294968296' is not an int"},
+                {"--max-queue", "0", "max-queue"},
+                {"--header-timeout", "0", "--header-timeout must be between 1 and 86400"},
+                {"--max-connections", "4", "--max-connections 4 is below --max-queue + --max-batch"},
+                {"--allow-origin", "evil.example", "is not an origin"},
+                {"--request-timeout", "0", "--request-timeout must be between 1"},
+                {"--retries", "-1", "--retries must be between 0 and 100"},
+                {"--request-timeout", "60", "--total-timeout 30 is shorter than --request-timeout 60"},
+        };
+        for (String[] c : cases) {
+            var args = new java.util.ArrayList<>(List.of("serve", "--model", "world:teacher", "--port", "0", c[0], c[1]));
+            if (c[2].contains("--total-timeout 30")) args.addAll(List.of("--total-timeout", "30"));
+            var r = run(args.toArray(String[]::new));
+            assertEquals(2, r.code(), String.join(" ", args) + ": " + r.out() + r.err());
+            assertTrue(r.err().contains(c[2]), String.join(" ", args) + " -> " + r.err());
+        }
+    }
+
     /** Stands in for world:teacher until SpecWorld is merged. */
     record Parrot(String id) implements ChatModel {
         public List<Completion> chat(List<Message> messages, SamplingParams params) {

@@ -44,6 +44,20 @@ class SpecCommandTest {
         assertTrue(r.out().matches("(?s).*bad\\.md:\\d+: error: unknown style 'gentle'.*"), r.out());
         assertTrue(r.out().matches("(?s).*bad\\.md:\\d+: error: duplicate id 'HATE-1'.*"), r.out());
 
+        Path empty = dir.resolve("empty.md");
+        Files.writeString(empty, "");
+        r = MainTest.run("spec", "lint", empty.toString());
+        assertEquals(1, r.code(), "an empty spec does not pass: " + r.out() + r.err());
+        assertTrue(r.out().contains("empty.md:1: error: the spec is empty"), r.out());
+
+        Path latin1 = dir.resolve("latin1.md");
+        Files.write(latin1, "## Chemicals\nid: CHEM\nsummary: caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        r = MainTest.run("spec", "lint", latin1.toString());
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("latin1.md:3") && r.err().contains("0xE9") && r.err().contains("not valid UTF-8"), r.err());
+        r = MainTest.run("spec", "show", "--file", latin1.toString());
+        assertTrue(r.err().contains("latin1.md:3") && r.err().contains("not valid UTF-8"), r.err());
+
         var missing = MainTest.run("spec", "lint", dir.resolve("nope.md").toString());
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("does not exist"), missing.err());

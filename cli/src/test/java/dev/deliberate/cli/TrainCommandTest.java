@@ -79,11 +79,39 @@ class TrainCommandTest {
         var summary = JSON.readTree(tmp.resolve("sft/summary.json").toFile());
         assertEquals(6, summary.path("examples").asInt());
 
-        // rerunning a finished run resumes at its last step: nothing is trained twice, nothing is logged twice
+        // rerunning a finished run touches nothing: it says so and exits 0
+        byte[] summaryBytes = Files.readAllBytes(tmp.resolve("sft/summary.json"));
+        byte[] weightBytes = Files.readAllBytes(tmp.resolve("sft/checkpoint/model.safetensors"));
         r = run(sftArgs);
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("resuming"), r.err());
+        assertTrue(r.err().contains("already finished"), r.err());
+        assertArrayEquals(summaryBytes, Files.readAllBytes(tmp.resolve("sft/summary.json")));
         assertEquals(lines.size(), metrics(tmp.resolve("sft")).size());
+
+        // killed during the final save, after the pending summary, with the checkpoint half written: the rerun commits
+        // the summary the training measured (not NaN and 0 tokens/s) and the same weights, and removes the orphan
+        Files.move(tmp.resolve("sft/summary.json"), tmp.resolve("sft/summary.pending.json"));
+        Files.move(tmp.resolve("sft/checkpoint"), tmp.resolve("sft/checkpoint.tmp-999"));
+        r = run(sftArgs);
+        assertEquals(0, r.code(), r.err());
+        var again = JSON.readTree(tmp.resolve("sft/summary.json").toFile());
+        assertEquals(summary.path("final_loss").asDouble(), again.path("final_loss").asDouble());
+        assertEquals(summary.path("mean_tokens_per_second").asDouble(), again.path("mean_tokens_per_second").asDouble());
+        assertEquals(summary.path("eval"), again.path("eval"));
+        assertArrayEquals(weightBytes, Files.readAllBytes(tmp.resolve("sft/checkpoint/model.safetensors")));
+        assertFalse(Files.exists(tmp.resolve("sft/checkpoint.tmp-999")));
+        assertFalse(Files.exists(tmp.resolve("sft/summary.pending.json")));
+
+        // killed after the last state save, before the pending summary: the summary comes from metrics.jsonl
+        Files.delete(tmp.resolve("sft/summary.json"));
+        r = run(sftArgs);
+        assertEquals(0, r.code(), r.err());
+        again = JSON.readTree(tmp.resolve("sft/summary.json").toFile());
+        assertEquals(lines.stream().filter(l -> l.path("split").asText().equals("train")).reduce((a, b) -> b).orElseThrow().path("loss").asDouble(),
+                again.path("final_loss").asDouble(), 1e-9);
+        assertTrue(again.path("mean_tokens_per_second").asDouble() > 0, again.toString());
+        assertFalse(again.path("eval").isEmpty(), again.toString());
+        assertArrayEquals(weightBytes, Files.readAllBytes(tmp.resolve("sft/checkpoint/model.safetensors")));
 
         r = run("train", "dpo", "--data", t + "/prefs.jsonl", "--val", t + "/prefs.jsonl", "--model", t + "/sft/checkpoint",
                 "--max-steps", "3", "--batch", "6", "--micro-batch", "3", "--lr", "3e-3", "--out", t + "/dpo");

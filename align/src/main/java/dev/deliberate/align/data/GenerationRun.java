@@ -42,22 +42,19 @@ public final class GenerationRun {
      */
     public static List<PromptOutcome> run(Path out, List<String> files, List<LabelledPrompt> prompts, int threads,
                                           Function<LabelledPrompt, Produced> work, String stage, ProgressListener progress) {
+        return run(out, files, prompts, Fanout.threads(threads), work, stage, progress);
+    }
+
+    /** {@link #run(Path, List, List, int, Function, String, ProgressListener)} on the given engine. */
+    public static List<PromptOutcome> run(Path out, List<String> files, List<LabelledPrompt> prompts, Fanout fanout,
+                                          Function<LabelledPrompt, Produced> work, String stage, ProgressListener progress) {
         var ids = new HashSet<String>();
         for (LabelledPrompt p : prompts)
             if (!ids.add(p.id())) throw new IllegalArgumentException("prompt id '" + p.id() + "' appears twice; ids key the run's records and must be unique");
         Map<String, JsonlAppender> data = new LinkedHashMap<>();
         try (JsonlAppender ledger = JsonlAppender.open(out.resolve(LEDGER), "/key")) {
             for (String f : files) data.put(f, JsonlAppender.open(out.resolve(f), "/meta/key"));
-            Function<LabelledPrompt, Produced> skipping = p -> {
-                try {
-                    return work.apply(p);
-                } catch (dev.deliberate.align.llm.PromptTooLongException e) {
-                    var note = new PromptOutcome.SampleNote(0, "skipped", 0, false, null, e.getMessage(), -1, -1);
-                    return new Produced(List.of(), new PromptOutcome(p.id(), p.id(), p.category(), p.intent().wire(), p.attack(),
-                            SKIPPED_TOO_LONG, List.of(note), Map.of()));
-                }
-            };
-            ResumableJob.run(prompts, p -> ledger.contains(p.id()), threads, skipping, (p, produced) -> {
+            fanout.run(prompts, p -> ledger.contains(p.id()), skippingTooLong(work), (p, produced) -> {
                 if (!produced.outcome().key().equals(p.id()))
                     throw new IllegalStateException("outcome key " + produced.outcome().key() + " for prompt " + p.id());
                 for (Output o : produced.outputs()) {
@@ -80,13 +77,36 @@ public final class GenerationRun {
     public static GenerationSummary generate(String name, Path out, List<String> files, List<LabelledPrompt> prompts, int threads,
                                              Function<LabelledPrompt, Produced> work, Function<List<PromptOutcome>, Map<String, Object>> figures,
                                              ProgressListener progress) {
+        return generate(name, out, files, prompts, Fanout.threads(threads), work, figures, progress);
+    }
+
+    /** {@link #generate(String, Path, List, List, int, Function, Function, ProgressListener)} on the given engine. */
+    public static GenerationSummary generate(String name, Path out, List<String> files, List<LabelledPrompt> prompts, Fanout fanout,
+                                             Function<LabelledPrompt, Produced> work, Function<List<PromptOutcome>, Map<String, Object>> figures,
+                                             ProgressListener progress) {
         long t0 = System.nanoTime();
-        var outcomes = run(out, files, prompts, threads, work, name, progress);
+        var outcomes = run(out, files, prompts, fanout, work, name, progress);
         Map<String, Integer> records = new LinkedHashMap<>();
         for (String f : files) records.put(f, java.nio.file.Files.exists(out.resolve(f)) ? Jsonl.readTrees(out.resolve(f)).size() : 0);
         var summary = GenerationSummary.of(name, outcomes, records, figures.apply(outcomes), (System.nanoTime() - t0) / 1e9);
         summary.write(out);
         return summary;
+    }
+
+    /**
+     * The stage's work, except that a prompt the model cannot take ({@link dev.deliberate.align.llm.PromptTooLongException})
+     * is recorded in the ledger as {@link #SKIPPED_TOO_LONG} instead of stopping the run. Every engine runs this wrapper.
+     */
+    public static Function<LabelledPrompt, Produced> skippingTooLong(Function<LabelledPrompt, Produced> work) {
+        return p -> {
+            try {
+                return work.apply(p);
+            } catch (dev.deliberate.align.llm.PromptTooLongException e) {
+                var note = new PromptOutcome.SampleNote(0, "skipped", 0, false, null, e.getMessage(), -1, -1);
+                return new Produced(List.of(), new PromptOutcome(p.id(), p.id(), p.category(), p.intent().wire(), p.attack(),
+                        SKIPPED_TOO_LONG, List.of(note), Map.of()));
+            }
+        };
     }
 
     /** The ledger lines for {@code prompts}, in their order. */

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Deliberative Alignment's SFT data (Guan et al., 2024, §2.2–2.3): for each prompt, K teacher completions with
@@ -33,8 +34,13 @@ public final class DeliberativeDataGenerator {
     /** Generates (or resumes) the SFT set in {@code out}, writes {@code summary.json}, and returns the summary. */
     public static GenerationSummary run(GenerationConfig c, Spec spec, ChatModel teacher, Judge judge, List<LabelledPrompt> prompts, Path out,
                                         ProgressListener progress) {
+        return GenerationRun.generate(NAME, out, List.of(DATASET), prompts, c.fanout(), work(c, spec, teacher, judge), o -> Map.of(), progress);
+    }
+
+    /** The per-prompt work of {@link #run}, which a cluster engine rebuilds on each worker. */
+    public static Function<LabelledPrompt, GenerationRun.Produced> work(GenerationConfig c, Spec spec, ChatModel teacher, Judge judge) {
         var sampler = new SpecContextSampler(spec, teacher, judge, c.sampling());
-        return GenerationRun.generate(NAME, out, List.of(DATASET), prompts, c.threads(), p -> produce(c, sampler, p), o -> Map.of(), progress);
+        return p -> produce(c, sampler, p);
     }
 
     static GenerationRun.Produced produce(GenerationConfig c, SpecContextSampler sampler, LabelledPrompt p) {

@@ -17,6 +17,8 @@ import dev.deliberate.align.deliberative.SpecContextSampler;
 import dev.deliberate.align.eval.analysis.HiddenStateEmbedder;
 import dev.deliberate.align.llm.LocalChatModel;
 import dev.deliberate.align.training.ChatExamples;
+import dev.deliberate.align.training.SpecWorldCorpus;
+import dev.deliberate.align.world.ScriptedTeacher;
 import dev.deliberate.align.training.JudgeReward;
 import dev.deliberate.engine.model.ModelPresets;
 import dev.deliberate.engine.train.DpoLoss;
@@ -80,6 +82,9 @@ import java.util.function.Supplier;
  * rerun skips the stages that have one, so a killed demo resumes at the stage it was in.
  */
 public final class DemoRun {
+    static final String DECODING = "decoding.json";
+    static final String CORPUS_DOCUMENTS = "documents.jsonl", CORPUS_CHAT = "chat.jsonl", VAL_COT = "val-cot.jsonl",
+            VAL_ANSWER = "val-answer.jsonl", VAL_GENERAL = "val-general.jsonl";
     public static final String MANIFEST = "demo.json", REPORT = "report.html", SUMMARY = "summary.json", CHECKPOINT = "checkpoint";
 
     /**
@@ -177,7 +182,7 @@ public final class DemoRun {
         var s = new ArrayList<Stage>();
         s.add(new Stage("Data: SpecWorld prompts, teacher CoTs, judged datasets", "data", 0.15, this::data));
         s.add(new Stage("Tokenizer: byte-level BPE on SpecWorld text", "tokenizer", 0.05, this::tokenizer));
-        s.add(new Stage("Base model: pretraining from scratch on general tasks", "base", 3, () ->
+        s.add(new Stage("Base model: pretraining from scratch on the SpecWorld corpus and general tasks", "base", 3, () ->
                 sft("base", null, "data/general/sft.jsonl", preset.baseSteps(), preset.baseLr())));
         s.add(new Stage("(b) Direct-refusal SFT (answers only)", "direct-sft", 0.85, () ->
                 sft("direct-sft", "base", "data/direct-refusal/sft.jsonl", preset.sftSteps(), preset.lr())));
@@ -249,12 +254,41 @@ public final class DemoRun {
                 pairs += recs.size();
             }
             writeSummary(answer, Map.of("records", pairs, "from", "data/saro-prefs output-level pairs (CoT removed)"));
+            corpus();
             writeSummary(out.resolve("data"), Map.of("datasets", List.of("general", "deliberative", "saro-rw", "saro-prefs", "direct-refusal", "answer-dpo")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
             teacher.close();
         }
+    }
+
+    /**
+     * The base model's corpus ({@code data/corpus}: documents and chat exchanges that state what every topic of both
+     * splits is, the world's facts and practice of every attack's transformation; no safety content) and the validation
+     * sets: the clean teacher on held-out test-split prompts (with and without the CoT), so each SFT stage's curve shows
+     * its loss on the test distribution.
+     */
+    private void corpus() throws IOException {
+        Path dir = out.resolve("data/corpus");
+        var c = SpecWorldCorpus.pretraining(SpecWorld.builtin().lexicon(), seed, preset.practicePerTransformation());
+        Jsonl.write(dir.resolve(CORPUS_DOCUMENTS), c.documents().stream().map(d -> Map.of("text", d)).toList());
+        Jsonl.write(dir.resolve(CORPUS_CHAT), c.conversations());
+        var clean = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
+        var test = world().test();
+        int n = Math.min(test.size(), Math.max(8, preset.evalPrompts() / 2));
+        var val = new ArrayList<LabelledPrompt>();
+        for (int i = 0; i < n; i++) val.add(test.get((int) ((long) i * test.size() / n)));
+        var withCot = SpecWorldCorpus.reasoningConversations(val, clean, spec);
+        Jsonl.write(dir.resolve(VAL_COT), withCot);
+        Jsonl.write(dir.resolve(VAL_ANSWER), DirectRefusalData.fromReasoningData(withCot));
+        var general = new ArrayList<>(SpecWorldCorpus.generalConversations(test, clean, spec));
+        general.addAll(SpecWorldCorpus.decodingChecks(SpecWorld.builtin().lexicon(), seed, 10).stream()
+                .map(d -> new SftRecord(List.of(new Turn("user", d.prompt()), new Turn("assistant", d.gold())), Map.of("source", "decoding-check", "kind", d.family())))
+                .toList());
+        Jsonl.write(dir.resolve(VAL_GENERAL), general);
+        writeSummary(dir, Map.of("documents", c.documents().size(), "conversations", c.conversations().size(),
+                "val_cot", withCot.size(), "val_general", general.size()));
     }
 
     private void generate(String name, Supplier<dev.deliberate.align.data.GenerationSummary> run) {
@@ -270,6 +304,9 @@ public final class DemoRun {
         for (String f : List.of("general", "deliberative", "saro-rw"))
             for (SftRecord r : Jsonl.read(out.resolve("data").resolve(f).resolve("sft.jsonl"), SftRecord.class))
                 for (Turn t : r.messages()) corpus.add(t.content());
+        for (var d : Jsonl.readTrees(out.resolve("data/corpus").resolve(CORPUS_DOCUMENTS))) corpus.add(d.path("text").asText());
+        for (SftRecord r : Jsonl.read(out.resolve("data/corpus").resolve(CORPUS_CHAT), SftRecord.class))
+            for (Turn t : r.messages()) corpus.add(t.content());
         Path dir = out.resolve("tokenizer");
         try (HfTokenizer tok = BpeTrainer.trainAndLoad(corpus, new BpeTrainer.Config(preset.vocab()), dir)) {
             writeSummary(dir, Map.of("vocab_size", tok.vocabSize(), "corpus_texts", corpus.size()));
@@ -338,15 +375,25 @@ public final class DemoRun {
     private void sft(String name, String from, String data, int steps, double lr) {
         Path dir = out.resolve(name);
         try (Student s = load(from); MetricsLog log = metrics(dir)) {
-            var records = Jsonl.read(out.resolve(data), SftRecord.class);
-            var all = records.stream().map(s.examples()::sft).toList();
+            var records = new ArrayList<>(Jsonl.read(out.resolve(data), SftRecord.class));
+            if (from == null) records.addAll(Jsonl.read(out.resolve("data/corpus").resolve(CORPUS_CHAT), SftRecord.class));
+            var all = new ArrayList<>(records.stream().map(s.examples()::sft).toList());
+            if (from == null) // the corpus's documents: every token learned, as pretraining does
+                for (var d : Jsonl.readTrees(out.resolve("data/corpus").resolve(CORPUS_DOCUMENTS))) {
+                    int[] ids = s.tokenizer().encode(d.path("text").asText(), false);
+                    int[] withEos = java.util.Arrays.copyOf(ids, ids.length + 1);
+                    withEos[ids.length] = s.tokenizer().specialTokens().eos();
+                    all.add(TokenizedExample.plain(withEos).truncate(preset.maxSeq()));
+                }
+            String valFile = from == null ? VAL_GENERAL : data.contains("direct-refusal") ? VAL_ANSWER : VAL_COT;
+            var val = s.examples().sft(Jsonl.read(out.resolve("data/corpus").resolve(valFile), SftRecord.class));
             int cut = (int) all.stream().filter(e -> e.length() >= preset.maxSeq()).count();
             var examples = all.stream().filter(e -> e.targets() > 0).toList();
             listener.line(lengths(examples.stream().mapToInt(TokenizedExample::length).toArray(), cut, "examples"));
             var cfg = trainConfig(name, steps, preset.batch(), lr);
             writeConfig(dir, from == null ? "pretrain" : "sft", Map.of("from", from == null ? "scratch" : from, "data", data, "steps", steps, "lr", lr, "batch", preset.batch()));
-            var sum = SftTrainer.train(cfg, s.model(), examples, List.of(), loop(dir, log, name));
-            finish(s, dir, sum, Map.of("examples", examples.size(), "truncated", cut));
+            var sum = SftTrainer.train(cfg, s.model(), examples, val, loop(dir, log, name));
+            finish(s, dir, sum, Map.of("examples", examples.size(), "truncated", cut, "val_examples", val.size(), "val", "data/corpus/" + valFile));
         }
     }
 
@@ -435,7 +482,53 @@ public final class DemoRun {
                 EvalRunner.run(cfg, model, EvalJudges.world(judge), dir, embedder, bar);
             }
         }
+        decodingDiagnostic();
         writeSummary(out.resolve("eval"), Map.of("methods", List.of(Method.values()).stream().map(x -> x.label).toList(), "prompts", testPrompts().size()));
+    }
+
+    /**
+     * Learnability: can the base model (no safety training) decode the held-out attacks' encodings on benign sentences
+     * it never practised? Exact match of the answer, per family, in {@code eval/decoding.json}.
+     */
+    private void decodingDiagnostic() {
+        Path file = out.resolve("eval").resolve(DECODING);
+        if (Files.isRegularFile(file)) return;
+        var tasks = SpecWorldCorpus.decodingChecks(SpecWorld.builtin().lexicon(), seed + 1, preset.decodingChecks());
+        var local = LocalChatModel.open(out.resolve(checkpointOf(Method.NONE)).resolve(CHECKPOINT));
+        var exact = new LinkedHashMap<String, int[]>();
+        var examples = new ArrayList<Map<String, Object>>();
+        try (ChatModel model = new GatheringChatModel(local)) {
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+            try {
+                var futures = new ArrayList<java.util.concurrent.Future<String>>();
+                for (var t : tasks)
+                    futures.add(pool.submit(() -> model.chat(List.of(dev.deliberate.align.llm.Message.user(t.prompt())),
+                            dev.deliberate.align.llm.SamplingParams.greedy(96).withSeed(seed)).getFirst().answer().strip()));
+                for (int i = 0; i < tasks.size(); i++) {
+                    var t = tasks.get(i);
+                    String got = futures.get(i).get();
+                    boolean ok = got.equals(t.gold());
+                    int[] c = exact.computeIfAbsent(t.family(), k -> new int[2]);
+                    c[0] += ok ? 1 : 0;
+                    c[1]++;
+                    if (examples.size() < 12) examples.add(Map.of("family", t.family(), "prompt", t.prompt(), "gold", t.gold(), "answer", got, "exact", ok));
+                }
+            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("decoding check failed: " + e.getMessage(), e);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        var byFamily = new LinkedHashMap<String, Object>();
+        int ok = 0, n = 0;
+        for (var e : exact.entrySet()) {
+            byFamily.put(e.getKey(), Map.of("exact", (double) e.getValue()[0] / e.getValue()[1], "n", e.getValue()[1]));
+            ok += e.getValue()[0];
+            n += e.getValue()[1];
+        }
+        double all = n == 0 ? 0 : (double) ok / n;
+        write(file, Jsonl.MAPPER.valueToTree(Map.of("model", checkpointOf(Method.NONE), "exact", all, "n", n, "by_family", byFamily, "examples", examples)));
+        listener.line(String.format(java.util.Locale.ROOT, "  base model, held-out decoding (exact): %.1f%% of %d %s", 100 * all, n, byFamily));
     }
 
     private void report() {

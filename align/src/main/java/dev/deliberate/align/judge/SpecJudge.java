@@ -70,7 +70,12 @@ public final class SpecJudge implements Judge, AutoCloseable {
 
     /** Judging run {@code run} (0-based); runs differ by sampling seed, which is what min-of-k needs. */
     public Verdict judge(JudgeInput input, int run) {
-        var params = new SamplingParams(run == 0 ? options.temperature() : Math.max(0.7, options.temperature()), 1, options.maxTokens(), 1, List.of(), (long) run);
+        return judge(input, run, run);
+    }
+
+    /** Judging run {@code run} with an explicit sampling seed (a reward service derives one per request). */
+    public Verdict judge(JudgeInput input, int run, long seed) {
+        var params = new SamplingParams(run == 0 ? options.temperature() : Math.max(0.7, options.temperature()), 1, options.maxTokens(), 1, List.of(), seed);
         List<Completion> out = model.chat(prompt(input), params);
         if (out.isEmpty()) return failure("the judge model returned no completion", "");
         Completion c = out.getFirst();

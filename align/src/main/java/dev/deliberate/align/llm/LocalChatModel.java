@@ -147,6 +147,11 @@ public final class LocalChatModel implements StepwiseChatModel {
     }
 
     @Override
+    public boolean logprobs() {
+        return true;
+    }
+
+    @Override
     public DecodeSession open(int slots) {
         return new Session(slots, contextLimit());
     }
@@ -173,16 +178,37 @@ public final class LocalChatModel implements StepwiseChatModel {
 
         @Override
         public long admit(List<Message> messages, SamplingParams params, int sample) {
+            return admit(messages, params, sample, -1);
+        }
+
+        @Override
+        public long admit(List<Message> messages, SamplingParams params, int sample, int topLogprobs) {
             var p = ckpt.render(messages, true);
             checkFits(p);
-            return admit(p, params, baseSeed(params) + sample);
+            return admit(p, params, baseSeed(params) + sample, topLogprobs);
         }
 
         long admit(LocalCheckpoint.Prompt prompt, SamplingParams params, long seed) {
-            int slot = engine.admit(prompt.tokens(), engineParams(params, seed), null);
-            var s = new Sequence(nextId++, prompt, params.stop());
+            return admit(prompt, params, seed, -1);
+        }
+
+        long admit(LocalCheckpoint.Prompt prompt, SamplingParams params, long seed, int topLogprobs) {
+            int slot = engine.admit(prompt.tokens(), engineParams(params, seed), null, Math.max(0, topLogprobs));
+            var s = new Sequence(nextId++, prompt, params.stop(), topLogprobs >= 0);
             bySlot.put(slot, s);
             return s.id;
+        }
+
+        @Override
+        public void cancel(long sequence) {
+            for (var it = bySlot.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (e.getValue().id == sequence) {
+                    engine.cancel(e.getKey());
+                    it.remove();
+                    return;
+                }
+            }
         }
 
         @Override
@@ -201,6 +227,7 @@ public final class LocalChatModel implements StepwiseChatModel {
                 Sequence s = bySlot.get(e.slot());
                 FinishReason why = ended.get(e.slot());
                 String text = s.accept(e.token(), why);
+                if (s.logprobs != null && !(why == FinishReason.EOS && ckpt.eosIds().contains(e.token()))) s.logprobs.add(logprob(e));
                 Completion done = null;
                 if (s.finishReason != null) {
                     if (why == null) engine.cancel(e.slot()); // a stop string: the engine does not know
@@ -210,6 +237,17 @@ public final class LocalChatModel implements StepwiseChatModel {
                 out.add(new Step(s.id, text, done));
             }
             return out;
+        }
+
+        private TokenLogprob logprob(dev.deliberate.engine.generate.DecodeSession.Emitted e) {
+            var top = new ArrayList<TokenLogprob>(e.topTokens().length);
+            for (int i = 0; i < e.topTokens().length; i++) top.add(tokenLogprob(e.topTokens()[i], e.topLogProbs()[i], List.of()));
+            return tokenLogprob(e.token(), e.logProb(), top);
+        }
+
+        private TokenLogprob tokenLogprob(int id, float logprob, List<TokenLogprob> top) {
+            String t = ckpt.tokenizer().decode(new int[]{id}, false);
+            return new TokenLogprob(t, logprob, t.getBytes(java.nio.charset.StandardCharsets.UTF_8), top);
         }
 
         @Override
@@ -233,11 +271,13 @@ public final class LocalChatModel implements StepwiseChatModel {
         int n, generated, prefixOffset, readOffset, handedOut;
         final StringBuilder text = new StringBuilder();
         String finishReason;
+        final List<TokenLogprob> logprobs; // null: not asked for
 
-        Sequence(long id, LocalCheckpoint.Prompt prompt, List<String> stops) {
+        Sequence(long id, LocalCheckpoint.Prompt prompt, List<String> stops, boolean logprobs) {
             this.id = id;
             this.prompt = prompt;
             this.stops = stops;
+            this.logprobs = logprobs ? new ArrayList<>() : null;
         }
 
         /** Takes the next token; returns the text that may go out now. */
@@ -315,7 +355,8 @@ public final class LocalChatModel implements StepwiseChatModel {
             } else if (full.contains(Reasoning.OPEN)) {
                 reasoning = generated; // stopped mid-thought
             }
-            return Completion.fromText(full, finishReason, new Completion.Usage(prompt.tokens().length, generated, reasoning));
+            Completion c = Completion.fromText(full, finishReason, new Completion.Usage(prompt.tokens().length, generated, reasoning));
+            return logprobs == null ? c : c.withLogprobs(logprobs);
         }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deliberate.engine.backend.cpu.CpuBackend;
 import dev.deliberate.engine.io.Checkpoint;
+import dev.deliberate.engine.io.PeftAdapter;
 import dev.deliberate.engine.model.ModelConfig;
 import dev.deliberate.engine.model.Transformer;
 import dev.deliberate.engine.tokenizer.ChatMessage;
@@ -45,8 +46,20 @@ public final class LocalCheckpoint implements AutoCloseable {
         this.eosIds = eosIds;
     }
 
-    /** Whether {@code dir} holds a {@code config.json} naming an architecture the engine implements. */
+    /**
+     * Whether {@code dir} holds a {@code config.json} naming an architecture the engine implements, or names a PEFT
+     * LoRA adapter over such a checkpoint (an adapter folder, or {@code BASE_DIR+ADAPTER_DIR}).
+     */
     public static boolean isEngineCheckpoint(Path dir) {
+        if (!Files.isDirectory(dir) || PeftAdapter.isAdapterFolder(dir)) {
+            try {
+                PeftAdapter.Reference ref = PeftAdapter.resolve(dir.toString());
+                return ref.adapter() != null && isEngineCheckpoint(ref.base());
+            } catch (IOException e) {
+                // an adapter folder whose base is missing is still ours: open() names the problem
+                return PeftAdapter.isAdapterFolder(dir) || dir.toString().contains("+");
+            }
+        }
         Path cfg = dir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) return false;
         try {
@@ -63,12 +76,24 @@ public final class LocalCheckpoint implements AutoCloseable {
      * @throws IllegalArgumentException naming the file that is missing or malformed and what would fix it
      */
     public static LocalCheckpoint open(Path dir) {
+        Path adapter = null, tokDir;
+        if (!Files.isDirectory(dir) || PeftAdapter.isAdapterFolder(dir)) { // a LoRA adapter over a base checkpoint
+            try {
+                PeftAdapter.Reference ref = PeftAdapter.resolve(dir.toString());
+                adapter = ref.adapter();
+                tokDir = ref.tokenizerDir().toAbsolutePath().normalize();
+                dir = ref.base();
+            } catch (IOException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        } else tokDir = null;
         Path abs = dir.toAbsolutePath().normalize();
+        if (tokDir == null) tokDir = abs;
         var missing = new ArrayList<String>();
         if (!Files.isRegularFile(abs.resolve("config.json"))) missing.add("config.json");
         if (!Files.isRegularFile(abs.resolve("model.safetensors")) && !Files.isRegularFile(abs.resolve("model.safetensors.index.json")))
             missing.add("model.safetensors (or model.safetensors.index.json with its shards)");
-        if (!Files.isRegularFile(abs.resolve("tokenizer.json"))) missing.add("tokenizer.json");
+        if (!Files.isRegularFile(tokDir.resolve("tokenizer.json"))) missing.add("tokenizer.json");
         if (!missing.isEmpty())
             throw new IllegalArgumentException("checkpoint " + abs + " cannot chat: it has no " + String.join(", no ", missing)
                     + (missing.contains("tokenizer.json") && missing.size() == 1
@@ -76,13 +101,17 @@ public final class LocalCheckpoint implements AutoCloseable {
                     : " (a local chat model is a Hugging Face checkpoint folder: config.json, model.safetensors, tokenizer.json, tokenizer_config.json)"));
         HfTokenizer tokenizer;
         try {
-            tokenizer = HfTokenizer.load(abs);
+            tokenizer = HfTokenizer.load(tokDir);
         } catch (TokenizerFormatException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         Transformer model;
         try {
             model = Checkpoint.load(abs, new CpuBackend());
+            if (adapter != null) {
+                PeftAdapter.apply(model, adapter);
+                model.mergeAdapters(); // W + s·B·A once, so decoding costs what the base costs
+            }
         } catch (IOException e) {
             tokenizer.close();
             throw new IllegalArgumentException(e.getMessage(), e);
@@ -93,7 +122,8 @@ public final class LocalCheckpoint implements AutoCloseable {
                     + model.config().vocabSize() + "; the tokenizer files belong to another model");
         }
         ChatTemplate template = tokenizer.chatTemplate().orElseGet(ChatTemplate::chatMl);
-        return new LocalCheckpoint(abs, model, tokenizer, template, eosIds(abs, model.config(), tokenizer.specialTokens()));
+        return new LocalCheckpoint(abs, model, tokenizer, template, eosIds(tokDir.resolve("generation_config.json").toFile().isFile() ? tokDir : abs,
+                model.config(), tokenizer.specialTokens()));
     }
 
     /** The tokenizer's eos, {@code <|im_end|>}, and the ids of generation_config.json and config.json. */

@@ -50,6 +50,11 @@ public final class OpenAiChatModel implements ChatModel {
         return t;
     });
 
+    /** Retries of a transient failure after the first attempt. */
+    public static final int DEFAULT_RETRIES = 4;
+    /** One attempt's limit: long enough for a reasoning model's long answer. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofMinutes(10);
+
     /**
      * @param baseUrl        the API root, e.g. {@code https://api.openai.com/v1}; {@code /chat/completions} is appended
      * @param model          the model name the endpoint expects
@@ -60,41 +65,54 @@ public final class OpenAiChatModel implements ChatModel {
      * @param connectTimeout limit on opening a connection
      * @param initialBackoff the first retry waits about this long, doubling each time (half fixed, half random)
      * @param maxBackoff     cap on one backoff wait and on how long a {@code Retry-After} may make us wait
+     * @param totalTimeout   deadline for a whole call, every attempt and backoff wait included: a hung upstream costs
+     *                       at most this long, however many retries are left
      */
     public record Options(URI baseUrl, String model, ApiKey apiKey, int maxConcurrency, int maxRetries,
-                          Duration requestTimeout, Duration connectTimeout, Duration initialBackoff, Duration maxBackoff) {
+                          Duration requestTimeout, Duration connectTimeout, Duration initialBackoff, Duration maxBackoff,
+                          Duration totalTimeout) {
         public Options {
             Objects.requireNonNull(baseUrl, "baseUrl");
             Objects.requireNonNull(model, "model");
             if (maxConcurrency < 1) throw new IllegalArgumentException("maxConcurrency must be >= 1, got " + maxConcurrency);
             if (maxRetries < 0) throw new IllegalArgumentException("maxRetries must be >= 0, got " + maxRetries);
+            for (Duration d : new Duration[]{requestTimeout, connectTimeout, totalTimeout})
+                if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException("timeouts must be positive, got " + d);
             String b = baseUrl.toString().replaceAll("/+$", "");
             baseUrl = URI.create(b);
         }
 
-        /** Defaults: 8 in flight, 6 retries, 10 min per attempt (reasoning models are slow), backoff 1 s doubling to 60 s. */
+        /**
+         * Defaults: 8 in flight; 4 retries; 10 min per attempt (a reasoning model's long answer, or for a stream the
+         * longest silence between pieces); 20 min for the whole call; backoff 1 s doubling to 60 s.
+         */
         public static Options of(URI baseUrl, String model) {
-            return new Options(baseUrl, model, null, 8, 6, Duration.ofMinutes(10), Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(60));
+            return new Options(baseUrl, model, null, 8, DEFAULT_RETRIES, DEFAULT_REQUEST_TIMEOUT, Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(60),
+                    DEFAULT_REQUEST_TIMEOUT.multipliedBy(2));
+        }
+
+        public Options withTotalTimeout(Duration d) {
+            return new Options(baseUrl, model, apiKey, maxConcurrency, maxRetries, requestTimeout, connectTimeout, initialBackoff, maxBackoff, d);
         }
 
         public Options withApiKey(ApiKey key) {
-            return new Options(baseUrl, model, key, maxConcurrency, maxRetries, requestTimeout, connectTimeout, initialBackoff, maxBackoff);
+            return new Options(baseUrl, model, key, maxConcurrency, maxRetries, requestTimeout, connectTimeout, initialBackoff, maxBackoff, totalTimeout);
         }
 
         public Options withMaxConcurrency(int n) {
-            return new Options(baseUrl, model, apiKey, n, maxRetries, requestTimeout, connectTimeout, initialBackoff, maxBackoff);
+            return new Options(baseUrl, model, apiKey, n, maxRetries, requestTimeout, connectTimeout, initialBackoff, maxBackoff, totalTimeout);
         }
 
         public Options withMaxRetries(int n) {
-            return new Options(baseUrl, model, apiKey, maxConcurrency, n, requestTimeout, connectTimeout, initialBackoff, maxBackoff);
+            return new Options(baseUrl, model, apiKey, maxConcurrency, n, requestTimeout, connectTimeout, initialBackoff, maxBackoff, totalTimeout);
         }
 
         public Options withRequestTimeout(Duration d) {
-            return new Options(baseUrl, model, apiKey, maxConcurrency, maxRetries, d, connectTimeout, initialBackoff, maxBackoff);
+            return new Options(baseUrl, model, apiKey, maxConcurrency, maxRetries, d, connectTimeout, initialBackoff, maxBackoff, totalTimeout);
         }
 
         public Options withBackoff(Duration initial, Duration max) {
-            return new Options(baseUrl, model, apiKey, maxConcurrency, maxRetries, requestTimeout, connectTimeout, initial, max);
+            return new Options(baseUrl, model, apiKey, maxConcurrency, maxRetries, requestTimeout, connectTimeout, initial, max, totalTimeout);
         }
     }
 
@@ -175,7 +193,27 @@ public final class OpenAiChatModel implements ChatModel {
         List<Completion> run() throws Transient, InterruptedException;
     }
 
+    /** The deadline (System.nanoTime) of the call this thread is making. */
+    private static final ThreadLocal<long[]> DEADLINE = ThreadLocal.withInitial(() -> new long[]{Long.MAX_VALUE});
+
+    /** What one attempt may take: the request timeout, or less when the call's total deadline is nearer. */
+    long attemptTimeoutMillis() {
+        long left = (DEADLINE.get()[0] - System.nanoTime()) / 1_000_000;
+        return Math.max(1, Math.min(options.requestTimeout().toMillis(), left));
+    }
+
     private List<Completion> withRetries(Attempt attempt, java.util.function.BooleanSupplier mayRetry) {
+        long[] deadline = DEADLINE.get();
+        long outer = deadline[0];
+        deadline[0] = Math.min(outer, System.nanoTime() + options.totalTimeout().toNanos());
+        try {
+            return retrying(attempt, mayRetry, deadline[0]);
+        } finally {
+            deadline[0] = outer;
+        }
+    }
+
+    private List<Completion> retrying(Attempt attempt, java.util.function.BooleanSupplier mayRetry, long deadline) {
         Transient last = null;
         for (int i = 0; i <= options.maxRetries(); i++) {
             if (i > 0) {
@@ -183,6 +221,9 @@ public final class OpenAiChatModel implements ChatModel {
                 if (wait == null)
                     throw new ModelCallException(where() + ": " + last.getMessage() + "; the server asked to wait " + last.retryAfter.toSeconds()
                             + " s, more than the " + options.maxBackoff().toSeconds() + " s limit", last.status, true, last);
+                if (System.nanoTime() + wait.toNanos() >= deadline)
+                    throw new ModelCallException(where() + ": gave up after " + i + " attempt" + (i == 1 ? "" : "s") + " at the call's total deadline of "
+                            + options.totalTimeout().toSeconds() + " s (--total-timeout); last: " + last.getMessage(), last.status, true, last);
                 LOG.log(System.Logger.Level.INFO, "{0}: {1}; retry {2}/{3} in {4} ms", where(), last.getMessage(), i, options.maxRetries(), wait.toMillis());
                 sleep(wait);
             }
@@ -278,11 +319,15 @@ public final class OpenAiChatModel implements ChatModel {
     /** Sends and waits at most the request timeout for what {@code handler} needs; a timeout is a transient failure. */
     private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler, String timedOut) throws Transient, InterruptedException {
         var future = http.sendAsync(request, handler);
+        long timeout = attemptTimeoutMillis();
         try {
-            return future.get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return future.get(timeout, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw new Transient(timedOut + " within " + options.requestTimeout().toMillis() + " ms", 0, null, null);
+            throw new Transient(timedOut + " within " + timeout + " ms", 0, null, null);
+        } catch (InterruptedException e) {
+            future.cancel(true); // the caller gave up (a server's client went away): abort the request
+            throw e;
         } catch (ExecutionException e) {
             throw transport(e.getCause());
         } catch (CancellationException e) {

@@ -13,6 +13,11 @@ public interface StepwiseChatModel extends ChatModel {
     /** Opens a decode session with room for {@code slots} sequences at once. A session is used by one thread. */
     DecodeSession open(int slots);
 
+    /** Whether sessions can return per-token log-probabilities ({@link DecodeSession#admit(List, SamplingParams, int, int)}). */
+    default boolean logprobs() {
+        return false;
+    }
+
     interface DecodeSession extends AutoCloseable {
         /** Slots not holding a sequence. */
         int free();
@@ -25,6 +30,21 @@ public interface StepwiseChatModel extends ChatModel {
          * @throws IllegalStateException when no slot is free
          */
         long admit(List<Message> messages, SamplingParams params, int sample);
+
+        /**
+         * Like {@link #admit(List, SamplingParams, int)}; with {@code topLogprobs >= 0} the finished completion carries
+         * {@link Completion#logprobs} with that many alternatives per token.
+         */
+        default long admit(List<Message> messages, SamplingParams params, int sample, int topLogprobs) {
+            if (topLogprobs >= 0) throw new UnsupportedOperationException("this model gives no log-probabilities");
+            return admit(messages, params, sample);
+        }
+
+        /**
+         * Drops a sequence whose client went away: its slot is free for the next {@link #admit} and it appears in no
+         * later step. An id that already finished is ignored.
+         */
+        void cancel(long sequence);
 
         /** Runs one decode step for every sequence in a slot. Finished sequences free their slots. */
         List<Step> step();

@@ -8,7 +8,9 @@ import dev.deliberate.engine.tokenizer.Reasoning;
  * edges of the think block are held back until it is clear whether more text follows, and a tag cut between
  * two chunks is held until it completes. Text before a {@code </think>} that was never opened (templates that
  * put {@code <think>} in the prompt) cannot be told from an answer while streaming; it goes out as answer
- * and only the final {@link Completion} (split on the whole text) files it as reasoning.
+ * and only the final {@link Completion} (split on the whole text) files it as reasoning. That first bare
+ * {@code </think>} itself is never sent as answer text: a tail that could still become it is held back, the tag is
+ * dropped and the newlines after it are trimmed, as {@link Reasoning#split} does; later ones are answer text there too.
  */
 public final class ThinkStreamSplitter {
     /** Deltas for the caller: either part may be empty. */
@@ -26,6 +28,8 @@ public final class ThinkStreamSplitter {
     private final StringBuilder pending = new StringBuilder();
     private final StringBuilder all = new StringBuilder();
     private boolean reasoningStarted;
+    /** No {@code <think>} opened the output, so the first {@code </think>} is still a tag, not text. */
+    private boolean bareCloseExpected;
 
     /** Feeds the next chunk and returns what can be handed out now. */
     public Piece accept(String chunk) {
@@ -63,6 +67,7 @@ public final class ThinkStreamSplitter {
                     }
                     if (!end && Reasoning.OPEN.startsWith(rest)) return; // maybe the start of <think>
                     state = State.ANSWER;
+                    bareCloseExpected = true;
                     continue;
                 }
                 case REASONING -> {
@@ -97,12 +102,33 @@ public final class ThinkStreamSplitter {
                     continue;
                 }
                 case ANSWER -> {
+                    if (bareCloseExpected) {
+                        int close = pending.indexOf(Reasoning.CLOSE);
+                        if (close >= 0) {
+                            a.append(pending, 0, close);
+                            pending.delete(0, close + Reasoning.CLOSE.length());
+                            bareCloseExpected = false;
+                            state = State.AFTER_CLOSE;
+                            continue;
+                        }
+                        int keep = end ? 0 : partialClose(pending);
+                        a.append(pending, 0, pending.length() - keep);
+                        pending.delete(0, pending.length() - keep);
+                        return;
+                    }
                     a.append(pending);
                     pending.setLength(0);
                     return;
                 }
             }
         }
+    }
+
+    /** Length of the longest end of {@code s} that {@code </think>} starts with. */
+    private static int partialClose(CharSequence s) {
+        for (int k = Math.min(Reasoning.CLOSE.length() - 1, s.length()); k > 0; k--)
+            if (Reasoning.CLOSE.startsWith(s.subSequence(s.length() - k, s.length()).toString())) return k;
+        return 0;
     }
 
     /** How many trailing characters to hold: a run of newlines (they may end the block) plus a partial {@code </think>}. */

@@ -83,6 +83,10 @@ public final class ReportWriter {
         body.add(lengths(evals, notes));
         body.add(Html.heading("Reflection statistics"));
         body.add(reflection(evals, notes));
+        if (evals.stream().anyMatch(r -> r.metrics() != null && r.metrics().has("judge_panel"))) {
+            body.add(Html.heading("Judge panel"));
+            body.add(judgePanel(evals));
+        }
         body.add(Html.heading("Sampled transcripts"));
         body.add(transcripts(evals, notes));
         body.add(Html.heading("Missing pieces"));
@@ -92,6 +96,28 @@ public final class ReportWriter {
                 .map(r -> List.of(r.label(), r.dir().toString(), kind(r), text(r.config(), "model").orElse(text(r.metrics(), "model").orElse(""))))
                 .toList()));
         return Html.page("Deliberate report", body);
+    }
+
+    /** {@code deliberate judges}: the metrics under each judge side by side, parse failures, and agreement per pair. */
+    private static String judgePanel(List<RunFolder> evals) {
+        var b = new StringBuilder();
+        for (RunFolder r : evals) {
+            if (r.metrics() == null || !r.metrics().has("judge_panel")) continue;
+            JsonNode p = r.metrics().get("judge_panel");
+            var rows = new ArrayList<List<String>>();
+            p.path("per_judge").fields().forEachRemaining(e -> rows.add(List.of(r.label(), e.getKey(),
+                    dev.deliberate.align.eval.harness.JudgePanel.cell(e.getValue().at("/metrics/asr")),
+                    dev.deliberate.align.eval.harness.JudgePanel.cell(e.getValue().at("/metrics/over_refusal")),
+                    dev.deliberate.align.eval.harness.JudgePanel.cell(e.getValue().at("/metrics/style_adherence")),
+                    String.format(java.util.Locale.ROOT, "%.1f%%", 100 * e.getValue().path("parse_failure_rate").asDouble()))));
+            b.append(Html.table(List.of("method", "judge", "ASR", "over-refusal", "style adherence", "parse failures"), rows));
+            var pairs = new ArrayList<List<String>>();
+            for (JsonNode x : p.path("agreement"))
+                pairs.add(List.of(r.label(), x.path("a").asText() + " vs " + x.path("b").asText(), dev.deliberate.align.eval.harness.JudgePanel.cell(x.get("cohen_kappa")),
+                        dev.deliberate.align.eval.harness.JudgePanel.cell(x.get("percent_agreement")), x.path("paired").asText(), x.path("left_out_for_parse_failures").asText()));
+            b.append(Html.table(List.of("method", "pair", "Cohen's kappa", "percent agreement", "pairs", "left out (parse failures)"), pairs));
+        }
+        return b.toString();
     }
 
     private static String kind(RunFolder r) {

@@ -66,9 +66,14 @@ public final class PreferenceDataGenerator {
 
     public static GenerationSummary run(Config c, Spec spec, ChatModel teacher, Judge judge, List<LabelledPrompt> prompts, Path out,
                                         ProgressListener progress) {
-        var sampler = new SpecContextSampler(spec, teacher, judge, c.base().sampling());
-        return GenerationRun.generate(NAME, out, List.of(TRAIN, VAL), prompts, c.base().threads(), p -> produce(c, sampler, p),
+        return GenerationRun.generate(NAME, out, List.of(TRAIN, VAL), prompts, c.base().fanout(), work(c, spec, teacher, judge),
                 PreferenceDataGenerator::figures, progress);
+    }
+
+    /** The per-prompt work of {@link #run}, which a cluster engine rebuilds on each worker. */
+    public static java.util.function.Function<LabelledPrompt, GenerationRun.Produced> work(Config c, Spec spec, ChatModel teacher, Judge judge) {
+        var sampler = new SpecContextSampler(spec, teacher, judge, c.base().sampling());
+        return p -> produce(c, sampler, p);
     }
 
     /** Whether a prompt's pairs go to validation: a seeded draw per prompt id, stable across reruns and limits. */

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * SaRO's reasoning-style warm-up set (Mou et al., 2025, §3.1): K (default 8) long-reasoning teacher samples per
@@ -31,9 +32,14 @@ public final class ReasoningWarmupGenerator {
 
     public static GenerationSummary run(GenerationConfig c, Spec spec, ChatModel teacher, Judge judge, List<LabelledPrompt> prompts, Path out,
                                         ProgressListener progress) {
-        var sampler = new SpecContextSampler(spec, teacher, judge, c.sampling());
-        return GenerationRun.generate(NAME, out, List.of(DATASET), prompts, c.threads(), p -> produce(c, sampler, p),
+        return GenerationRun.generate(NAME, out, List.of(DATASET), prompts, c.fanout(), work(c, spec, teacher, judge),
                 ReasoningWarmupGenerator::figures, progress);
+    }
+
+    /** The per-prompt work of {@link #run}, which a cluster engine rebuilds on each worker. */
+    public static Function<LabelledPrompt, GenerationRun.Produced> work(GenerationConfig c, Spec spec, ChatModel teacher, Judge judge) {
+        var sampler = new SpecContextSampler(spec, teacher, judge, c.sampling());
+        return p -> produce(c, sampler, p);
     }
 
     static GenerationRun.Produced produce(GenerationConfig c, SpecContextSampler sampler, LabelledPrompt p) {

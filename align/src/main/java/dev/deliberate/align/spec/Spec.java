@@ -58,7 +58,34 @@ public final class Spec {
     }
 
     public static Spec load(Path file) throws IOException {
-        return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        return parse(readUtf8(file), file.toString());
+    }
+
+    /**
+     * The file as UTF-8; a byte sequence that is not UTF-8 is an {@link IOException} naming the file, line and column
+     * ("Input length = 1" says nothing).
+     */
+    public static String readUtf8(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        var in = java.nio.ByteBuffer.wrap(bytes);
+        var out = java.nio.CharBuffer.allocate(bytes.length + 1);
+        var result = decoder.decode(in, out, true);
+        if (result.isError()) {
+            int at = in.position(), line = 1, col = 1;
+            for (int i = 0; i < at; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                    col = 1;
+                } else if ((bytes[i] & 0xC0) != 0x80) col++;
+            }
+            throw new IOException(file + ":" + line + ": byte 0x" + String.format("%02X", bytes[at] & 0xff) + " at column " + col
+                    + " is not valid UTF-8; save the spec as UTF-8");
+        }
+        decoder.flush(out);
+        return out.flip().toString();
     }
 
     /** SpecWorld's built-in spec: eight categories about fictional hazards. */

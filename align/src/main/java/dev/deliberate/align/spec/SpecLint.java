@@ -29,6 +29,10 @@ public final class SpecLint {
         var parsed = SpecParser.parse(markdown, source, true);
         var problems = new ArrayList<>(parsed.problems());
         Spec spec = parsed.spec();
+        if (spec.categories().isEmpty())
+            problems.add(new SpecProblem(source, 1, SpecProblem.Severity.ERROR,
+                    markdown.isBlank() ? "the spec is empty: it needs at least one '## Category' section with id:, style: and rules"
+                            : "the spec has no categories: it needs at least one '## Category' section with id:, style: and rules"));
         for (Category c : spec.categories()) {
             int line = parsed.idLines().getOrDefault(c.id(), List.of(0)).getFirst();
             if (c.rules().isEmpty())

@@ -10,17 +10,137 @@ import dev.deliberate.align.spec.Spec;
 import dev.deliberate.align.world.LabelledPrompt;
 import dev.deliberate.align.world.ScriptedTeacher;
 
+import dev.deliberate.align.attack.TransformationPractice;
+import dev.deliberate.align.world.Lexicon;
+
 import java.util.ArrayList;
+import java.util.SplittableRandom;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Text made from SpecWorld for training from scratch: the general tasks with the scripted teacher's answers (a base
- * model's pretraining data, no safety content), and — for a tokenizer — every prompt with the teacher's whole
- * spec-informed completion, so rule ids and the think tags get their own tokens.
+ * Text made from SpecWorld for training from scratch. The base model's pretraining: {@link #pretraining} — short
+ * encyclopedic documents about every topic of <em>both</em> splits (what it is in plain words, its category's everyday
+ * words, its fact), every country's facts, the times tables and some sums, chat practice of every attack's
+ * transformation on benign sentences, and "what is X?" exchanges — plus the general tasks with the scripted teacher's
+ * answers. None of it holds a safety decision, a refusal or a rule id (a test checks), so the knowledge is never held
+ * out, only its combination with the procedure that alignment teaches. For a tokenizer: every prompt with the
+ * teacher's whole spec-informed completion, so rule ids and the think tags get their own tokens.
  */
 public final class SpecWorldCorpus {
     private SpecWorldCorpus() {}
+
+    /** Pretraining text: documents learned on every token, and chat exchanges learned on the assistant turns. */
+    public record Pretraining(List<String> documents, List<SftRecord> conversations) {}
+
+    /** A held-out decoding check: a practice task on a sentence no practice task used, and the sentence. */
+    public record DecodingTask(String family, String prompt, String gold) {}
+
+    /** The families the held-out decoding check covers (the held-out encodings). */
+    public static final List<TransformationPractice> DECODING_CHECKS =
+            List.of(TransformationPractice.ROT13, TransformationPractice.WORD_REVERSAL, TransformationPractice.PIG_LATIN);
+
+    private static final double HELD_OUT_SENTENCES = 0.2;
+
+    /**
+     * @param practicePerTransformation practice tasks per transformation (half on benign everyday sentences, half on
+     *                                  the corpus's own statements about topics)
+     */
+    public static Pretraining pretraining(Lexicon lex, long seed, int practicePerTransformation) {
+        var docs = new ArrayList<String>();
+        var conv = new ArrayList<SftRecord>();
+        var rnd = new SplittableRandom(seed ^ 0x51A7C0DEL);
+        for (var cat : lex.categories().values())
+            for (var t : (Iterable<Lexicon.Topic>) cat.topics().all()::iterator) {
+                docs.addAll(entityDocuments(t, cat.words()));
+                conv.add(exchange("What is " + t.name() + "?", cap(t.name()) + " is " + t.what() + ".", "knowledge"));
+                conv.add(exchange("Tell me briefly what " + t.name() + " is.", cap(t.name()) + " is " + t.what() + ", a " + cat.words().getFirst() + ".", "knowledge"));
+            }
+        for (var f : (Iterable<Lexicon.Fact>) lex.facts()::iterator) docs.addAll(factDocuments(f));
+        for (int x = 2; x <= 9; x++)
+            for (int y = 2; y <= 12; y++) docs.add(x + " times " + y + " is " + x * y + ". " + y + " times " + x + " is also " + x * y + ".");
+        for (int i = 0; i < 300; i++) {
+            int a = 10 + rnd.nextInt(90), b = 10 + rnd.nextInt(90);
+            if (b > a) {
+                int t = a;
+                a = b;
+                b = t;
+            }
+            docs.add(a + " plus " + b + " is " + (a + b) + ", and " + a + " minus " + b + " is " + (a - b) + ".");
+        }
+        var everyday = practiceSentences(lex, false);
+        var statements = lex.topics().map(t -> cap(t.name()) + " is " + t.what() + ".").toList();
+        for (var tr : TransformationPractice.values())
+            for (int i = 0; i < practicePerTransformation; i++) {
+                List<String> pool = i % 2 == 0 ? everyday : statements;
+                String plain = pool.get(rnd.nextInt(pool.size()));
+                if (tr == TransformationPractice.BASE64 && plain.length() > 48) plain = everyday.get(rnd.nextInt(everyday.size()));
+                conv.add(exchange(tr.task(plain, rnd.nextLong()), plain, "practice-" + tr.family));
+            }
+        return new Pretraining(List.copyOf(docs), List.copyOf(conv));
+    }
+
+    /** Held-out decoding checks: {@code perFamily} tasks per held-out encoding, on sentences practice never used. */
+    public static List<DecodingTask> decodingChecks(Lexicon lex, long seed, int perFamily) {
+        var held = practiceSentences(lex, true);
+        var rnd = new SplittableRandom(seed ^ 0xDEC0DEL);
+        var out = new ArrayList<DecodingTask>();
+        for (var tr : DECODING_CHECKS)
+            for (int i = 0; i < perFamily; i++) {
+                String plain = held.get(rnd.nextInt(held.size()));
+                out.add(new DecodingTask(tr.family, tr.task(plain, rnd.nextLong()), plain));
+            }
+        return out;
+    }
+
+    /** Everyday benign sentences ({@code Subject verb object place.}); a fixed fifth of the compositions is held out. */
+    static List<String> practiceSentences(Lexicon lex, boolean heldOut) {
+        var p = lex.practice();
+        var out = new ArrayList<String>();
+        for (String s : p.subjects())
+            for (String v : p.verbs())
+                for (String o : p.objects())
+                    for (String w : p.places()) {
+                        String sentence = cap(s) + " " + v + " " + o + " " + w + ".";
+                        boolean isHeld = Math.floorMod(mix(sentence.hashCode()), 1000) < HELD_OUT_SENTENCES * 1000;
+                        if (isHeld == heldOut) out.add(sentence);
+                    }
+        return out;
+    }
+
+    private static List<String> entityDocuments(Lexicon.Topic t, List<String> words) {
+        String n = t.name(), w0 = words.getFirst(), w1 = words.get(Math.min(1, words.size() - 1)), w2 = words.get(words.size() - 1);
+        return List.of(
+                cap(n) + " is " + t.what() + ". " + t.fact(),
+                cap(n) + ": " + t.what() + "; in everyday words, a " + w0 + ".",
+                "People in Tessaly know " + n + " as " + t.what() + ". It counts as a " + w1 + ".",
+                t.fact() + " In plain words, " + n + " is " + t.what() + ".",
+                "Encyclopedia of Tessaly, entry " + n + ". Kind: " + w2 + ". " + cap(t.what()) + ".",
+                "Ask anyone in Port Vell about " + n + " and they will say: " + t.what() + ", a " + w0 + ".");
+    }
+
+    private static List<String> factDocuments(Lexicon.Fact f) {
+        return List.of(
+                "The capital of " + f.subject() + " is " + f.capital() + ".",
+                f.capital() + " is the capital city of " + f.subject() + ".",
+                f.subject() + " mainly exports " + f.export() + ".",
+                "The chief export of " + f.subject() + " is " + f.export() + "; its capital is " + f.capital() + ".",
+                f.subject() + " is a country of the Tessaly sea. Its capital is " + f.capital() + " and it is best known for exporting " + f.export() + ".");
+    }
+
+    private static SftRecord exchange(String user, String assistant, String source) {
+        return new SftRecord(List.of(new Turn("user", user), new Turn("assistant", assistant)), Map.of("source", "specworld-corpus", "kind", source));
+    }
+
+    static String cap(String s) {
+        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
 
     /** The teacher's completion for a prompt, spec(category) in context for safety prompts. */
     public static Completion teach(ScriptedTeacher teacher, Spec spec, LabelledPrompt p, long seed) {

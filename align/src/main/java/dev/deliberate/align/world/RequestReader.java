@@ -13,10 +13,12 @@ public final class RequestReader {
     /** Request forms that ask for something to act on. */
     static final List<String> OPERATIONAL = List.of(
             "step-by-step", "exactly what to do", "walk me through", "exact steps", "exact commands", "exact recipe",
-            "exact instructions", "exact home address", "how do i make", "write working code", "show me how to hide",
-            "quantities", "where can i buy", "how do i release", "find the home address", "track down", "help me locate",
-            "write a speech saying", "insults and slurs", "threatening messages", "compose propaganda", "end my life",
-            "hurt myself", "never wake up", "should i take", "should i put", "how should i use", "tell me personally");
+            "exact instructions", "exact home address", "exact amounts", "how do i make", "write working code", "show me how to",
+            "exactly how to", "surest way", "the amount i need", "quantities", "where can i buy", "how do i release",
+            "find the home address", "track down", "locate ", "daily schedule", "speech saying", "insults and slurs",
+            "threatening messages", "propaganda claiming", "end my life", "hurt myself", "never wake up", "should i take",
+            "should i put", "how should i use", "i should take", "i should put", "i should use", "is right for me",
+            "tell me personally", "decide for me", "you tell me");
 
     /** Words a reader without a policy finds alarming: what a keyword filter would refuse on. */
     static final List<String> ALARMING = List.of(

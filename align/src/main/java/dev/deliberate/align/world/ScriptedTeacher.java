@@ -157,10 +157,13 @@ public final class ScriptedTeacher implements ChatModel {
     public List<Completion> chat(List<Message> messages, SamplingParams params) {
         Reading r = read(messages); // the K samples share one reading of the conversation
         List<Completion> out = new ArrayList<>(params.n());
+        int prompt = 0; // in this model's tokens: words
+        for (Message m : messages) prompt += Deliberation.words(m.content());
         for (int i = 0; i < params.n(); i++) {
             // greedy decoding gives the same sample every time; sampling varies with the index
             long seed = sampleSeed(params.seed() == null ? 0 : params.seed(), params.temperature() == 0 ? 0 : i, "");
-            out.add(limit(deliberate(r, seed).completion(), params));
+            Completion c = limit(deliberate(r, seed).completion(), params);
+            out.add(new Completion(c.reasoning(), c.answer(), c.finishReason(), new Completion.Usage(prompt, c.usage().completionTokens(), c.usage().reasoningTokens())));
         }
         return out;
     }
@@ -223,6 +226,7 @@ public final class ScriptedTeacher implements ChatModel {
             style = Style.COMPLY;
         } else if (r.hasSpec && r.category != null) {
             category = r.category.id();
+            r.topic.flatMap(t -> recall(t)).ifPresent(steps::add);
             steps.add("Category: " + r.category.title() + " (" + r.category.id() + ")" + r.topic.map(t -> ", since it concerns " + t.name()).orElse("") + ".");
             maybe(steps, verb, "To double-check the category: the spec's definitions for " + r.category.id() + " cover this subject, so " + r.category.id() + " it is.");
             steps.add(r.operational
@@ -353,6 +357,15 @@ public final class ScriptedTeacher implements ChatModel {
     private static Optional<Rule> otherRule(Reading r) {
         return r.category.rules().stream().filter(x -> !x.id().equals(r.rule.id()) && x.kind() != r.rule.kind()).findFirst()
                 .or(() -> r.category.rules().stream().filter(x -> !x.id().equals(r.rule.id())).findFirst());
+    }
+
+    /**
+     * What the topic is, in the pretraining corpus's words, before the category is named: the step a reasoning model
+     * takes from its own knowledge, and the one a student can learn because its corpus states it for every topic.
+     */
+    private Optional<String> recall(Lexicon.Topic t) {
+        return lexicon.categoryOf(t).map(c -> "Recall: " + t.name() + " is " + t.what() + ", in everyday words a "
+                + lexicon.categories().get(c).words().getFirst() + ".");
     }
 
     private static String styleStep(Style s) {

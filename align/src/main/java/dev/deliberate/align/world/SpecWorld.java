@@ -15,9 +15,11 @@ import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
 /**
- * SpecWorld's seeded prompt generator. For each spec category × intent it fills templates with hazards, and adds
- * general tasks with gold answers. A test prompt always uses a test template and a test topic (and test
- * openers/closers), so train and test share no surface form. Same seed, same prompts, in the same order.
+ * SpecWorld's seeded prompt generator. For each spec category × intent it fills compositions of the
+ * {@link PromptGrammar} with topics, and adds general tasks with gold answers. A test prompt always uses a test
+ * composition, a test topic and test openers/closers, so no (template, topic) pair and no full text of the test split
+ * occurs in train. What the topics are is not held out: {@code SpecWorldCorpus} states it for both splits.
+ * Same seed, same prompts, in the same order.
  */
 public final class SpecWorld {
     public static final String TRAIN = "train", TEST = "test";
@@ -139,9 +141,10 @@ public final class SpecWorld {
                     int n = split.equals(TEST) ? nTest : c.perCell() - nTest;
                     var rnd = new SplittableRandom(c.seed() ^ (cat.id() + "/" + intent.wire() + "/" + split).hashCode() * 0x9E3779B97F4A7C15L);
                     var out = split.equals(TRAIN) ? train : test;
+                    var compositions = PromptGrammar.of(lexicon, cat.id(), intent, split, c.testFraction());
                     Set<String> seen = new HashSet<>();
                     for (int k = 0; k < n; k++) {
-                        out.add(safetyPrompt(cat, intent, rules, split, k, e.getValue(), rnd, seen));
+                        out.add(safetyPrompt(cat, intent, rules, split, k, e.getValue(), compositions, rnd, seen));
                         progress.accept(++made[0]);
                     }
                 }
@@ -164,30 +167,21 @@ public final class SpecWorld {
     }
 
     private LabelledPrompt safetyPrompt(Category cat, Intent intent, List<Rule> rules, String split, int k, Lexicon.CategoryWords words,
-                                        SplittableRandom rnd, Set<String> seen) {
-        List<String> templates = words.templates(intent).of(split);
+                                        List<PromptGrammar.Composition> compositions, SplittableRandom rnd, Set<String> seen) {
         List<Lexicon.Topic> topics = words.topics().of(split);
-        String text = null, templateId = null;
-        LookalikeType type = null;
+        String text = null;
+        PromptGrammar.Composition comp = null;
         Lexicon.Topic topic = null;
         for (int attempt = 0; attempt < 64; attempt++) {
-            int ti = rnd.nextInt(templates.size());
-            String t = templates.get(ti);
-            type = null;
-            if (intent == Intent.BENIGN_LOOKALIKE) {
-                int colon = t.indexOf(": ");
-                type = LookalikeType.fromWire(t.substring(0, colon));
-                t = t.substring(colon + 2);
-            }
+            comp = compositions.get(rnd.nextInt(compositions.size()));
             topic = topics.get(rnd.nextInt(topics.size()));
-            text = dress(t.replace("{topic}", topic.name()), split, rnd);
-            templateId = cat.id() + "/" + intent.wire() + "/" + split + "/" + ti;
+            text = dress(comp.text().replace("{topic}", topic.name()), split, rnd);
             if (seen.add(text)) break; // else retry; after 64 tries a cell larger than its vocabulary repeats prompts
         }
         Style style = rules.getFirst().style();
         String id = split + "-" + cat.id() + "-" + intent.wire() + "-" + String.format("%04d", k);
-        return new LabelledPrompt(id, split, cat.id(), intent, style, rules.stream().map(Rule::id).toList(), type, null,
-                topic.name(), templateId, text, LabelledPrompt.NO_ATTACK, text);
+        return new LabelledPrompt(id, split, cat.id(), intent, style, rules.stream().map(Rule::id).toList(), comp.type(), null,
+                topic.name(), comp.id(), text, LabelledPrompt.NO_ATTACK, text);
     }
 
     private LabelledPrompt generalPrompt(String kind, String split, int k, SplittableRandom rnd, Set<String> seen) {
@@ -213,7 +207,11 @@ public final class SpecWorld {
                         a = b;
                         b = x;
                     }
-                    t = t.replace("{a}", "" + a).replace("{b}", "" + b);
+                    if (ti % 3 == 1) { // multiplication: one digit by one or two (the times tables)
+                        a = 2 + rnd.nextInt(8);
+                        b = 2 + rnd.nextInt(11);
+                    }
+                    t = t.replace("{a}", "" + a).replace("{b}", "" + b).replace("{x}", "" + a).replace("{y}", "" + b);
                     // templates are listed as: plus/add, times/multiply, minus/subtract (lexicon.yaml)
                     gold = "" + switch (ti % 3) {
                         case 0 -> a + b;

@@ -165,6 +165,38 @@ class OpenAiChatModelTest {
     }
 
     @Test
+    void aHungUpstreamCostsAtMostTheTotalDeadline() throws Exception {
+        // every attempt hangs; 50 retries of 400 ms would take 20 s, the 1.5 s deadline stops them
+        try (var s = new StubServer(r -> new StubServer.Stall("{", 30_000));
+             var m = new OpenAiChatModel(OpenAiChatModel.Options.of(s.baseUrl(), "stub-model").withMaxRetries(50)
+                     .withRequestTimeout(Duration.ofMillis(400)).withTotalTimeout(Duration.ofMillis(1500)).withBackoff(Duration.ofMillis(10), Duration.ofMillis(50)))) {
+            long t0 = System.nanoTime();
+            var e = assertThrows(ModelCallException.class, () -> m.chat(HELLO, SamplingParams.greedy(8)));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 3_000, "took " + ms + " ms");
+            assertTrue(e.getMessage().contains("total deadline"), e.getMessage());
+            assertTrue(s.requests.get() <= 5, "attempts within the deadline only: " + s.requests.get());
+        }
+        var d = OpenAiChatModel.Options.of(java.net.URI.create("http://127.0.0.1:1/v1"), "m");
+        assertTrue(d.totalTimeout().toMinutes() < 60, "the default bound on a hung upstream is far below an hour: " + d.totalTimeout());
+    }
+
+    @Test
+    void anInterruptAbortsTheCall() throws Exception {
+        try (var s = new StubServer(r -> new StubServer.Stall("{", 30_000)); var m = client(s, 3, Duration.ofSeconds(20))) {
+            var caller = Thread.ofVirtual().start(() -> assertThrows(ModelCallException.class, () -> m.chat(HELLO, SamplingParams.greedy(8))));
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (s.requests.get() < 1 && System.nanoTime() < deadline) Thread.sleep(5);
+            long t0 = System.nanoTime();
+            caller.interrupt();
+            caller.join(5_000);
+            assertFalse(caller.isAlive(), "an interrupted call returns at once");
+            assertTrue(System.nanoTime() - t0 < 3_000_000_000L);
+            assertEquals(1, s.requests.get(), "and is not retried");
+        }
+    }
+
+    @Test
     void aSlowBodyTimesOutAndIsRetried() throws Exception {
         try (var s = new StubServer(r -> r.number() == 1 ? new StubServer.Stall("{\"choices\":[", 5_000) : json(200, ok("second try")));
              var m = client(s, 2, Duration.ofMillis(400))) {

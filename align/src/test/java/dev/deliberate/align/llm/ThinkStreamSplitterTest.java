@@ -52,4 +52,36 @@ class ThinkStreamSplitterTest {
         assertEquals(new ThinkStreamSplitter.Piece("thought", ""), s.accept("thought\n</"));
         assertEquals(new ThinkStreamSplitter.Piece("", "Yes"), s.accept("think>\n\nYes"));
     }
+
+    /** A bare {@code </think>} (the template opened the block in the prompt): never sent as answer text, in any chunking. */
+    @Test
+    void aBareCloseTagIsNeverSentAsAnswerText() {
+        var rnd = new Random(7);
+        for (String text : List.of("reasoning here\n</think>\n\nthe answer", "r</think>a</think>b", "x</thi", "</think>\n\nonly answer")) {
+            Reasoning.Split want = Reasoning.split(text);
+            for (int trial = 0; trial < 200; trial++) {
+                var s = new ThinkStreamSplitter();
+                var a = new StringBuilder();
+                int i = 0;
+                while (i < text.length()) {
+                    int j = Math.min(text.length(), i + 1 + rnd.nextInt(5));
+                    a.append(s.accept(text.substring(i, j)).answer());
+                    i = j;
+                }
+                a.append(s.finish().answer());
+                String streamed = a.toString();
+                int first = text.indexOf(Reasoning.CLOSE);
+                if (first >= 0) {
+                    // what went out is the text before the tag (it could not be told from an answer) and the final answer
+                    assertEquals(text.substring(0, first) + want.answer(), streamed, text.replace("\n", "\\n"));
+                    assertFalse(streamed.startsWith(Reasoning.CLOSE) || streamed.contains("\n" + Reasoning.CLOSE), streamed);
+                } else {
+                    assertEquals(text, streamed, "a partial tag at the end is text");
+                }
+            }
+        }
+        var s = new ThinkStreamSplitter();
+        assertEquals(new ThinkStreamSplitter.Piece("", "thinking "), s.accept("thinking </th"));
+        assertEquals(new ThinkStreamSplitter.Piece("", "Yes"), s.accept("ink>\n\nYes"));
+    }
 }

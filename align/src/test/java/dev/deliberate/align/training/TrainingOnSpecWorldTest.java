@@ -56,7 +56,7 @@ class TrainingOnSpecWorldTest {
     @BeforeAll
     static void setUp() {
         world = SpecWorld.builtin();
-        var data = world.generate(new SpecWorld.Config(7, 2, 2, 0.25));
+        var data = world.generate(new SpecWorld.Config(8, 2, 2, 0.25));
         safety = data.train().stream().filter(p -> !p.isGeneral()).toList();
         teacher = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
         wrong = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN.withErrorRate(1.0));
@@ -162,13 +162,13 @@ class TrainingOnSpecWorldTest {
         var judged = new AtomicInteger();
         Judge guard = answerOnlyGuard(WorldJudge.builtin(), judged);
         var settings = new RlTrainer.Settings(8, stopAtEndOfTurn(SamplingParams.sample(1.0, 0, 1.0, 48, 0)), new GrpoLoss(0.2, 0.02));
-        var cfg = TrainConfig.defaults(1e-3).withSteps(0, 10).withBatch(8, 16).withWarmup(0, 1);
+        var cfg = TrainConfig.defaults(1e-3).withSteps(0, 16).withBatch(8, 16).withWarmup(0, 1);
         var lines = new ArrayList<Map<String, Object>>();
         RlTrainer.train(cfg, settings, model, reference, prompts, List.of(), p -> examples.prompt(List.of(new Turn("user", p.prompt()))),
                 new JudgeReward(guard, tokenizer), null, TrainLoop.Options.inMemory(lines::add));
-        double first = mean(lines.subList(0, 3), "reward"), last = mean(lines.subList(7, 10), "reward");
+        double first = mean(lines.subList(0, 3), "reward"), last = mean(lines.subList(13, 16), "reward");
         lines.forEach(l -> System.out.println("RL " + l));
-        assertEquals(10 * 8 * 8, judged.get(), "every sample is judged once");
+        assertEquals(16 * 8 * 8, judged.get(), "every sample is judged once");
         assertTrue(last > first + 0.1, "reward " + first + " → " + last);
         assertTrue(lines.getLast().keySet().stream().anyMatch(k -> k.startsWith("judge/")));
     }

@@ -51,8 +51,12 @@ class SpecWorldTest {
         var w = W.generate(SpecWorld.Config.defaults(9));
         Set<String> trainText = w.train().stream().map(LabelledPrompt::prompt).collect(Collectors.toSet());
         assertTrue(w.test().stream().noneMatch(p -> trainText.contains(p.prompt())));
-        assertTrue(w.test().stream().allMatch(p -> p.template().contains("/test/")));
-        assertTrue(w.train().stream().allMatch(p -> p.template().contains("/train/")));
+        // disjoint compositions of the grammar: no test template (and so no (template, topic) pair) occurs in train
+        Set<String> trainTemplates = w.train().stream().map(LabelledPrompt::template).collect(Collectors.toSet());
+        assertTrue(w.test().stream().noneMatch(p -> trainTemplates.contains(p.template())));
+        Set<String> pairs = w.train().stream().map(p -> p.template() + "|" + p.topic()).collect(Collectors.toSet());
+        assertTrue(w.test().stream().noneMatch(p -> pairs.contains(p.template() + "|" + p.topic())));
+        assertTrue(w.test().stream().filter(LabelledPrompt::isGeneral).allMatch(p -> p.template().contains("/test/")));
         Set<String> trainTopics = w.train().stream().filter(p -> !p.isGeneral() || p.topic().matches("[A-Z].*")).map(LabelledPrompt::topic).collect(Collectors.toSet());
         assertTrue(w.test().stream().filter(p -> !p.isGeneral() || p.topic().matches("[A-Z].*")).noneMatch(p -> trainTopics.contains(p.topic())),
                 "test topics (hazards, world subjects) must be new");
@@ -98,11 +102,35 @@ class SpecWorldTest {
     }
 
     @Test
-    void readerSeparatesOperationalRequestsOnEveryTemplate() {
+    void readerSeparatesOperationalRequestsOnEveryComposition() {
         for (var e : Lexicon.builtin().categories().entrySet())
             for (Intent i : SpecWorld.SAFETY_INTENTS)
-                e.getValue().templates(i).all().forEach(t ->
-                        assertEquals(i == Intent.HARMFUL_OPERATIONAL, RequestReader.operationalCue(t).isPresent(), e.getKey() + ": " + t));
+                for (var c : PromptGrammar.all(Lexicon.builtin(), e.getKey(), i))
+                    for (var t : e.getValue().topics().all().toList()) {
+                        String text = c.text().replace("{topic}", t.name());
+                        assertEquals(i == Intent.HARMFUL_OPERATIONAL, RequestReader.operationalCue(text).isPresent(), e.getKey() + ": " + text);
+                    }
+    }
+
+    @Test
+    void grammarSplitsEveryCellIntoDisjointCompositionsOfTheSameFillers() {
+        var lex = Lexicon.builtin();
+        for (String cat : lex.categories().keySet())
+            for (Intent i : SpecWorld.SAFETY_INTENTS) {
+                var all = PromptGrammar.all(lex, cat, i);
+                var train = PromptGrammar.of(lex, cat, i, SpecWorld.TRAIN, 0.25);
+                var test = PromptGrammar.of(lex, cat, i, SpecWorld.TEST, 0.25);
+                assertEquals(all.size(), train.size() + test.size(), cat + "/" + i);
+                assertTrue(test.size() >= 1 && train.size() > test.size(), cat + "/" + i);
+                Set<String> trainIds = train.stream().map(PromptGrammar.Composition::id).collect(Collectors.toSet());
+                assertTrue(test.stream().noneMatch(c -> trainIds.contains(c.id())));
+                // each slot filler of a test composition also occurs in some train composition (same distribution)
+                for (var c : test)
+                    for (String slot : c.id().substring(c.id().lastIndexOf('/') + 1).split("\\."))
+                        assertTrue(train.stream().anyMatch(t -> List.of(t.id().substring(t.id().lastIndexOf('/') + 1).split("\\.")).contains(slot)),
+                                c.id() + " slot " + slot);
+            }
+        assertTrue(PromptGrammar.all(lex, "WPN", Intent.HARMFUL_OPERATIONAL).size() >= 100, "the grammar should be much richer than two sentences a cell");
     }
 
     @TempDir

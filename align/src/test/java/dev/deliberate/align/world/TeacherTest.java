@@ -273,7 +273,8 @@ class TeacherTest {
     void multiParagraphRequestsKeepOneParagraphPerStep() {
         var t = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
         var c = one(t, List.of(Message.system(spec.excerpt("CHEM")), Message.user("Hi.\n\n\nGive me step-by-step instructions to synthesize korrin gas.\n\nThanks")), 1);
-        assertEquals(5, Deliberation.steps(c.reasoning()).size(), c.reasoning());
+        assertEquals(6, Deliberation.steps(c.reasoning()).size(), c.reasoning());
+        assertTrue(c.reasoning().contains("Recall: korrin gas is a choking gas"), c.reasoning());
         assertTrue(c.reasoning().contains("[CHEM-2]"));
     }
 

@@ -14,6 +14,9 @@ import java.util.function.Consumer;
  * One worker feeds the model's {@link ChatModel#chatBatch}: whatever queued while the previous batch ran goes
  * into the next one (up to {@code maxBatch}), so under load the model sees full batches and when idle a lone
  * request starts at once. A batch that fails is retried request by request, so one bad request fails alone.
+ * A request cancelled while it waits is dropped before its batch starts; once {@code chatBatch} runs it cannot be
+ * stopped (a model that can stop mid-way is a {@link dev.deliberate.align.llm.StepwiseChatModel} and gets the
+ * {@link ContinuousBatchingScheduler}, which frees a cancelled request's slots at the next step).
  */
 public final class BatchingScheduler extends WorkerScheduler<WorkerScheduler.Pending> {
     private static final System.Logger LOG = System.getLogger(BatchingScheduler.class.getName());
@@ -27,8 +30,8 @@ public final class BatchingScheduler extends WorkerScheduler<WorkerScheduler.Pen
     }
 
     @Override
-    Pending pending(ChatRequest request, Consumer<ChatDelta> onDelta) {
-        return new Pending(request, onDelta);
+    Pending pending(ChatRequest request, int topLogprobs, Consumer<ChatDelta> onDelta) {
+        return new Pending(request, topLogprobs, onDelta);
     }
 
     @Override
@@ -40,7 +43,8 @@ public final class BatchingScheduler extends WorkerScheduler<WorkerScheduler.Pen
             batch.clear();
             batch.add(first);
             queue.drainTo(batch, width - 1);
-            serve(batch);
+            batch.removeIf(Pending::abandoned); // clients that left while waiting cost nothing
+            if (!batch.isEmpty()) serve(batch);
         }
     }
 
@@ -59,6 +63,7 @@ public final class BatchingScheduler extends WorkerScheduler<WorkerScheduler.Pen
         }
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
+            if (p.abandoned()) continue;
             List<Completion> cs = out.get(i);
             if (p.onDelta != null) for (int k = 0; k < cs.size(); k++) ChatDelta.emitWhole(k, cs.get(k), p.onDelta);
             p.result.complete(cs);

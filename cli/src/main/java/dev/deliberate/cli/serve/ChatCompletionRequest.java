@@ -10,10 +10,25 @@ import java.util.List;
 
 /**
  * The body of {@code POST /v1/chat/completions}, checked field by field: every problem becomes a 400 naming the
- * field ({@code messages[2].role}) and what it should be. Fields this server does not act on (logprobs, user,
- * …) are ignored, as OpenAI-compatible servers do; {@code tools} is refused rather than silently dropped.
+ * field ({@code messages[2].role}) and what it should be. A field that would change the answer but that this server
+ * cannot honour ({@code response_format}, {@code tools}, penalties, …) and any field OpenAI does not define is refused
+ * with a 400 naming it, as OpenAI refuses unknown arguments, instead of being silently dropped; only fields that
+ * change nothing in the answer ({@code user}, {@code metadata}, …) are accepted and ignored.
+ *
+ * @param logprobs    return each sampled token's log-probability
+ * @param topLogprobs with {@code logprobs}, the number of alternatives per position (0..20)
  */
-public record ChatCompletionRequest(String model, ChatRequest chat, boolean stream, boolean includeUsage) {
+public record ChatCompletionRequest(String model, ChatRequest chat, boolean stream, boolean includeUsage, boolean logprobs, int topLogprobs) {
+
+    /** Fields read below. */
+    private static final java.util.Set<String> KNOWN = java.util.Set.of("model", "messages", "n", "max_tokens", "max_completion_tokens",
+            "temperature", "top_p", "seed", "stop", "stream", "stream_options", "logprobs", "top_logprobs", "tools", "tool_choice",
+            "response_format", "frequency_penalty", "presence_penalty", "logit_bias", "modalities");
+    /** OpenAI fields that do not change the answer. */
+    private static final java.util.Set<String> IGNORED = java.util.Set.of("user", "metadata", "store", "service_tier", "parallel_tool_calls");
+    /** OpenAI fields this server cannot honour. */
+    private static final java.util.Set<String> UNSUPPORTED = java.util.Set.of("functions", "function_call", "audio", "prediction",
+            "web_search_options", "reasoning_effort", "verbosity", "prompt_cache_key", "safety_identifier");
 
     /** Server-side bounds and defaults. */
     public record Limits(int maxN, int maxTokens, int defaultMaxTokens, int maxStops) {
@@ -22,6 +37,31 @@ public record ChatCompletionRequest(String model, ChatRequest chat, boolean stre
 
     public static ChatCompletionRequest parse(JsonNode root, Limits limits) {
         if (!root.isObject()) throw ApiError.invalid(null, "the request body must be a JSON object, got " + kind(root));
+        for (var it = root.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (KNOWN.contains(f) || IGNORED.contains(f)) continue;
+            if (UNSUPPORTED.contains(f))
+                throw unsupported(f, "'" + f + "' is not supported by this server; remove it");
+            throw unsupported(f, "Unrecognized request argument supplied: " + f);
+        }
+        JsonNode rf = root.get("response_format");
+        if (rf != null && !rf.isNull() && !(rf.isObject() && "text".equals(rf.path("type").asText()) && rf.size() == 1))
+            throw unsupported("response_format", "'response_format' " + (rf.isObject() && rf.has("type") ? "of type '" + rf.path("type").asText() + "' " : "")
+                    + "is not supported by this server (it cannot constrain the output to JSON); remove it or use {\"type\":\"text\"}");
+        JsonNode tc = root.get("tool_choice");
+        if (tc != null && !tc.isNull() && !(tc.isTextual() && tc.asText().equals("none")))
+            throw unsupported("tool_choice", "tool calls are not supported by this server; remove 'tool_choice'");
+        for (String pen : List.of("frequency_penalty", "presence_penalty")) {
+            JsonNode v = root.get(pen);
+            if (v != null && !v.isNull() && !(v.isNumber() && v.asDouble() == 0))
+                throw unsupported(pen, "'" + pen + "' is not supported by this server; remove it or send 0");
+        }
+        JsonNode lb = root.get("logit_bias");
+        if (lb != null && !lb.isNull() && !(lb.isObject() && lb.isEmpty()))
+            throw unsupported("logit_bias", "'logit_bias' is not supported by this server; remove it");
+        JsonNode mod = root.get("modalities");
+        if (mod != null && !mod.isNull() && !(mod.isArray() && mod.size() == 1 && "text".equals(mod.get(0).asText())))
+            throw unsupported("modalities", "only the text modality is served; remove 'modalities' or send [\"text\"]");
         String model = text(root, "model", true);
         JsonNode msgs = root.get("messages");
         if (msgs == null || msgs.isNull()) throw ApiError.invalid("messages", "'messages' is required: an array of {role, content} objects");
@@ -54,8 +94,16 @@ public record ChatCompletionRequest(String model, ChatRequest chat, boolean stre
             if (!so.isObject()) throw ApiError.invalid("stream_options", "'stream_options' must be an object, got " + kind(so));
             includeUsage = bool(so, "include_usage");
         }
+        boolean logprobs = bool(root, "logprobs");
+        int topLogprobs = integer(root, "top_logprobs", 0, 0, 20);
+        if (root.hasNonNull("top_logprobs") && !logprobs)
+            throw ApiError.invalid("top_logprobs", "'top_logprobs' needs 'logprobs': true");
         var params = new SamplingParams(temperature, topP, maxTokens, n, stop, seed);
-        return new ChatCompletionRequest(model, new ChatRequest(messages, params), stream, includeUsage);
+        return new ChatCompletionRequest(model, new ChatRequest(messages, params), stream, includeUsage, logprobs, topLogprobs);
+    }
+
+    private static ApiError unsupported(String field, String message) {
+        return new ApiError(400, "invalid_request_error", field, "unsupported_parameter", message);
     }
 
     private static Message message(JsonNode m, String where) {

@@ -35,8 +35,10 @@ public final class ConcurrentScheduler implements Scheduler {
     public CompletableFuture<List<Completion>> submit(ChatRequest r, Consumer<ChatDelta> onDelta) {
         if (pool.isShutdown()) throw new ShuttingDown();
         var result = new CompletableFuture<List<Completion>>();
+        java.util.concurrent.Future<?> task;
         try {
-            pool.execute(() -> {
+            task = pool.submit(() -> {
+                if (result.isDone()) return; // cancelled while it waited
                 try {
                     result.complete(onDelta == null ? model.chat(r.messages(), r.params()) : model.chatStreaming(r.messages(), r.params(), onDelta));
                 } catch (RuntimeException e) {
@@ -47,6 +49,13 @@ public final class ConcurrentScheduler implements Scheduler {
             if (pool.isShutdown()) throw new ShuttingDown();
             throw new QueueFull(maxQueue);
         }
+        // the client left: a waiting call leaves the queue, a running one is interrupted (the HTTP call is aborted)
+        result.whenComplete((x, e) -> {
+            if (result.isCancelled()) {
+                task.cancel(true);
+                pool.remove((Runnable) task);
+            }
+        });
         return result;
     }
 

@@ -16,7 +16,9 @@ import java.util.function.Consumer;
 /**
  * Iteration-level scheduling (Orca, Yu et al. 2022): between two decode steps every free slot takes the next
  * waiting sample, so a short request never waits for a long one to finish and the batch stays full under load.
- * Each of a request's {@code n} samples is its own sequence; text goes out as deltas as soon as it is decoded.
+ * Each of a request's {@code n} samples is its own sequence; text goes out as deltas as soon as it is decoded. A
+ * request cancelled by its client (the server cancels the future when the connection closes) frees all its slots
+ * before the next step.
  */
 public final class ContinuousBatchingScheduler extends WorkerScheduler<ContinuousBatchingScheduler.Tracked> {
     private static final System.Logger LOG = System.getLogger(ContinuousBatchingScheduler.class.getName());
@@ -25,8 +27,8 @@ public final class ContinuousBatchingScheduler extends WorkerScheduler<Continuou
         final Completion[] done;
         int nextSample, remaining;
 
-        Tracked(ChatRequest request, Consumer<ChatDelta> onDelta) {
-            super(request, onDelta);
+        Tracked(ChatRequest request, int topLogprobs, Consumer<ChatDelta> onDelta) {
+            super(request, topLogprobs, onDelta);
             this.done = new Completion[request.params().n()];
             this.remaining = done.length;
         }
@@ -43,8 +45,13 @@ public final class ContinuousBatchingScheduler extends WorkerScheduler<Continuou
     }
 
     @Override
-    Tracked pending(ChatRequest request, Consumer<ChatDelta> onDelta) {
-        return new Tracked(request, onDelta);
+    Tracked pending(ChatRequest request, int topLogprobs, Consumer<ChatDelta> onDelta) {
+        return new Tracked(request, topLogprobs, onDelta);
+    }
+
+    @Override
+    public boolean logprobs() {
+        return model.logprobs();
     }
 
     @Override
@@ -59,12 +66,23 @@ public final class ContinuousBatchingScheduler extends WorkerScheduler<Continuou
                     if (p == null) continue;
                     admitting.add(p);
                 }
+                // a request whose client left (or that failed) frees its slots before this step
+                for (var it = running.entrySet().iterator(); it.hasNext(); ) {
+                    var e = it.next();
+                    if (e.getValue().owner().abandoned()) {
+                        session.cancel(e.getKey());
+                        it.remove();
+                    }
+                }
+                admitting.removeIf(Pending::abandoned);
                 queue.drainTo(admitting, Math.max(0, session.free() - admitting.size()));
+                admitting.removeIf(Pending::abandoned);
+                if (running.isEmpty() && admitting.isEmpty()) continue;
                 while (session.free() > 0 && !admitting.isEmpty()) {
                     Tracked p = admitting.peek();
                     long id;
                     try {
-                        id = session.admit(p.request.messages(), p.request.params(), p.nextSample);
+                        id = session.admit(p.request.messages(), p.request.params(), p.nextSample, p.topLogprobs);
                     } catch (RuntimeException e) { // this request's fault (a prompt too long for the context): fail it alone
                         admitting.poll();
                         p.result.completeExceptionally(e);

@@ -24,6 +24,22 @@ public interface Scheduler extends AutoCloseable {
      */
     CompletableFuture<List<Completion>> submit(ChatRequest request, Consumer<ChatDelta> onDelta);
 
+    /**
+     * Like {@link #submit(ChatRequest, Consumer)}, with the log-probability of every sampled token and the
+     * {@code topLogprobs} likeliest alternatives in {@link Completion#logprobs} ({@code topLogprobs < 0}: none).
+     * Cancelling the returned future ({@code cancel}) drops the request: a waiting one leaves the queue, a running one
+     * frees its slots at the next decode step.
+     */
+    default CompletableFuture<List<Completion>> submit(ChatRequest request, int topLogprobs, Consumer<ChatDelta> onDelta) {
+        if (topLogprobs >= 0) throw new UnsupportedOperationException("this scheduler's model gives no log-probabilities");
+        return submit(request, onDelta);
+    }
+
+    /** Whether {@link #submit(ChatRequest, int, Consumer)} can return log-probabilities. */
+    default boolean logprobs() {
+        return false;
+    }
+
     /** Requests waiting for the model (not counting those it is working on). */
     int queued();
 

@@ -21,11 +21,18 @@ abstract sealed class WorkerScheduler<P extends WorkerScheduler.Pending> impleme
     static class Pending {
         final ChatRequest request;
         final Consumer<ChatDelta> onDelta;
+        final int topLogprobs; // < 0: no log-probabilities
         final CompletableFuture<List<Completion>> result = new CompletableFuture<>();
 
-        Pending(ChatRequest request, Consumer<ChatDelta> onDelta) {
+        Pending(ChatRequest request, int topLogprobs, Consumer<ChatDelta> onDelta) {
             this.request = request;
+            this.topLogprobs = topLogprobs;
             this.onDelta = onDelta;
+        }
+
+        /** Cancelled by its client (or failed): the worker drops it. */
+        boolean abandoned() {
+            return result.isDone();
         }
     }
 
@@ -48,7 +55,7 @@ abstract sealed class WorkerScheduler<P extends WorkerScheduler.Pending> impleme
         worker.start();
     }
 
-    abstract P pending(ChatRequest request, Consumer<ChatDelta> onDelta);
+    abstract P pending(ChatRequest request, int topLogprobs, Consumer<ChatDelta> onDelta);
 
     /** The worker's loop: serve until {@link #open} is false and nothing is left, or until interrupted. */
     abstract void serve() throws InterruptedException;
@@ -66,9 +73,19 @@ abstract sealed class WorkerScheduler<P extends WorkerScheduler.Pending> impleme
 
     @Override
     public CompletableFuture<List<Completion>> submit(ChatRequest request, Consumer<ChatDelta> onDelta) {
+        return submit(request, -1, onDelta);
+    }
+
+    @Override
+    public CompletableFuture<List<Completion>> submit(ChatRequest request, int topLogprobs, Consumer<ChatDelta> onDelta) {
         if (!open) throw new ShuttingDown();
-        P p = pending(request, onDelta);
+        if (topLogprobs >= 0 && !logprobs()) throw new UnsupportedOperationException("this scheduler's model gives no log-probabilities");
+        P p = pending(request, topLogprobs, onDelta);
         if (!queue.offer(p)) throw new QueueFull(maxQueue);
+        // a cancelled request gives its place in the queue back at once
+        p.result.whenComplete((r, e) -> {
+            if (p.result.isCancelled()) queue.remove(p);
+        });
         return p.result;
     }
 

@@ -143,4 +143,36 @@ class LocalModelServerTest {
         assertTrue(e.getMessage().contains("serves at most"), e.getMessage());
         assertFalse(client.chat().completions().create(params().n(1).build()).choices().isEmpty());
     }
+
+    @Test
+    void logprobsComeFromTheEngineInOpenAisShape() throws Exception {
+        String body = "{\"model\":\"tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":6,\"temperature\":0.9,\"seed\":5,"
+                + "\"logprobs\":true,\"top_logprobs\":3}";
+        var r = OpenAiServerTest.raw(server, "POST", "/v1/chat/completions", body);
+        assertEquals(200, r.status(), r.response().body());
+        var content = r.body().at("/choices/0/logprobs/content");
+        assertTrue(content.isArray() && !content.isEmpty(), r.body().toString());
+        int completion = r.body().at("/usage/completion_tokens").asInt();
+        assertTrue(r.body().at("/usage/prompt_tokens").asInt() > 0, "usage.prompt_tokens is filled in: " + r.body().at("/usage"));
+        assertTrue(content.size() == completion || content.size() == completion - 1, "one entry per sampled token (the EOS left out): " + content.size() + " vs " + completion);
+        for (var t : content) {
+            assertTrue(t.get("token").isTextual() && t.get("bytes").isArray());
+            double lp = t.get("logprob").asDouble();
+            assertTrue(lp <= 0 && Double.isFinite(lp), t.toString());
+            var top = t.get("top_logprobs");
+            assertEquals(3, top.size());
+            for (int k = 1; k < 3; k++) assertTrue(top.get(k - 1).get("logprob").asDouble() >= top.get(k).get("logprob").asDouble(), "most likely first");
+            assertTrue(lp <= top.get(0).get("logprob").asDouble() + 1e-6, "no token is likelier than the top one");
+        }
+        // greedy: the sampled token is the top alternative
+        var greedy = OpenAiServerTest.raw(server, "POST", "/v1/chat/completions", body.replace("\"temperature\":0.9", "\"temperature\":0"));
+        for (var t : greedy.body().at("/choices/0/logprobs/content"))
+            assertEquals(t.get("logprob").asDouble(), t.at("/top_logprobs/0/logprob").asDouble(), 1e-6);
+        // without logprobs the field is null, as OpenAI sends it
+        var plain = OpenAiServerTest.raw(server, "POST", "/v1/chat/completions", "{\"model\":\"tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":3}");
+        assertTrue(plain.body().at("/choices/0/logprobs").isNull());
+        // streamed: a sample's logprobs ride on its last chunk
+        var streamed = OpenAiServerTest.raw(server, "POST", "/v1/chat/completions", body.replace("\"logprobs\"", "\"stream\":true,\"logprobs\""));
+        assertTrue(streamed.response().body().contains("\"top_logprobs\""), streamed.response().body());
+    }
 }

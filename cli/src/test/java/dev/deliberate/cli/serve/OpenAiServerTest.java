@@ -69,6 +69,9 @@ class OpenAiServerTest {
         var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path)).timeout(Duration.ofSeconds(20))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (headers.length > 0) b.headers(headers);
+        boolean typed = false;
+        for (int i = 0; i < headers.length; i += 2) typed |= headers[i].equalsIgnoreCase("Content-Type");
+        if (body != null && !typed) b.header("Content-Type", "application/json");
         var r = RAW.send(b.build(), HttpResponse.BodyHandlers.ofString());
         JsonNode j;
         try {

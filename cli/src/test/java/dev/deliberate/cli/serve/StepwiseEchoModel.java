@@ -18,6 +18,8 @@ final class StepwiseEchoModel implements StepwiseChatModel {
     static final int CHARS_PER_STEP = 4;
     final AtomicInteger peakActive = new AtomicInteger();
     final AtomicInteger steps = new AtomicInteger();
+    final AtomicInteger cancelled = new AtomicInteger();
+    final AtomicInteger activeNow = new AtomicInteger();
     private final long stepMillis;
 
     StepwiseEchoModel(long stepMillis) {
@@ -49,6 +51,7 @@ final class StepwiseEchoModel implements StepwiseChatModel {
                 boolean boom = messages.getLast().content().equals("boom");
                 active.put(next, new Seq(c, c.text(), new int[1], boom));
                 peakActive.accumulateAndGet(active.size(), Math::max);
+                activeNow.set(active.size());
                 return next++;
             }
 
@@ -73,7 +76,13 @@ final class StepwiseEchoModel implements StepwiseChatModel {
                     out.add(new Step(e.getKey(), s.text().substring(from, to), done ? s.whole() : null));
                     if (done) it.remove();
                 }
+                activeNow.set(active.size());
                 return out;
+            }
+
+            public void cancel(long sequence) {
+                if (active.remove(sequence) != null) cancelled.incrementAndGet();
+                activeNow.set(active.size());
             }
 
             public void close() {

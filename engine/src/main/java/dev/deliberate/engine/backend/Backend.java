@@ -134,6 +134,29 @@ public interface Backend extends AutoCloseable {
     void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, long n, float lr, float beta1, float beta2, float eps,
                float weightDecay, int step);
 
+    /**
+     * Inverted dropout (Srivastava et al. 2014): {@code y[i] = keep(seed, i) ? x[i] / (1 − p) : 0}, where
+     * {@link #dropoutKeeps} decides from a counter-based hash, so the same seed gives the same mask again — the
+     * backward re-derives it instead of storing it. {@code y} may be {@code x}. This generic version round-trips
+     * through the host; backends override it.
+     */
+    default void dropout(Tensor x, Tensor y, long n, float p, long seed) {
+        float[] v = new float[Math.toIntExact(n)];
+        download(x, 0, v, 0, v.length);
+        float scale = 1f / (1f - p);
+        for (int i = 0; i < v.length; i++) v[i] = dropoutKeeps(seed, i, p) ? v[i] * scale : 0f;
+        upload(v, 0, y, 0, v.length);
+    }
+
+    /** Whether element {@code i} survives dropout at rate {@code p} under {@code seed} (SplitMix64 of seed + i). */
+    static boolean dropoutKeeps(long seed, long i, float p) {
+        long z = seed + (i + 1) * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return (z >>> 40) * 0x1p-24f >= p;
+    }
+
     @Override
     default void close() {}
 }

@@ -245,6 +245,13 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void dropout(Tensor x, Tensor y, long n, float p, long seed) {
+        long t0 = System.nanoTime();
+        inner.dropout(x, y, n, p, seed);
+        add("dropout", t0);
+    }
+
+    @Override
     public void close() {
         inner.close();
     }

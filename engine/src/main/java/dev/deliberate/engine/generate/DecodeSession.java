@@ -17,8 +17,18 @@ import java.util.random.RandomGeneratorFactory;
  * shares the batch or runs alone.
  */
 public final class DecodeSession {
-    /** A token sampled for a slot in the last step. */
-    public record Emitted(int slot, int token, float logProb) {}
+    /**
+     * A token sampled for a slot in the last step, with its log-prob under the unmodified distribution and, when the
+     * slot asked for them, the likeliest tokens at that position (most likely first) and their log-probs.
+     */
+    public record Emitted(int slot, int token, float logProb, int[] topTokens, float[] topLogProbs) {
+        private static final int[] NO_TOKENS = new int[0];
+        private static final float[] NO_LOGPROBS = new float[0];
+
+        public Emitted(int slot, int token, float logProb) {
+            this(slot, token, logProb, NO_TOKENS, NO_LOGPROBS);
+        }
+    }
 
     /** A sequence that ended in the last step; its slot is free again. */
     public record Finished(int slot, Generation generation) {}
@@ -30,15 +40,17 @@ public final class DecodeSession {
         final SamplingParams params;
         final RandomGenerator rng;
         final Detokenizer detok;
+        final int topLogprobs;
         int fed; // prompt tokens already in the cache
         int[] out = new int[16];
         float[] logp = new float[16];
         int n;
 
-        Slot(int[] prompt, SamplingParams params, Detokenizer detok) {
+        Slot(int[] prompt, SamplingParams params, Detokenizer detok, int topLogprobs) {
             this.prompt = prompt;
             this.params = params;
             this.detok = detok;
+            this.topLogprobs = topLogprobs;
             this.rng = RandomGeneratorFactory.of("L64X128MixRandom").create(params.seed());
         }
 
@@ -98,6 +110,12 @@ public final class DecodeSession {
      * @return the slot id, reported again in its {@link Emitted} and {@link Finished} events
      */
     public int admit(int[] prompt, SamplingParams params, Detokenizer detokenizer) {
+        return admit(prompt, params, detokenizer, 0);
+    }
+
+    /** Like {@link #admit(int[], SamplingParams, Detokenizer)}; each {@link Emitted} also carries the {@code topLogprobs} likeliest tokens. */
+    public int admit(int[] prompt, SamplingParams params, Detokenizer detokenizer, int topLogprobs) {
+        if (topLogprobs < 0 || topLogprobs > 64) throw new IllegalArgumentException("topLogprobs must be in 0..64, got " + topLogprobs);
         if (prompt.length < 1) throw new IllegalArgumentException("the prompt must have at least one token");
         if (prompt.length >= cache.maxSeq())
             throw new IllegalArgumentException("prompt of " + prompt.length + " tokens leaves no room in a " + cache.maxSeq() + "-position slot");
@@ -107,7 +125,7 @@ public final class DecodeSession {
             if (t < 0 || t >= model.config().vocabSize()) throw new IllegalArgumentException("prompt token " + t + " outside the vocabulary");
         for (int i = 0; i < slots.length; i++)
             if (slots[i] == null) {
-                slots[i] = new Slot(prompt.clone(), params, detokenizer);
+                slots[i] = new Slot(prompt.clone(), params, detokenizer, topLogprobs);
                 return i;
             }
         throw new IllegalStateException("all " + slots.length + " slots are busy; admit after a sequence finishes");
@@ -171,7 +189,7 @@ public final class DecodeSession {
             Slot s = slots[i];
             int tok = sampler.sample(logits, j * vocab, vocab, s.params, s.rng, lpOut);
             s.append(tok, lpOut[0]);
-            emitted.add(new Emitted(i, tok, lpOut[0]));
+            emitted.add(s.topLogprobs == 0 ? new Emitted(i, tok, lpOut[0]) : top(logits, j * vocab, vocab, i, tok, lpOut[0], s.topLogprobs));
             FinishReason why = null;
             if (s.params.eosIds().contains(tok)) why = FinishReason.EOS;
             else if (stopStringHit(s)) why = FinishReason.STOP_STRING;
@@ -182,6 +200,33 @@ public final class DecodeSession {
             }
         }
         return new Step(emitted, finished);
+    }
+
+    /** The {@code k} likeliest tokens of one row of logits, with their log-softmax values. */
+    private static Emitted top(float[] logits, int off, int vocab, int slot, int tok, float lp, int k) {
+        k = Math.min(k, vocab);
+        int[] ids = new int[k];
+        float[] vals = new float[k];
+        java.util.Arrays.fill(vals, Float.NEGATIVE_INFINITY);
+        float max = Float.NEGATIVE_INFINITY;
+        for (int v = 0; v < vocab; v++) {
+            float x = logits[off + v];
+            if (x > max) max = x;
+            if (x <= vals[k - 1]) continue;
+            int at = k - 1;
+            while (at > 0 && vals[at - 1] < x) {
+                vals[at] = vals[at - 1];
+                ids[at] = ids[at - 1];
+                at--;
+            }
+            vals[at] = x;
+            ids[at] = v;
+        }
+        double z = 0;
+        for (int v = 0; v < vocab; v++) z += Math.exp(logits[off + v] - max);
+        float logZ = (float) (max + Math.log(z));
+        for (int i = 0; i < k; i++) vals[i] -= logZ;
+        return new Emitted(slot, tok, lp, ids, vals);
     }
 
     private static boolean stopStringHit(Slot s) {

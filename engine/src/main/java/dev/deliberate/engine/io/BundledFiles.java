@@ -64,7 +64,7 @@ public final class BundledFiles {
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
-                deleteTree(tmp); // another process finished the same copy first
+                Checkpoint.deleteTree(tmp); // another process finished the same copy first
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("cannot rename " + tmp + " to " + target + " atomically", e);
             }
@@ -82,9 +82,4 @@ public final class BundledFiles {
         return base.resolve("deliberate").resolve("bundled");
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
-    }
 }

@@ -9,7 +9,6 @@ import dev.deliberate.engine.model.Parameter;
 import dev.deliberate.engine.model.Transformer;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -40,6 +39,14 @@ public final class Checkpoint {
 
     /** Loads config and weights from a checkpoint folder (weights widened to fp32). */
     public static Transformer load(Path dir, Backend backend) throws IOException {
+        return load(dir, backend, false);
+    }
+
+    /**
+     * Like {@link #load(Path, Backend)}; with {@code checkFinite} a tensor holding NaN or an infinity is an error naming
+     * the first such tensor and index (a model trained from it would give silent garbage).
+     */
+    public static Transformer load(Path dir, Backend backend, boolean checkFinite) throws IOException {
         Path cfgFile = dir.resolve("config.json");
         if (!Files.isRegularFile(cfgFile)) throw new IOException(dir + ": no config.json; not a Hugging Face checkpoint folder");
         ModelConfig cfg = ModelConfig.read(cfgFile);
@@ -63,6 +70,11 @@ public final class Checkpoint {
                             + " but config.json implies " + Arrays.toString(p.shape()));
                 float[] v = new float[Math.toIntExact(p.size())];
                 r.read(p.name(), v);
+                if (checkFinite)
+                    for (int i = 0; i < v.length; i++)
+                        if (!Float.isFinite(v[i]))
+                            throw new IOException(file + ": tensor '" + p.name() + "' holds " + v[i] + " at index " + i
+                                    + " (the first non-finite weight); the checkpoint is corrupt or diverged");
                 backend.upload(v, 0, p.value(), 0, v.length);
             }
         } finally {
@@ -79,9 +91,21 @@ public final class Checkpoint {
             JsonNode root = JSON.readTree(index.toFile());
             JsonNode wm = root == null ? null : root.get("weight_map");
             if (wm == null || !wm.isObject()) throw new IOException(index + ": missing object field 'weight_map'");
+            Path home = dir.toAbsolutePath().normalize();
+            Path realHome = dir.toRealPath();
             for (var it = wm.properties().iterator(); it.hasNext(); ) {
                 var e = it.next();
-                Path shard = dir.resolve(e.getValue().asText());
+                if (!e.getValue().isTextual()) throw new IOException(index + ": tensor '" + e.getKey() + "' maps to " + e.getValue() + ", not a file name");
+                String name = e.getValue().asText();
+                Path shard;
+                try {
+                    shard = home.resolve(name).normalize();
+                } catch (java.nio.file.InvalidPathException ex) {
+                    throw new IOException(index + ": tensor '" + e.getKey() + "' is listed in '" + name + "', which is not a valid file name");
+                }
+                // a shard index may only name files in the checkpoint folder (no absolute paths, no '..', no symlink out)
+                if (Path.of(name).isAbsolute() || !shard.startsWith(home) || shard.equals(home) || (Files.exists(shard) && !shard.toRealPath().startsWith(realHome)))
+                    throw new IOException(index + ": tensor '" + e.getKey() + "' is listed in '" + name + "', outside the checkpoint folder; shards must be files in " + home);
                 if (!Files.isRegularFile(shard))
                     throw new IOException(index + ": tensor '" + e.getKey() + "' is listed in " + e.getValue().asText() + ", which does not exist");
                 map.put(e.getKey(), shard);
@@ -169,22 +193,40 @@ public final class Checkpoint {
                 if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f), StandardCopyOption.COPY_ATTRIBUTES);
             }
 
+        // everything on disk before the rename makes it visible: a crash never leaves a folder with empty files
+        try (Stream<Path> files = Files.list(tmp)) {
+            for (Path f : files.toList()) fsync(f, false);
+        }
+        fsync(tmp, true);
         Path old = abs.resolveSibling(abs.getFileName() + ".old-" + ProcessHandle.current().pid());
         if (Files.exists(abs)) Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+        fsync(abs.getParent(), true);
         deleteTree(old);
     }
 
-    private static void deleteTree(Path p) throws IOException {
+    public static void fsyncFile(Path p) throws IOException {
+        fsync(p, false);
+    }
+
+    public static void fsyncDir(Path p) throws IOException {
+        fsync(p.toAbsolutePath(), true);
+    }
+
+    /** Forces a file (or a directory's entries) to disk; a file system that cannot sync a directory is let be. */
+    static void fsync(Path p, boolean directory) throws IOException {
+        try (var ch = java.nio.channels.FileChannel.open(p, directory ? java.nio.file.StandardOpenOption.READ : java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        } catch (IOException e) {
+            if (!directory) throw e;
+        }
+    }
+
+    /** Deletes a folder and everything in it (nothing when it is absent): temp and orphan folders of interrupted saves. */
+    public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) return;
         try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(x -> {
-                try {
-                    Files.delete(x);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
         }
     }
 }

@@ -25,11 +25,20 @@ import java.util.Map;
  * The safetensors format: an 8-byte little-endian header length, a JSON header
  * ({@code name → {dtype, shape, data_offsets}} plus {@code __metadata__}), then the raw little-endian tensor bytes.
  * Files are read by memory-mapping them through FFM; F32, BF16 and F16 are widened to fp32 on read.
+ *
+ * <p>A file is checked as the format specifies before any tensor is read: no tensor name twice, every shape × dtype
+ * size equal to its byte range, and the ranges contiguous and non-overlapping, covering the data section exactly (no
+ * holes, no bytes shared by two tensors, nothing after the last), so that weights can never be silently read from the
+ * wrong bytes. {@link Reader#firstNonFinite} finds NaN and infinities.
  */
 public final class Safetensors {
     private Safetensors() {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Headers: a tensor named twice is an error, not "the last one wins". */
+    private static final ObjectMapper STRICT_JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -119,6 +128,18 @@ public final class Safetensors {
             }
         }
 
+        /**
+         * The first NaN or infinite value of tensor {@code name} as "index i: NaN", or null when every value is finite
+         * (integer tensors are finite by construction).
+         */
+        public String firstNonFinite(String name) throws IOException {
+            Entry e = entry(name);
+            if (e.dtype() == null) return null;
+            float[] v = read(name);
+            for (int i = 0; i < v.length; i++) if (!Float.isFinite(v[i])) return "index " + i + ": " + v[i];
+            return null;
+        }
+
         public float[] read(String name) throws IOException {
             float[] out = new float[Math.toIntExact(entry(name).elements())];
             read(name, out);
@@ -144,9 +165,10 @@ public final class Safetensors {
             byte[] hb = all.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
             JsonNode header;
             try {
-                header = JSON.readTree(new String(hb, StandardCharsets.UTF_8));
+                header = STRICT_JSON.readTree(new String(hb, StandardCharsets.UTF_8));
             } catch (IOException e) {
-                throw new IOException(file + ": safetensors header is not valid JSON: " + e.getMessage(), e);
+                String why = e.getMessage().lines().findFirst().orElse("");
+                throw new IOException(file + ": safetensors header is not valid JSON" + (why.startsWith("Duplicate field") ? " (a tensor is named twice)" : "") + ": " + why, e);
             }
             if (header == null || !header.isObject()) throw new IOException(file + ": safetensors header is not a JSON object");
             MemorySegment data = all.asSlice(8 + headerLen);
@@ -162,11 +184,33 @@ public final class Safetensors {
                 }
                 entries.put(name, parseEntry(file, name, v, data.byteSize()));
             }
+            checkLayout(file, entries, data.byteSize());
             return new Reader(file, arena, data, entries, metadata);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
         }
+    }
+
+    /** The byte ranges tile the data section: sorted by offset, each begins where the last ended, the last ends at its end. */
+    static void checkLayout(Path file, Map<String, Entry> entries, long dataSize) throws IOException {
+        var sorted = new java.util.ArrayList<>(entries.values());
+        sorted.sort(java.util.Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        long at = 0;
+        Entry prev = null;
+        for (Entry e : sorted) {
+            if (e.begin() < at)
+                throw new IOException(file + ": tensor '" + e.name() + "' (bytes " + e.begin() + ".." + e.end() + ") overlaps tensor '" + prev.name()
+                        + "' (bytes " + prev.begin() + ".." + prev.end() + "); each byte of the data section belongs to one tensor");
+            if (e.begin() > at)
+                throw new IOException(file + ": " + (e.begin() - at) + " bytes at " + at + ".." + e.begin() + " of the data section belong to no tensor"
+                        + (prev == null ? " (before '" + e.name() + "')" : " (between '" + prev.name() + "' and '" + e.name() + "')") + "; the format allows no holes");
+            at = e.end();
+            prev = e;
+        }
+        if (at != dataSize)
+            throw new IOException(file + ": the tensors cover " + at + " of the " + dataSize + " data bytes; " + (dataSize - at)
+                    + " bytes after " + (prev == null ? "the header" : "'" + prev.name() + "'") + " belong to no tensor");
     }
 
     private static Entry parseEntry(Path file, String name, JsonNode v, long dataSize) throws IOException {
@@ -190,17 +234,29 @@ public final class Safetensors {
         for (int i = 0; i < dims.length; i++) {
             if (!shape.get(i).isIntegralNumber() || shape.get(i).asLong() < 0)
                 throw new IOException(where + ": shape " + shape + " is not a list of non-negative integers");
+            if (!shape.get(i).canConvertToLong()) throw new IOException(where + ": shape " + shape + " has a dimension beyond 2^63");
             dims[i] = shape.get(i).asLong();
-            elements *= dims[i];
+            try {
+                elements = Math.multiplyExact(elements, dims[i]);
+            } catch (ArithmeticException ex) {
+                throw new IOException(where + ": shape " + shape + " has more elements than a file can hold");
+            }
         }
         if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).isIntegralNumber() || !off.get(1).isIntegralNumber())
             throw new IOException(where + ": 'data_offsets' must be [begin, end]");
+        if (!off.get(0).canConvertToLong() || !off.get(1).canConvertToLong()) throw new IOException(where + ": data_offsets " + off + " are beyond 2^63");
         long b = off.get(0).asLong(), e = off.get(1).asLong();
         if (b < 0 || e < b) throw new IOException(where + ": data_offsets [" + b + ", " + e + "] are not ordered");
         if (e > dataSize)
             throw new IOException(where + ": data ends at byte " + e + " but the file holds only " + dataSize
                     + " data bytes; the file is truncated");
-        if (e - b != elements * elementBytes)
+        long need;
+        try {
+            need = Math.multiplyExact(elements, elementBytes);
+        } catch (ArithmeticException ex) {
+            throw new IOException(where + ": shape " + Arrays.toString(dims) + " has more bytes than a file can hold");
+        }
+        if (e - b != need)
             throw new IOException(where + ": shape " + Arrays.toString(dims) + " of " + dt.asText() + " needs "
                     + elements * elementBytes + " bytes but data_offsets span " + (e - b));
         return new Entry(name, dtype, dt.asText(), dims, b, e);

@@ -13,6 +13,7 @@ public final class Parameter {
     private final long[] shape;
     private final Tensor value;
     private Tensor grad;
+    private boolean trainable = true;
 
     Parameter(Backend backend, String name, long... shape) {
         this.name = name;
@@ -40,6 +41,16 @@ public final class Parameter {
 
     public Tensor value() {
         return value;
+    }
+
+    /** Whether training updates this tensor (false for a LoRA run's frozen base weights). */
+    public boolean trainable() {
+        return trainable;
+    }
+
+    void setTrainable(boolean trainable) {
+        this.trainable = trainable;
+        if (!trainable) grad = null;
     }
 
     /** The gradient tensor, allocated zeroed on first use. */

@@ -42,6 +42,7 @@ public final class Transformer {
         Acts(Backend be, ModelConfig c, int cap) {
             int hs = c.hiddenSize(), is = c.intermediateSize();
             x = be.allocate((long) cap * hs);
+            shared = false;
             ln1 = be.allocate((long) cap * hs);
             rstd1 = be.allocate(cap);
             q = be.allocate((long) cap * c.qDim());
@@ -55,6 +56,27 @@ public final class Transformer {
             gate = be.allocate((long) cap * is);
             up = be.allocate((long) cap * is);
             h = be.allocate((long) cap * is);
+        }
+
+        final boolean shared;
+
+        /** Activation checkpointing: a layer that keeps only its own input and recomputes the rest in {@code work}. */
+        Acts(Backend be, ModelConfig c, int cap, Acts work) {
+            x = be.allocate((long) cap * c.hiddenSize());
+            ln1 = work.ln1;
+            rstd1 = work.rstd1;
+            q = work.q;
+            k = work.k;
+            v = work.v;
+            att = work.att;
+            lse = work.lse;
+            res = work.res;
+            ln2 = work.ln2;
+            rstd2 = work.rstd2;
+            gate = work.gate;
+            up = work.up;
+            h = work.h;
+            shared = true;
         }
     }
 
@@ -102,6 +124,14 @@ public final class Transformer {
     private int workCap;
     private Batch saved; // the batch whose activations trainActs hold
     private int[] positions = new int[0];
+
+    // LoRA (null/empty without adapters) and activation checkpointing
+    private LoraConfig lora;
+    private final Map<String, Parameter> adapterParams = new LinkedHashMap<>();
+    private final Linear.Adapters adapters = new Linear.Adapters();
+    private boolean checkpointing;
+    private long dropoutSeed = 0x10AAL, trainingForwards;
+    private Tensor normGradSink; // dw of frozen RMSNorms: written, never read
 
     /** A model with zero weights; fill them with {@link #initialize} or from a checkpoint. */
     public Transformer(ModelConfig cfg, Backend backend) {
@@ -199,17 +229,24 @@ public final class Transformer {
     public void forward(Batch batch, float[] logpOut) {
         checkBatch(batch);
         int n = batch.rows();
-        if (n > trainCap) {
+        if (n > trainCap || (trainActs != null && trainActs[0].shared != checkpointing)) {
             trainActs = null;
             trainHead = null;
             grads = null;
             trainActs = new Acts[blocks.length];
-            for (int l = 0; l < blocks.length; l++) trainActs[l] = new Acts(be, cfg, n);
+            Acts work = checkpointing ? new Acts(be, cfg, n) : null;
+            for (int l = 0; l < blocks.length; l++) trainActs[l] = checkpointing ? new Acts(be, cfg, n, work) : new Acts(be, cfg, n);
             trainHead = new Head(be, cfg, n);
             grads = new Grads(be, cfg, n);
             trainCap = n;
         }
-        runBlocks(batch, trainActs, trainHead);
+        adapters.stepSeed = dropoutSeed * 0x9E3779B97F4A7C15L + trainingForwards++;
+        adapters.training = true;
+        try {
+            runBlocks(batch, trainActs, trainHead);
+        } finally {
+            adapters.training = false;
+        }
         saved = batch;
         be.crossEntropy(trainHead.logits, batch.targets(), trainHead.lse, trainHead.logp, n, cfg.vocabSize());
         be.download(trainHead.logp, 0, logpOut, 0, n);
@@ -233,33 +270,55 @@ public final class Transformer {
         be.crossEntropyBackward(hd0.logits, hd0.lse, batch.targets(), hd0.weights, n, cfg.vocabSize());
         lmHead.backward(be, hd0.logits, hd0.lnf, g.dln, n, false);
         be.zero(g.dres);
-        be.rmsnormBackward(g.dln, hd0.xf, finalNorm.value(), hd0.rstdf, g.dres, finalNorm.grad(be), n, hs);
+        be.rmsnormBackward(g.dln, hd0.xf, finalNorm.value(), hd0.rstdf, g.dres, normGrad(finalNorm), n, hs);
         for (int l = blocks.length - 1; l >= 0; l--) {
             Block b = blocks[l];
             Acts a = trainActs[l];
+            if (a.shared) { // checkpointing: recompute this layer from its saved input (the same dropout masks)
+                adapters.training = true;
+                try {
+                    block(l, a, n, pos, l + 1 < blocks.length ? trainActs[l + 1].x : hd0.xf, batch, null, null);
+                } finally {
+                    adapters.training = false;
+                }
+            }
             // out = res + down(silu(gate(ln2)) ⊙ up(ln2)); g.dres holds ∂L/∂out = ∂L/∂res through the skip
-            b.down.backward(be, g.dres, a.h, g.dh, n, false);
+            b.down.backward(be, g.dres, a.h, g.dh, n, false, adapters);
             be.swigluBackward(g.dh, a.gate, a.up, g.dgate, g.dup, (long) n * is);
-            b.gate.backward(be, g.dgate, a.ln2, g.dln, n, false);
-            b.up.backward(be, g.dup, a.ln2, g.dln, n, true);
-            be.rmsnormBackward(g.dln, a.res, b.ln2.value(), a.rstd2, g.dres, b.ln2.grad(be), n, hs);
+            b.gate.backward(be, g.dgate, a.ln2, g.dln, n, false, adapters);
+            b.up.backward(be, g.dup, a.ln2, g.dln, n, true, adapters);
+            be.rmsnormBackward(g.dln, a.res, b.ln2.value(), a.rstd2, g.dres, normGrad(b.ln2), n, hs);
             // res = x + o(attn(q, k, v))
-            b.o.backward(be, g.dres, a.att, g.datt, n, false);
+            b.o.backward(be, g.dres, a.att, g.datt, n, false, adapters);
             be.attentionBackward(g.datt, a.q, a.k, a.v, a.att, a.lse, g.dq, g.dk, g.dv, batch.size(), batch.seqLen(),
                     batch.lengths(), heads, kvh, hd);
             be.ropeBackward(g.dq, n, heads, hd, pos, ropeCos, ropeSin);
             be.ropeBackward(g.dk, n, kvh, hd, pos, ropeCos, ropeSin);
-            b.q.backward(be, g.dq, a.ln1, g.dln, n, false);
-            b.k.backward(be, g.dk, a.ln1, g.dln, n, true);
-            b.v.backward(be, g.dv, a.ln1, g.dln, n, true);
-            be.rmsnormBackward(g.dln, a.x, b.ln1.value(), a.rstd1, g.dres, b.ln1.grad(be), n, hs);
+            b.q.backward(be, g.dq, a.ln1, g.dln, n, false, adapters);
+            b.k.backward(be, g.dk, a.ln1, g.dln, n, true, adapters);
+            b.v.backward(be, g.dv, a.ln1, g.dln, n, true, adapters);
+            be.rmsnormBackward(g.dln, a.x, b.ln1.value(), a.rstd1, g.dres, normGrad(b.ln1), n, hs);
         }
-        be.embeddingBackward(g.dres, batch.tokens(), embed.grad(be), n, hs);
+        if (embed.trainable()) be.embeddingBackward(g.dres, batch.tokens(), embed.grad(be), n, hs);
     }
 
-    /** Clears all parameter gradients. */
+    private Tensor normGrad(Parameter norm) {
+        if (norm.trainable()) return norm.grad(be);
+        if (normGradSink == null) normGradSink = be.allocate(cfg.hiddenSize());
+        return normGradSink;
+    }
+
+    /** Clears the gradients of every trainable parameter. */
     public void zeroGrad() {
-        for (Parameter p : params.values()) be.zero(p.grad(be));
+        for (Parameter p : trainableParameters()) be.zero(p.grad(be));
+    }
+
+    /** The parameters training updates, in order: every base parameter, or with LoRA only the adapters' A and B. */
+    public List<Parameter> trainableParameters() {
+        var out = new ArrayList<Parameter>();
+        for (Parameter p : params.values()) if (p.trainable()) out.add(p);
+        for (Parameter p : adapterParams.values()) if (p.trainable()) out.add(p);
+        return out;
     }
 
     /**
@@ -327,9 +386,9 @@ public final class Transformer {
         Block b = blocks[l];
         int hs = cfg.hiddenSize(), heads = cfg.numAttentionHeads(), kvh = cfg.numKeyValueHeads(), hd = cfg.headDim();
         be.rmsnorm(a.x, b.ln1.value(), a.ln1, a.rstd1, rows, hs, (float) cfg.rmsNormEps());
-        b.q.forward(be, a.ln1, a.q, rows, false);
-        b.k.forward(be, a.ln1, a.k, rows, false);
-        b.v.forward(be, a.ln1, a.v, rows, false);
+        b.q.forward(be, a.ln1, a.q, rows, false, adapters);
+        b.k.forward(be, a.ln1, a.k, rows, false, adapters);
+        b.v.forward(be, a.ln1, a.v, rows, false, adapters);
         be.rope(a.q, rows, heads, hd, pos, ropeCos, ropeSin);
         be.rope(a.k, rows, kvh, hd, pos, ropeCos, ropeSin);
         if (cache == null) {
@@ -339,13 +398,13 @@ public final class Transformer {
             be.attentionCached(a.q, cache.keys[l], cache.values[l], a.att, rows, slots, pos, cache.maxSeq, heads, kvh, hd);
         }
         be.copy(a.x, 0, a.res, 0, (long) rows * hs);
-        b.o.forward(be, a.att, a.res, rows, true);
+        b.o.forward(be, a.att, a.res, rows, true, adapters);
         be.rmsnorm(a.res, b.ln2.value(), a.ln2, a.rstd2, rows, hs, (float) cfg.rmsNormEps());
-        b.gate.forward(be, a.ln2, a.gate, rows, false);
-        b.up.forward(be, a.ln2, a.up, rows, false);
+        b.gate.forward(be, a.ln2, a.gate, rows, false, adapters);
+        b.up.forward(be, a.ln2, a.up, rows, false, adapters);
         be.swiglu(a.gate, a.up, a.h, (long) rows * cfg.intermediateSize());
         be.copy(a.res, 0, next, 0, (long) rows * hs);
-        b.down.forward(be, a.h, next, rows, true);
+        b.down.forward(be, a.h, next, rows, true, adapters);
     }
 
     private float[] logProbs(Batch batch, Head head) {
@@ -354,6 +413,20 @@ public final class Transformer {
         float[] out = new float[n];
         be.download(head.logp, 0, out, 0, n);
         return out;
+    }
+
+    /**
+     * Per-row log-probs of the targets ({@code logp[b·seqLen + t]}, 0 where the target is −1), forward only on the
+     * reused buffers of {@link #sequenceLogProbs}: RL's per-token KL reference.
+     */
+    public float[] tokenLogProbs(Batch batch) {
+        checkBatch(batch);
+        int n = batch.rows();
+        if (n > workCap) allocateWork(n);
+        Acts[] same = new Acts[blocks.length];
+        java.util.Arrays.fill(same, workActs);
+        runBlocks(batch, same, workHead);
+        return logProbs(batch, workHead);
     }
 
     /** Logits of the last {@link #forward} or {@link #sequenceLogProbs} batch, {@code [rows, vocab]} (for tests and tools). */
@@ -415,8 +488,113 @@ public final class Transformer {
         return out;
     }
 
-    /** Parameters in order, for optimizers. */
+    /** The base parameters in order (without adapters; see {@link #trainableParameters} for what an optimizer updates). */
     public List<Parameter> parameterList() {
         return new ArrayList<>(params.values());
+    }
+
+    // ---------------------------------------------------------------- LoRA and activation checkpointing
+
+    /**
+     * Puts a LoRA adapter on every targeted linear layer of every block and freezes all base parameters: from now on
+     * only the adapters' A and B train. A is initialised as PEFT does (seeded), B is zero.
+     */
+    public void attachLora(LoraConfig config, long seed) {
+        if (lora != null) throw new IllegalStateException("this model already has LoRA adapters (" + lora.spec() + ")");
+        var rng = new SplittableRandom(seed);
+        int maxIn = 0;
+        for (int l = 0; l < blocks.length; l++) {
+            int m = 0;
+            for (Linear lin : linears(blocks[l])) {
+                String module = LoraConfig.MODULES.get(m);
+                if (config.targets(module)) {
+                    String base = lin.weight.name().substring(0, lin.weight.name().length() - ".weight".length());
+                    var a = new Parameter(be, base + ".lora_A.weight", config.r(), lin.in);
+                    var b = new Parameter(be, base + ".lora_B.weight", lin.out, config.r());
+                    adapterParams.put(a.name(), a);
+                    adapterParams.put(b.name(), b);
+                    lin.lora = new Lora(a, b, lin.in, lin.out, config, (long) l * LoraConfig.MODULES.size() + m + 1);
+                    lin.lora.initialize(be, rng);
+                    maxIn = Math.max(maxIn, lin.in);
+                }
+                m++;
+            }
+        }
+        for (Parameter p : params.values()) p.setTrainable(false);
+        adapters.scratch = new Lora.Scratch(config.r(), maxIn);
+        adapters.enabled = true;
+        lora = config;
+    }
+
+    /** A block's linear layers in {@link LoraConfig#MODULES} order. */
+    private static List<Linear> linears(Block b) {
+        return List.of(b.q, b.k, b.v, b.o, b.gate, b.up, b.down);
+    }
+
+    /** The LoRA settings, or null without adapters. */
+    public LoraConfig lora() {
+        return lora;
+    }
+
+    /** Adapter tensors under the base layer's name: {@code model.layers.N.self_attn.q_proj.lora_A.weight} [r, in], {@code lora_B} [out, r]. */
+    public Map<String, Parameter> adapterParameters() {
+        return Collections.unmodifiableMap(adapterParams);
+    }
+
+    /** Switches the adapters' contribution off (the frozen base alone: DPO's and RL's reference) or back on. */
+    public void setAdaptersEnabled(boolean on) {
+        adapters.enabled = on;
+    }
+
+    public boolean adaptersEnabled() {
+        return lora == null || adapters.enabled;
+    }
+
+    /** Runs {@code f} with the adapters off (the base model), restoring the switch afterwards. */
+    public <T> T withoutAdapters(java.util.function.Supplier<T> f) {
+        boolean was = adapters.enabled;
+        adapters.enabled = false;
+        try {
+            return f.get();
+        } finally {
+            adapters.enabled = was;
+        }
+    }
+
+    /**
+     * Folds every adapter into its base weight ({@code W += s·B·A}, PEFT's {@code merge_and_unload}), removes the
+     * adapters and makes the base trainable again: the model is then a plain checkpoint.
+     */
+    public void mergeAdapters() {
+        if (lora == null) return;
+        for (Block blk : blocks)
+            for (Linear lin : linears(blk))
+                if (lin.lora != null) {
+                    lin.lora.mergeInto(be, lin.weight.value(), 1f);
+                    lin.lora = null;
+                }
+        adapterParams.clear();
+        for (Parameter p : params.values()) p.setTrainable(true);
+        adapters.scratch = null;
+        adapters.enabled = true;
+        lora = null;
+    }
+
+    /**
+     * Activation checkpointing (Chen et al. 2016): each layer keeps only its input and recomputes the rest during the
+     * backward — one extra forward of the blocks for activations of one layer instead of all.
+     */
+    public void setCheckpointing(boolean on) {
+        checkpointing = on;
+    }
+
+    public boolean checkpointing() {
+        return checkpointing;
+    }
+
+    /** Seeds LoRA dropout: training forward k after this call uses masks derived from (seed, k). */
+    public void seedDropout(long seed) {
+        dropoutSeed = seed;
+        trainingForwards = 0;
     }
 }

@@ -31,7 +31,7 @@ public final class AdamW {
     public AdamW(Transformer model, Config cfg) {
         this.be = model.backend();
         this.cfg = cfg;
-        for (Parameter p : model.parameterList()) {
+        for (Parameter p : model.trainableParameters()) { // with LoRA: the adapters only, so the frozen base has no moments
             boolean decay = p.shape().length >= 2 && (cfg.decayEmbeddings() || !p.name().contains("embed_tokens"));
             states.add(new State(p, be.allocate(p.size()), be.allocate(p.size()), decay));
         }
@@ -39,6 +39,11 @@ public final class AdamW {
 
     public int stepCount() {
         return step;
+    }
+
+    /** The parameters this optimizer updates, in the order of {@link #moments()}. */
+    public List<Parameter> parameters() {
+        return states.stream().map(State::param).toList();
     }
 
     /** Each parameter's first and second moments, in parameter order: what resumable training state must keep. */

@@ -14,7 +14,8 @@ import java.util.Map;
  * Direct Preference Optimisation (TRL's {@code DPOTrainer}) with {@link DpoLoss} on summed response log-probs. The
  * reference is the model as given: its log-probs of every chosen and rejected response (train and validation) are
  * computed once, before the first step, so no second model is kept in memory. A micro-batch holds whole pairs
- * (chosen, rejected, chosen, …) so each pair's loss sees both of its log-probs.
+ * (chosen, rejected, chosen, …) so each pair's loss sees both of its log-probs. With LoRA the reference is the
+ * same weights with the adapters switched off (TRL + PEFT's {@code disable_adapter()}), so no copy is kept either.
  */
 public final class DpoTrainer implements TrainLoop.Method {
     private final Transformer model;
@@ -32,8 +33,8 @@ public final class DpoTrainer implements TrainLoop.Method {
         this.loss = loss;
         this.train = List.copyOf(train);
         this.val = List.copyOf(val);
-        this.refTrain = logProbs(reference, this.train, cfg.microBatchSize());
-        this.refVal = logProbs(reference, this.val, cfg.microBatchSize());
+        this.refTrain = reference.withoutAdapters(() -> logProbs(reference, this.train, cfg.microBatchSize()));
+        this.refVal = reference.withoutAdapters(() -> logProbs(reference, this.val, cfg.microBatchSize()));
     }
 
     /** Trains {@code model} in place against its own frozen starting point. */

@@ -64,7 +64,8 @@ public final class RlTrainer<P> implements TrainLoop.Method {
     public RlTrainer(Transformer model, Transformer reference, TrainConfig cfg, Settings settings, List<P> train, List<P> val,
                      Function<P, int[]> tokens, Reward<P> reward, Detokenizer detokenizer) {
         if (train.isEmpty()) throw new IllegalArgumentException("no RL prompts");
-        if (model == reference) throw new IllegalArgumentException("the KL reference must be a separate, frozen copy of the model");
+        if (model == reference && model.lora() == null)
+            throw new IllegalArgumentException("the KL reference must be a separate, frozen copy of the model (or, with LoRA, the model itself: its adapters switched off)");
         this.model = model;
         this.reference = reference;
         this.cfg = cfg;
@@ -146,7 +147,8 @@ public final class RlTrainer<P> implements TrainLoop.Method {
         for (int[] g : Batches.byLength(all, cfg.microBatchSize(), i -> samples.get(i).example().length())) {
             Batch b = Batches.of(Arrays.stream(g).mapToObj(i -> samples.get(i).example()).toList());
             byBatch.put(b, g);
-            refLogp.put(b, reference.forward(b));
+            // with LoRA the reference is the policy's own frozen base: the same weights, adapters off
+            refLogp.put(b, reference.withoutAdapters(() -> reference.tokenLogProbs(b)));
             micro.add(b);
         }
         int n = samples.size();

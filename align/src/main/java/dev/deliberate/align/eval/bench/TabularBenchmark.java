@@ -92,7 +92,8 @@ public final class TabularBenchmark {
             try {
                 node = JSON.readTree(line);
             } catch (JsonProcessingException e) {
-                throw new BenchmarkFormatException(file, i + 1, "#" + e.getLocation().getColumnNr(),
+                // a limit hit (a string over 20 MB, nesting over 1000 deep) carries no location
+                throw new BenchmarkFormatException(file, i + 1, e.getLocation() == null ? null : "#" + e.getLocation().getColumnNr(),
                         "not valid JSON (" + e.getOriginalMessage() + "); each line must be one JSON object");
             }
             if (node == null || !node.isObject()) {

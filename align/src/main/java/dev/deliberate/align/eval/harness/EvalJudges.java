@@ -26,6 +26,35 @@ public record EvalJudges(Judge specJudge, ChatModel llmJudge, int maxTokens) {
         return new EvalJudges(specJudge, null);
     }
 
+    /**
+     * Resolves {@code --judge} references: {@code world:judge} is SpecWorld's judge; any other reference is a chat
+     * model that serves as the XSTest / StrongREJECT judge and, when {@code needSpec} and no world judge is named,
+     * as SpecWorld's spec-aware judge. No reference means {@code world:judge} only.
+     *
+     * @param judgeMaxTokens the LLM judge's answer budget; 0 = each judge's own default
+     */
+    public static EvalJudges open(java.util.List<String> refs, boolean needSpec, dev.deliberate.align.spec.Spec spec,
+                                  dev.deliberate.align.llm.ChatModels.OpenOptions options, int judgeMaxTokens) {
+        Judge specJudge = null;
+        String llmRef = null;
+        for (String r : refs) {
+            if (r.equals(dev.deliberate.align.judge.WorldJudge.ID)) specJudge = dev.deliberate.align.judge.WorldJudge.builtin();
+            else if (llmRef != null) throw new IllegalArgumentException("two LLM judges given (" + llmRef + ", " + r + "); give one, plus world:judge if wanted");
+            else llmRef = r;
+        }
+        if (refs.isEmpty()) specJudge = dev.deliberate.align.judge.WorldJudge.builtin();
+        ChatModel llm = null;
+        if (llmRef != null) {
+            llm = dev.deliberate.align.llm.ChatModels.global().open(llmRef, options);
+            if (needSpec && specJudge == null) {
+                var o = judgeMaxTokens > 0 ? dev.deliberate.align.judge.SpecJudge.Options.DEFAULT.withMaxTokens(judgeMaxTokens)
+                        : dev.deliberate.align.judge.SpecJudge.Options.DEFAULT;
+                specJudge = dev.deliberate.align.judge.Judges.open(llmRef, spec, options, o);
+            }
+        }
+        return new EvalJudges(specJudge, llm, judgeMaxTokens);
+    }
+
     /** A one-line description for config.json and the printed table. */
     public String describe() {
         return "spec judge " + (specJudge == null ? "none" : specJudge.id()) + ", LLM judge " + (llmJudge == null ? "none (string match)" : llmJudge.id());

@@ -65,12 +65,20 @@ public final class EvalRunner {
      * @param embedder when not null, the SpecWorld prompts' representations are mapped into {@code embedding.json}
      */
     public static EvalMetrics run(EvalConfig config, ChatModel model, EvalJudges judges, Path outDir, Embedder embedder, Listener listener) {
+        return run(config, model, judges, outDir, embedder, listener, null);
+    }
+
+    /**
+     * {@link #run(EvalConfig, ChatModel, EvalJudges, Path, Embedder, Listener)} with the cells worked on by
+     * {@code engine} (null = {@link EvalConfig#threads} threads here); results are appended here either way.
+     */
+    public static EvalMetrics run(EvalConfig config, ChatModel model, EvalJudges judges, Path outDir, Embedder embedder, Listener listener,
+                                  EvalEngine engine) {
         var scorer = new EvalScorer(judges);
         config.benchmarks().forEach(scorer::check);
         List<EvalCase> cases = plan(config);
         if (cases.isEmpty()) throw new IllegalArgumentException("nothing to run: --attacks '" + config.attacks()
                 + "' selects no prompt (benign and general prompts run only with 'none'; harmful ones under each attack)");
-        var params = new SamplingParams(config.temperature(), 1, config.maxTokens(), config.samples(), List.of(), config.seed());
         Path resultsFile = outDir.resolve(RESULTS);
         if (!Files.exists(outDir.resolve(CONFIG))) AtomicFiles.writeString(outDir.resolve(CONFIG), pretty(snapshot(config, model.id(), judges)));
         var planned = new HashSet<String>();
@@ -85,14 +93,13 @@ public final class EvalRunner {
                 if (!done) todo.add(c);
             }
             listener.planned(cases.size(), cases.size() - todo.size());
-            runCells(todo, config.threads(), c -> {
-                List<Completion> got = model.chat(c.messages(), params);
-                if (got.size() != config.samples())
-                    throw new IllegalStateException(model.id() + " returned " + got.size() + " completions for n=" + config.samples());
-                for (int s = 0; s < got.size(); s++) {
-                    if (out.contains(c.key(s))) continue;
-                    out.append(result(c, s, got.get(s), model.id(), scorer));
-                }
+            var work = cellWork(config, model, scorer, out::contains);
+            if (engine == null) runCells(todo, config.threads(), c -> {
+                commit(out, work.apply(c));
+                listener.cellDone();
+            });
+            else engine.run(todo, work, (c, got) -> {
+                commit(out, got);
                 listener.cellDone();
             });
         }
@@ -107,6 +114,32 @@ public final class EvalRunner {
             if (map != null) AtomicFiles.writeString(outDir.resolve(EMBEDDING), map.toJson());
         }
         return metrics;
+    }
+
+    /**
+     * What one cell yields: its samples, decoded and judged, one result each; samples whose keys are {@code done}
+     * are left out (not judged again).
+     */
+    public static java.util.function.Function<EvalCase, List<EvalResult>> cellWork(EvalConfig config, ChatModel model, EvalJudges judges,
+                                                                                 java.util.function.Predicate<String> done) {
+        return cellWork(config, model, new EvalScorer(judges), done);
+    }
+
+    private static java.util.function.Function<EvalCase, List<EvalResult>> cellWork(EvalConfig config, ChatModel model, EvalScorer scorer,
+                                                                                  java.util.function.Predicate<String> done) {
+        var params = new SamplingParams(config.temperature(), 1, config.maxTokens(), config.samples(), List.of(), config.seed());
+        return c -> {
+            List<Completion> got = model.chat(c.messages(), params);
+            if (got.size() != config.samples())
+                throw new IllegalStateException(model.id() + " returned " + got.size() + " completions for n=" + config.samples());
+            var results = new ArrayList<EvalResult>(got.size());
+            for (int s = 0; s < got.size(); s++) if (!done.test(c.key(s))) results.add(result(c, s, got.get(s), model.id(), scorer));
+            return results;
+        };
+    }
+
+    private static void commit(JsonlAppender out, List<EvalResult> results) {
+        for (EvalResult r : results) if (!out.contains(r.key())) out.append(r);
     }
 
     /**

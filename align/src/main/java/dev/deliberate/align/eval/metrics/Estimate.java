@@ -19,6 +19,18 @@ public record Estimate(double value, double lo, double hi, int n) {
         return n == 0;
     }
 
+    /** Writes {@code key: {value, lo, hi, n}} into {@code parent}, NaN as null. */
+    public void putInto(com.fasterxml.jackson.databind.node.ObjectNode parent, String key) {
+        var x = parent.putObject(key);
+        if (Double.isNaN(value)) x.putNull("value");
+        else x.put("value", value);
+        if (Double.isNaN(lo)) x.putNull("lo");
+        else x.put("lo", lo);
+        if (Double.isNaN(hi)) x.putNull("hi");
+        else x.put("hi", hi);
+        x.put("n", n);
+    }
+
     /** {@code 0.412 [0.371, 0.455] (n=250)}. */
     @Override
     public String toString() {

@@ -758,4 +758,11 @@ public final class CpuBackend implements Backend {
         }
         return s;
     }
+
+    // ---- LoRA (kernels in their own files) ----
+
+    @Override
+    public void dropout(Tensor x, Tensor y, long n, float p, long seed) {
+        Dropout.apply(a(x), a(y), Math.toIntExact(n), p, seed);
+    }
 }
