@@ -80,9 +80,9 @@ public final class CpuBackend implements Backend {
     /** A backend by name: {@code cpu} (Java kernels), {@code cpu-blas} (OpenBLAS matmul, else Java, said once). */
     public static CpuBackend named(String name) {
         return switch (name) {
-            case "cpu" -> new CpuBackend();
+            case "cpu", "java" -> new CpuBackend();
             case "cpu-blas" -> withOpenBlas();
-            default -> throw new IllegalArgumentException("unknown backend '" + name + "' (cpu, cpu-blas)");
+            default -> throw new IllegalArgumentException("unknown backend '" + name + "' (cpu or java, cpu-blas)");
         };
     }
 
