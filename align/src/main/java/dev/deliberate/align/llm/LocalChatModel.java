@@ -58,7 +58,7 @@ public final class LocalChatModel implements StepwiseChatModel {
 
     @Override
     public String id() {
-        return ckpt.dir().toString();
+        return ckpt.id();
     }
 
     private int contextLimit() {
