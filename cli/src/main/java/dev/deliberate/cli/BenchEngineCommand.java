@@ -42,7 +42,7 @@ final class BenchEngineCommand implements Callable<Integer> {
             description = "JSON lines from shared/bench/torch_llama_anchor.py run beside this one; ratios are taken against them.")
     java.nio.file.Path reference;
 
-    @Option(names = "--no-peak", description = "Skip measuring the FMA peak (the % peak column).")
+    @Option(names = "--no-peak", description = "Skip measuring the FMA peak (the %% peak column).")
     boolean noPeak;
 
     @Override
