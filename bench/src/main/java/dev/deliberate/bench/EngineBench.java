@@ -69,8 +69,13 @@ public final class EngineBench {
 
     /** As {@link #run(Shape, int, PrintWriter)}; with {@code profile}, also prints where each step's time goes. */
     public static List<Result> run(Shape shape, int runs, PrintWriter log, boolean profile) {
-        var profiler = profile ? new ProfilingBackend(new CpuBackend()) : null;
-        var model = new Transformer(shape.config(), profile ? profiler : new CpuBackend());
+        return run(shape, runs, log, profile, new CpuBackend());
+    }
+
+    /** As above on a given backend ({@code cpu} or {@code cpu-blas}, see {@link CpuBackend#named}). */
+    public static List<Result> run(Shape shape, int runs, PrintWriter log, boolean profile, CpuBackend backend) {
+        var profiler = profile ? new ProfilingBackend(backend) : null;
+        var model = new Transformer(shape.config(), profile ? profiler : backend);
         model.initialize(0);
         long params = model.config().parameterCount();
         var results = new ArrayList<Result>();
@@ -137,18 +142,71 @@ public final class EngineBench {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    /** The results as an aligned text table. */
+    /** The results as an aligned text table (baked-in reference, no peak column). */
     public static String table(List<Result> results) {
+        return table(results, 0, null, new CpuBackend().name());
+    }
+
+    /**
+     * The results as an aligned text table with each figure's share of {@code peakGflops} (the measured FMA peak; 0:
+     * no column) and, when {@code referenceFile} is given, the reference figures taken from it.
+     */
+    public static String table(List<Result> results, double peakGflops, String referenceFile, String backendName) {
         var sb = new StringBuilder();
-        sb.append(String.format("%-6s %-10s %-28s %10s %9s %15s %7s%n", "shape", "measure", "batch", "tok/s", "GFLOP/s",
-                "reference tok/s", "ratio"));
+        sb.append(String.format("%-6s %-10s %-28s %10s %9s %7s %15s %7s%n", "shape", "measure", "batch", "tok/s", "GFLOP/s",
+                "% peak", "reference tok/s", "ratio"));
         for (Result r : results)
-            sb.append(String.format("%-6s %-10s %-28s %10.1f %9.2f %15s %7s%n", r.shape(), r.what(), r.batch(), r.tokS(), r.gflops(),
-                    r.refTokS() > 0 ? String.format("%.0f", r.refTokS()) : "-",
+            sb.append(String.format("%-6s %-10s %-28s %10.1f %9.2f %7s %15s %7s%n", r.shape(), r.what(), r.batch(), r.tokS(), r.gflops(),
+                    peakGflops > 0 ? String.format("%.1f%%", 100 * r.gflops() / peakGflops) : "-",
+                    r.refTokS() > 0 ? String.format("%.1f", r.refTokS()) : "-",
                     r.refTokS() > 0 ? String.format("%.2f×", r.ratio()) : "-"));
-        sb.append(String.format("medians of %d runs, %d worker thread(s) (%s); reference: HF transformers + PyTorch 2.11 eager, fp32, "
-                + "2 threads; decode = %d-token prompt + %d new tokens, greedy%n", results.isEmpty() ? 0 : results.getFirst().runs(),
-                Parallel.threads(), new CpuBackend().name(), PROMPT, NEW_TOKENS));
+        if (peakGflops > 0)
+            sb.append(String.format("measured FMA peak: %.1f GFLOP/s (%d worker thread(s), %d-lane fp32 vectors, register-only loop)%n",
+                    peakGflops, Parallel.threads(), FmaPeak.lanes()));
+        sb.append(String.format("medians of %d runs, %d worker thread(s) (%s); reference: %s; decode = %d-token prompt + %d new tokens, greedy%n",
+                results.isEmpty() ? 0 : results.getFirst().runs(), Parallel.threads(), backendName,
+                referenceFile != null ? referenceFile : "HF transformers + PyTorch 2.11 eager, fp32, 2 threads (built in)",
+                PROMPT, NEW_TOKENS));
         return sb.toString();
+    }
+
+    /**
+     * Reference tok/s from the JSON lines {@code shared/bench/torch_llama_anchor.py} prints, keyed
+     * {@code "<shape> train"} / {@code "<shape> decode"}; other lines (its warnings) are skipped, a JSON line without the
+     * fields is an error naming its line.
+     */
+    public static java.util.Map<String, Double> readReference(java.nio.file.Path file) throws java.io.IOException {
+        var out = new java.util.LinkedHashMap<String, Double>();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        int line = 0;
+        for (String text : java.nio.file.Files.readAllLines(file)) {
+            line++;
+            String t = text.strip();
+            if (!t.startsWith("{")) continue;
+            com.fasterxml.jackson.databind.JsonNode n;
+            try {
+                n = json.readTree(t);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalArgumentException(file + ":" + line + ": not valid JSON: " + e.getOriginalMessage());
+            }
+            for (String field : new String[]{"what", "shape", "tok_s"}) {
+                if (!n.hasNonNull(field)) throw new IllegalArgumentException(file + ":" + line + ": missing field '" + field + "'");
+            }
+            if (!n.get("tok_s").isNumber() || n.get("tok_s").asDouble() <= 0)
+                throw new IllegalArgumentException(file + ":" + line + ": field 'tok_s' must be a positive number");
+            out.put(n.get("shape").asText() + " " + n.get("what").asText(), n.get("tok_s").asDouble());
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException(file + ": no JSON lines with what/shape/tok_s");
+        return out;
+    }
+
+    /** The results with their reference replaced from {@link #readReference} (figures it lacks get none). */
+    public static List<Result> withReference(List<Result> results, java.util.Map<String, Double> reference) {
+        var out = new ArrayList<Result>();
+        for (Result r : results) {
+            Double ref = reference.get(r.shape() + " " + r.what());
+            out.add(new Result(r.shape(), r.what(), r.batch(), r.tokS(), r.gflops(), ref == null ? 0 : ref, r.runs()));
+        }
+        return out;
     }
 }

@@ -30,7 +30,7 @@ public final class FineTuneBench {
     /** Qwen2.5-0.5B: hidden 896, intermediate 4864, 24 layers, 14 heads / 2 KV heads (head 64), vocab 151,936, tied, q/k/v biases. */
     public static ModelConfig qwen25Half() {
         return new ModelConfig(ModelConfig.Architecture.QWEN2, 896, 4864, 24, 14, 2, 64, 151_936, 32_768, 1e-6, 1_000_000,
-                ModelConfig.RopeScaling.NONE, true, true, 0.02, 0, null, List.of());
+                ModelConfig.RopeScaling.NONE, true, false, 0.02, 0, null, List.of());
     }
 
     public record Result(String config, long trainable, double tokS, double stepSeconds, long peakRssBytes, int runs) {}

@@ -10,7 +10,7 @@ import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.training.ChatExamples;
 import dev.deliberate.align.training.SpecWorldCorpus;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.ScriptedTeacher;
 import dev.deliberate.align.world.SpecWorld;
 import dev.deliberate.engine.backend.cpu.CpuBackend;
@@ -238,7 +238,7 @@ public final class LearnabilityBench {
 
     private static void append(Path file, Point p) {
         try {
-            Files.writeString(file, dev.deliberate.align.data.Jsonl.MAPPER.writeValueAsString(p) + "\n",
+            Files.writeString(file, dev.deliberate.align.io.Jsonl.MAPPER.writeValueAsString(p) + "\n",
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);

@@ -39,7 +39,7 @@ public final class ServerCostModel implements StepwiseChatModel {
     }
 
     private Completion completion(int length) {
-        return new Completion("", "tok ".repeat(length).strip(), length < tokens ? "length" : "stop", new Completion.Usage(8, length, 0));
+        return new Completion("", "tok ".repeat(length).strip(), length < tokens ? dev.deliberate.align.llm.FinishReason.LENGTH : dev.deliberate.align.llm.FinishReason.STOP, new Completion.Usage(8, length, 0));
     }
 
     private void spend(int steps, int sequences) {

@@ -34,6 +34,17 @@ final class BenchEngineCommand implements Callable<Integer> {
     @Option(names = "--checkpointing", description = "0.5b only: activation checkpointing.")
     boolean checkpointing;
 
+    @Option(names = "--backend", defaultValue = "cpu",
+            description = "cpu or java (Java kernels) or cpu-blas (matmul through OpenBLAS; said once and Java used when none is found) (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--reference", paramLabel = "FILE",
+            description = "JSON lines from shared/bench/torch_llama_anchor.py run beside this one; ratios are taken against them.")
+    java.nio.file.Path reference;
+
+    @Option(names = "--no-peak", description = "Skip measuring the FMA peak (the %% peak column).")
+    boolean noPeak;
+
     @Override
     public Integer call() {
         if (runs < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be at least 1");
@@ -60,10 +71,28 @@ final class BenchEngineCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        java.util.Map<String, Double> ref = null;
+        if (reference != null) {
+            try {
+                ref = EngineBench.readReference(reference);
+            } catch (java.io.IOException e) {
+                throw new UserError("cannot read --reference " + reference + ": " + e.getMessage());
+            } catch (IllegalArgumentException e) {
+                throw new UserError(e.getMessage());
+            }
+        }
+        dev.deliberate.engine.backend.cpu.CpuBackend be;
+        try {
+            be = dev.deliberate.engine.backend.cpu.CpuBackend.named(backend);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--backend: " + e.getMessage());
+        }
         var err = spec.commandLine().getErr();
+        double peak = noPeak ? 0 : dev.deliberate.bench.FmaPeak.measure(3);
         var results = new ArrayList<EngineBench.Result>();
-        for (var s : shapes) results.addAll(EngineBench.run(s, runs, err, profile));
-        spec.commandLine().getOut().print(EngineBench.table(results));
+        for (var s : shapes) results.addAll(EngineBench.run(s, runs, err, profile, be));
+        if (ref != null) results = new ArrayList<>(EngineBench.withReference(results, ref));
+        spec.commandLine().getOut().print(EngineBench.table(results, peak, reference == null ? null : reference.toString(), be.name()));
         return 0;
     }
 }

@@ -2,8 +2,8 @@ package dev.deliberate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.deliberate.align.data.AtomicFiles;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.AtomicFiles;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.eval.bench.BenchmarkFormatException;
 import dev.deliberate.align.eval.bench.ColumnMapping;
 import dev.deliberate.align.eval.harness.EvalBenchmark;
@@ -16,6 +16,7 @@ import dev.deliberate.align.eval.harness.EvalMetrics;
 import dev.deliberate.align.eval.harness.EvalRunner;
 import dev.deliberate.align.eval.metrics.Bootstrap;
 import dev.deliberate.align.eval.analysis.HiddenStateEmbedder;
+import dev.deliberate.align.llm.BatchingChatModel;
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.LocalChatModel;
 import dev.deliberate.align.llm.ChatModels;
@@ -44,13 +45,13 @@ final class EvalCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;
 
-    @Option(names = "--model", required = true, paramLabel = "REF", description = "The model under evaluation: a checkpoint directory, http(s)://host:port/v1#model, openai:MODEL or world:teacher[?error=…].")
+    @Option(names = "--model", paramLabel = "REF", description = "The model under evaluation: a checkpoint directory, http(s)://host:port/v1#model, openai:MODEL or world:teacher[?error=…].")
     String model;
 
     @Option(names = "--label", paramLabel = "NAME", description = "The method's name in tables and the report (default: the folder name).")
     String label;
 
-    @Option(names = "--bench", required = true, split = ",", paramLabel = "NAME|FILE",
+    @Option(names = "--bench", split = ",", paramLabel = "NAME|FILE",
             description = "Benchmarks, repeatable or comma-separated: specworld-test, xstest, strongreject, advbench, gsm8k, or a CSV/JSONL file (see --prompt-column).")
     List<String> benches;
 
@@ -82,7 +83,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "At most N items per benchmark, spread evenly over it; 0 = all (default: ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "The run folder (created if needed; a rerun resumes it).")
+    @Option(names = "--out", paramLabel = "DIR", description = "The run folder (created if needed; a rerun resumes it).")
     Path out;
 
     @Option(names = "--spec-in-context", defaultValue = "none", paramLabel = "none|excerpt|full",
@@ -120,17 +121,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", defaultValue = "1000", paramLabel = "N", description = "Bootstrap resamples per interval (default: ${DEFAULT-VALUE}).")
     int resamples;
 
-    @Option(names = "--api-key-env", paramLabel = "VAR|HOST=VAR", description = "Key for the http(s):// endpoint of this command, from environment variable VAR; with two endpoint hosts pair each: host[:port]=VAR,... openai: references use OPENAI_API_KEY only.")
-    String apiKeyEnv;
+    @picocli.CommandLine.Mixin
+    UpstreamKeyOption upstreamKey;
 
     @picocli.CommandLine.Mixin
     RemoteCallOptions remote = new RemoteCallOptions();
 
-    @Option(names = "--cache", paramLabel = "FILE", description = "Response cache for remote models (default: $DELIBERATE_CACHE or ~/.cache/deliberate/responses.sqlite).")
-    Path cache;
-
-    @Option(names = "--no-cache", description = "Call remote models without the response cache.")
-    boolean noCache;
+    @picocli.CommandLine.Mixin
+    ResponseCacheOptions cache;
 
     @Option(names = "--engine", paramLabel = "NAME", defaultValue = "local", description = "Where cells are worked on: local (--threads threads here) or spark (a Spark job: under spark-submit its master, else an embedded --master); results are the same (default: ${DEFAULT-VALUE}).")
     String engine;
@@ -144,21 +142,27 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--no-embedding", description = "Skip the embedding map of prompt types (written for local checkpoints).")
     boolean noEmbedding;
 
+    @picocli.CommandLine.Mixin
+    RunFileOption runFile;
+
     @Override
     public Integer call() {
+        runFile.apply();
+        RunFileOption.require(model, "--model", "the model under evaluation");
+        RunFileOption.require(benches, "--bench", "the benchmarks to run");
+        RunFileOption.require(out, "--out", "the run folder");
         var err = cmd.commandLine().getErr();
         long t0 = System.nanoTime();
         EvalConfig config = config();
         var refs = new ArrayList<String>(judges);
         refs.add(model);
         try {
-            ChatModels.checkKeyScope(apiKeyEnv, refs);
+            ChatModels.checkKeyScope(upstreamKey.env, refs);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        ChatModels.OpenOptions options = remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(apiKeyEnv));
-        if (cache != null) options = options.withCache(cache);
-        if (noCache) options = options.withNoCache();
+        ChatModels.OpenOptions options = remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(upstreamKey.env));
+        options = cache.apply(options);
         boolean world = config.benchmarks().stream().anyMatch(b -> b instanceof EvalBenchmark.World);
         if (!world && judges.contains(dev.deliberate.align.judge.WorldJudge.ID))
             throw new UserError("--judge world:judge grades only specworld-test, which this run does not include; give an LLM judge reference for the other benchmarks");
@@ -177,9 +181,11 @@ final class EvalCommand implements Callable<Integer> {
         int[] counts = new int[2];
         // a local checkpoint also gives the embedding map of prompt types (mean-pooled hidden states of its middle layer)
         HiddenStateEmbedder embedder = m instanceof LocalChatModel local && !noEmbedding ? HiddenStateEmbedder.middle(local.checkpoint()) : null;
+        // --threads N on a local checkpoint: the N concurrent calls are decoded together, one batch in one session
+        ChatModel asked = m instanceof LocalChatModel && threads > 1 ? new BatchingChatModel(m, Math.min(threads, LocalChatModel.MAX_BATCH_SLOTS)) : m;
         EvalEngine cluster = clusterEngine(config);
-        try (m; var bar = new LazyBar(err)) {
-            metrics = EvalRunner.run(config, m, js, out, embedder, new EvalRunner.Listener() {
+        try (asked; var bar = new LazyBar(err)) {
+            metrics = EvalRunner.run(config, asked, js, out, embedder, new EvalRunner.Listener() {
                 public void planned(int cells, int already) {
                     counts[0] = cells;
                     counts[1] = already;
@@ -236,7 +242,7 @@ final class EvalCommand implements Callable<Integer> {
         var provider = EvalEngine.provider(engine).orElseThrow(() -> new UserError("--engine " + engine + ": no such engine on the class path"
                 + (engine.equals("spark") ? "; run the command through spark/bin/deliberate-spark (embedded Spark) or spark-submit (see the README)" : " (local, spark)")));
         var recipe = new EvalRecipe(List.copyOf(resolved), benchmarksDir == null ? null : benchmarksDir.toAbsolutePath().toString(),
-                EvalRecipe.Mapping.of(resolvedMapping), seed, limit, attacks, samples, temperature, maxTokens, specInContext.strip(), model, judges, judgeMaxTokens, apiKeyEnv, threads,
+                EvalRecipe.Mapping.of(resolvedMapping), seed, limit, attacks, samples, temperature, maxTokens, specInContext.strip(), model, judges, judgeMaxTokens, upstreamKey.env, threads,
                 GenerationRecipe.Calls.of(remote.apply(ChatModels.OpenOptions.defaults())));
         var settings = new java.util.HashMap<String, String>();
         if (master != null) settings.put("master", master);

@@ -72,14 +72,11 @@ final class GenerateOptions {
     @Option(names = "--partitions", paramLabel = "N", description = "Spark tasks per job for --engine spark (default: 4 x the cluster's parallelism); --threads is then prompts at once per task.")
     Integer partitions;
 
-    @Option(names = "--no-cache", description = "Do not use the response cache for remote models.")
-    boolean noCache;
+    @picocli.CommandLine.Mixin
+    ResponseCacheOptions cache;
 
-    @Option(names = "--cache", paramLabel = "FILE", description = "Response cache for remote models (default: $DELIBERATE_CACHE or ~/.cache/deliberate/responses.sqlite).")
-    Path cache;
-
-    @Option(names = "--api-key-env", paramLabel = "VAR|HOST=VAR", description = "Key for the http(s):// endpoint of this command, from environment variable VAR; with two endpoint hosts pair each: host[:port]=VAR,... openai: references use OPENAI_API_KEY only.")
-    String apiKeyEnv;
+    @picocli.CommandLine.Mixin
+    UpstreamKeyOption upstreamKey;
 
     @picocli.CommandLine.Mixin
     RemoteCallOptions remote = new RemoteCallOptions();

@@ -6,7 +6,7 @@ import dev.deliberate.align.attack.Attacks;
 import dev.deliberate.align.cluster.GenerationRecipe;
 import dev.deliberate.align.data.Fanout;
 import dev.deliberate.align.data.GenerationSummary;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.data.LlamaFactoryExport;
 import dev.deliberate.align.data.PreferenceRecord;
 import dev.deliberate.align.data.ProgressListener;
@@ -21,7 +21,7 @@ import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.ChatModels;
 import dev.deliberate.align.llm.ModelRef;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.Lexicon;
 import dev.deliberate.align.world.SpecWorld;
 import dev.deliberate.align.world.WorldData;
@@ -93,13 +93,12 @@ final class GenerateRun implements AutoCloseable {
         if (o.threads == null) o.threads = remote ? 8 : 1;
         if (o.threads < 1) throw new UserError("--threads must be >= 1, got " + o.threads);
         try {
-            ChatModels.checkKeyScope(o.apiKeyEnv, java.util.Arrays.asList(o.teacher, o.judge));
+            ChatModels.checkKeyScope(o.upstreamKey.env, java.util.Arrays.asList(o.teacher, o.judge));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        var options = o.remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(o.apiKeyEnv));
-        if (o.cache != null) options = options.withCache(o.cache);
-        if (o.noCache) options = options.withNoCache();
+        var options = o.remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(o.upstreamKey.env));
+        options = o.cache.apply(options);
         options = options.withLimits(Math.max(o.threads, 1), options.maxRetries(), options.requestTimeout());
 
         List<LabelledPrompt> all = loadPrompts(o, spec);
@@ -138,7 +137,7 @@ final class GenerateRun implements AutoCloseable {
         var run = new GenerateRun(o, spec, teacher, judge, prompts, cl.getErr());
         run.generator = cl.getCommandName();
         try {
-            if (o.judgeRuns == null) o.judgeRuns = Judges.deterministic(judge) ? 1 : 3;
+            if (o.judgeRuns == null) o.judgeRuns = judge.deterministic() ? 1 : 3;
             if (o.judgeRuns < 1) throw new UserError("--judge-runs must be >= 1, got " + o.judgeRuns);
             var config = new java.util.TreeMap<>(RunConfig.resolved(cl.getCommandSpec()));
             config.put("generator", cl.getCommandName());
@@ -199,7 +198,7 @@ final class GenerateRun implements AutoCloseable {
             throw new UserError("cannot read " + o.spec + ": " + e.getMessage());
         }
         var recipe = new GenerationRecipe(generator, markdown, o.spec == null ? "builtin:specworld.md" : o.spec.toString(), o.teacher, o.judge,
-                !o.noJudgeMetadata, o.apiKeyEnv, o.threads, o.k, o.judgeRuns, o.temperature, o.maxTokens, o.threshold, o.seed, o.threads, prefs,
+                !o.noJudgeMetadata, o.upstreamKey.env, o.threads, o.k, o.judgeRuns, o.temperature, o.maxTokens, o.threshold, o.seed, o.threads, prefs,
                 GenerationRecipe.Calls.of(o.remote.apply(ChatModels.OpenOptions.defaults())));
         var settings = new java.util.HashMap<String, String>();
         if (o.master != null) settings.put("master", o.master);

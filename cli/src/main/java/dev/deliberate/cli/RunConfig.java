@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.deliberate.align.data.AtomicFiles;
+import dev.deliberate.align.io.AtomicFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -71,8 +71,23 @@ public final class RunConfig {
                 throw new UserError("run file " + file + ": unknown key '" + e.getKey() + "' (known keys: "
                         + String.join(", ", byKey.keySet().stream().filter(x -> !NOT_CONFIG.contains(x)).toList()) + ")");
             if (parsed != null && parsed.hasMatchedOption(o)) continue; // the flag wins
-            o.setValue(convert(file, e.getKey(), e.getValue(), o.type()));
+            o.setValue(o.isMultiValue() ? convertList(file, e.getKey(), e.getValue(), o) : convert(file, e.getKey(), e.getValue(), o.type()));
         }
+    }
+
+    /** A list option: a list of values, or one string split at the option's separator (as on the command line). */
+    private static Object convertList(Path file, String key, JsonNode v, OptionSpec o) {
+        if (!java.util.List.class.isAssignableFrom(o.type()))
+            throw new IllegalStateException("run files cannot set options of type " + o.type().getSimpleName() + " (" + key + ")");
+        Class<?> element = o.auxiliaryTypes().length > 0 ? o.auxiliaryTypes()[0] : String.class;
+        var out = new ArrayList<Object>();
+        if (v.isArray()) for (JsonNode x : v) out.add(convert(file, key, x, element));
+        else if (!v.isNull()) {
+            String sep = o.splitRegex().isEmpty() ? null : o.splitRegex();
+            for (String part : sep == null ? new String[]{v.asText()} : v.asText().split(sep))
+                if (!part.isBlank()) out.add(convert(file, key, new com.fasterxml.jackson.databind.node.TextNode(part.strip()), element));
+        }
+        return out;
     }
 
     private static Object convert(Path file, String key, JsonNode v, Class<?> type) {

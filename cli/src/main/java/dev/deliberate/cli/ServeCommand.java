@@ -39,8 +39,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8000", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
 
-    @Option(names = "--api-key-env", paramLabel = "VAR", description = "Require clients to send the key held in environment variable VAR as a bearer token.")
-    String apiKeyEnv;
+    @Option(names = "--auth-key-env", paramLabel = "VAR", description = "Require clients to send the key held in environment variable VAR as a bearer token (the server's own key; --upstream-api-key-env is the key it sends upstream).")
+    String authKeyEnv;
+
+    /** The older name of --auth-key-env: the same meaning, so a server started with it is never left open. */
+    @Option(names = "--api-key-env", paramLabel = "VAR", hidden = true)
+    String legacyAuthKeyEnv;
 
     @Option(names = "--served-model-name", paramLabel = "NAME", description = "The model name clients ask for (default: the upstream's model name for a remote REF, else REF as written).")
     String servedName;
@@ -82,11 +86,8 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     RemoteCallOptions remote = new RemoteCallOptions();
 
-    @Option(names = "--cache", paramLabel = "FILE", description = "Response cache for a remote upstream (default: $DELIBERATE_CACHE or ~/.cache/deliberate/responses.sqlite).")
-    Path cache;
-
-    @Option(names = "--no-cache", description = "Proxy without the response cache.")
-    boolean noCache;
+    @picocli.CommandLine.Mixin
+    ResponseCacheOptions cache;
 
     /** A started server and what it owns; {@link #stop} is idempotent. */
     @CommandLine.Mixin
@@ -143,10 +144,17 @@ final class ServeCommand implements Callable<Integer> {
             throw new UserError("--max-connections " + maxConnections + " is below --max-queue + --max-batch (" + (maxQueue + maxBatch) + "); requests the queue would take could not connect");
         var reqLimits = new ChatCompletionRequest.Limits(ChatCompletionRequest.Limits.DEFAULT.maxN(), cap,
                 defaultMaxTokens, ChatCompletionRequest.Limits.DEFAULT.maxStops());
+        if (legacyAuthKeyEnv != null) {
+            if (authKeyEnv != null && !authKeyEnv.equals(legacyAuthKeyEnv))
+                throw new UserError("--api-key-env (the older name of --auth-key-env) and --auth-key-env name different variables; give --auth-key-env only");
+            authKeyEnv = legacyAuthKeyEnv;
+            System.getLogger("dev.deliberate.serve").log(System.Logger.Level.WARNING,
+                    "serve --api-key-env is now --auth-key-env (the key clients must send); --upstream-api-key-env is the key sent upstream");
+        }
         ApiKey key = null;
-        if (apiKeyEnv != null) {
-            key = ApiKey.fromEnv(apiKeyEnv, System::getenv);
-            if (key == null) throw new UserError("--api-key-env " + apiKeyEnv + ": that environment variable is unset or empty; export the key clients must send");
+        if (authKeyEnv != null) {
+            key = ApiKey.fromEnv(authKeyEnv, System::getenv);
+            if (key == null) throw new UserError("--auth-key-env " + authKeyEnv + ": that environment variable is unset or empty; export the key clients must send");
         }
         OpenAiServer.Options opts;
         try {
@@ -159,11 +167,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (key == null && !isLoopback(host))
             System.getLogger("dev.deliberate.serve").log(System.Logger.Level.WARNING,
-                    "serving on " + host + " without --api-key-env: anyone who can reach this address can use the model");
+                    "serving on " + host + " without --auth-key-env: anyone who can reach this address can use the model");
 
         var options = remote.apply(ChatModels.OpenOptions.defaults().withApiKeyEnv(upstreamKeyEnv));
-        if (cache != null) options = options.withCache(cache);
-        if (noCache) options = options.withNoCache();
+        options = cache.apply(options);
         ChatModel chat = null;
         try {
             if (ref != null) chat = ChatModels.global().open(ref, options);
@@ -190,8 +197,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new UserError("cannot listen on " + host + ":" + port + ": " + e.getMessage() + " (choose another --port, or stop what uses it)");
         }
         var out = spec.commandLine().getOut();
-        out.println("serving " + (chat == null ? "no chat model" : chat.id()) + " as '" + name + "' at " + server.baseUrl() + (remote ? " (caching proxy" + (noCache ? ", cache off)" : ")") : "")
-                + (key != null ? ", clients authenticate with $" + apiKeyEnv : "") + services.describe(server.baseUrl().toString()));
+        out.println("serving " + (chat == null ? "no chat model" : chat.id()) + " as '" + name + "' at " + server.baseUrl() + (remote ? " (caching proxy" + (cache.off ? ", cache off)" : ")") : "")
+                + (key != null ? ", clients authenticate with $" + authKeyEnv : "") + services.describe(server.baseUrl().toString()));
         out.flush();
         return new Running(server, chat, services);
     }

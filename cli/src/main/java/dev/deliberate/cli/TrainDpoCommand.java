@@ -1,6 +1,6 @@
 package dev.deliberate.cli;
 
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.data.PreferenceRecord;
 import dev.deliberate.align.training.ChatExamples;
 import dev.deliberate.engine.train.DpoLoss;
@@ -27,13 +27,16 @@ final class TrainDpoCommand implements Callable<Integer> {
     @Mixin
     TrainOptions train;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Preference pairs (TRL conversational JSONL, e.g. prefs.jsonl).")
+    @Mixin
+    RunFileOption runFile;
+
+    @Option(names = "--data", paramLabel = "FILE", description = "Preference pairs (TRL conversational JSONL, e.g. prefs.jsonl).")
     Path data;
 
     @Option(names = "--val", paramLabel = "FILE", description = "Held-out pairs (e.g. prefs-val.jsonl).")
     Path val;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The model to train, also the frozen reference (e.g. the RW/SFT checkpoint; or a PEFT adapter folder, or BASE_DIR+ADAPTER_DIR).")
+    @Option(names = "--model", paramLabel = "DIR", description = "The model to train, also the frozen reference (e.g. the RW/SFT checkpoint; or a PEFT adapter folder, or BASE_DIR+ADAPTER_DIR).")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer folder (default: the --model folder).")
@@ -50,6 +53,10 @@ final class TrainDpoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        runFile.apply();
+        RunFileOption.require(train.out, "--out", "the run folder (created; rerun into it to resume)");
+        RunFileOption.require(data, "--data", "preference pairs as JSONL");
+        RunFileOption.require(model, "--model", "the model to train");
         if (TrainRun.alreadyFinished(train, cmd.commandLine().getErr())) return 0;
         TrainRun.requireFile(data, "--data", "preference pairs as JSONL");
         TrainRun.requireFile(val, "--val", "preference pairs as JSONL");

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /** The loop options every {@code train} subcommand shares (TRL's names where it has one). */
 final class TrainOptions {
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run folder (created; rerun into it to resume).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (created; rerun into it to resume).")
     Path out;
 
     @Option(names = "--check-finite", negatable = true, defaultValue = "true", fallbackValue = "true",

@@ -2,8 +2,8 @@ package dev.deliberate.cli;
 
 import dev.deliberate.align.data.Turn;
 import dev.deliberate.align.training.ChatExamples;
-import dev.deliberate.align.training.JudgeReward;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.deliberative.JudgeReward;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.SpecWorld;
 import dev.deliberate.align.judge.Judges;
 import dev.deliberate.align.llm.ChatModels;
@@ -35,6 +35,9 @@ final class TrainRlCommand implements Callable<Integer> {
     @Mixin
     TrainOptions train;
 
+    @Mixin
+    RunFileOption runFile;
+
     @Option(names = "--prompts", defaultValue = "specworld", paramLabel = "FILE|specworld",
             description = "Labelled prompts (JSONL as 'world generate' writes), or SpecWorld's train split (default).")
     String prompts;
@@ -48,7 +51,7 @@ final class TrainRlCommand implements Callable<Integer> {
     @Option(names = "--world-seed", defaultValue = "1", description = "Seed of the SpecWorld prompts (default: ${DEFAULT-VALUE}).")
     long worldSeed;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The SFT model: trained, and also the frozen KL reference.")
+    @Option(names = "--model", paramLabel = "DIR", description = "The SFT model: trained, and also the frozen KL reference.")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer folder (default: the --model folder).")
@@ -74,6 +77,9 @@ final class TrainRlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        runFile.apply();
+        RunFileOption.require(train.out, "--out", "the run folder (created; rerun into it to resume)");
+        RunFileOption.require(model, "--model", "the SFT model to train");
         if (TrainRun.alreadyFinished(train, cmd.commandLine().getErr())) return 0;
         Path tokDir = tokenizerDir != null ? tokenizerDir : LoraRun.tokenizerDir(model);
         var tok = TrainRun.loadTokenizer(tokDir);

@@ -1,6 +1,6 @@
 package dev.deliberate.cli;
 
-import dev.deliberate.align.data.AtomicFiles;
+import dev.deliberate.align.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.deliberate.engine.backend.cpu.CpuBackend;
@@ -59,8 +59,11 @@ final class TrainRun implements AutoCloseable {
      */
     static boolean alreadyFinished(TrainOptions o, PrintWriter err) {
         if (o.out == null || !Files.isRegularFile(o.out.resolve(SUMMARY))) return false;
-        if (!Files.isDirectory(o.out.resolve("checkpoint")))
-            throw new UserError(o.out + " has a summary.json but no checkpoint/ (was it deleted?); delete " + o.out.resolve(SUMMARY) + " to save the model again from state/, or choose another --out");
+        // a LoRA run's output is adapter/ (and checkpoint/ with --merge); a full fine-tune's is checkpoint/
+        var outputs = o.lora == null ? java.util.List.of("checkpoint") : o.merge ? java.util.List.of("adapter", "checkpoint") : java.util.List.of("adapter");
+        for (String d : outputs)
+            if (!Files.isDirectory(o.out.resolve(d)))
+                throw new UserError(o.out + " has a summary.json but no " + d + "/ (was it deleted?); delete " + o.out.resolve(SUMMARY) + " to save the model again from state/, or choose another --out");
         err.println(o.out + " is already finished (summary.json); nothing to do. Choose another --out to train again.");
         err.flush();
         return true;
@@ -156,7 +159,7 @@ final class TrainRun implements AutoCloseable {
         try (var s = Files.list(out)) {
             for (Path p : s.toList()) {
                 String n = p.getFileName().toString();
-                boolean orphan = n.matches("checkpoint\\.(tmp|old)-\\d+") || (n.startsWith(".") && n.endsWith(".tmp") && Files.isRegularFile(p));
+                boolean orphan = n.matches("(checkpoint|adapter)\\.(tmp|old)-\\d+") || (n.startsWith(".") && n.endsWith(".tmp") && Files.isRegularFile(p));
                 if (orphan) Checkpoint.deleteTree(p);
             }
         }

@@ -1,6 +1,6 @@
 package dev.deliberate.cli;
 
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.data.SftRecord;
 import dev.deliberate.align.training.ChatExamples;
 import dev.deliberate.align.training.SpecWorldCorpus;
@@ -40,6 +40,9 @@ final class TrainSftCommand implements Callable<Integer> {
     @Mixin
     TrainOptions train;
 
+    @Mixin
+    RunFileOption runFile;
+
     @Option(names = "--data", paramLabel = "FILE", description = "SFT records (TRL messages JSONL, e.g. sft.jsonl from 'generate').")
     Path data;
 
@@ -60,6 +63,8 @@ final class TrainSftCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        runFile.apply();
+        RunFileOption.require(train.out, "--out", "the run folder (created; rerun into it to resume)");
         if (TrainRun.alreadyFinished(train, cmd.commandLine().getErr())) return 0;
         if ((data == null) == (text == null)) throw new UserError("give either --data FILE (SFT) or --text FILE|specworld (pretraining)");
         if ((model == null) == (init == null)) throw new UserError("give either --model DIR or --init tiny|small|CONFIG.json");

@@ -1,7 +1,7 @@
 package dev.deliberate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.world.WorldData;
 
 import java.io.IOException;

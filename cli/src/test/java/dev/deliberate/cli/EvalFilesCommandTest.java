@@ -1,7 +1,7 @@
 package dev.deliberate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;

@@ -31,9 +31,16 @@ class ServeCommandTest {
         r = run("serve", "--model", "nosuchscheme:x", "--port", "0");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("no provider for 'nosuchscheme:'"), r.err());
+        r = run("serve", "--model", "nosuchscheme:x", "--auth-key-env", "DELIBERATE_TEST_SURELY_UNSET_VAR");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--auth-key-env DELIBERATE_TEST_SURELY_UNSET_VAR") && r.err().contains("unset"), r.err());
+        // the older name keeps its meaning (the key clients must send), so a server started with it is never open
         r = run("serve", "--model", "nosuchscheme:x", "--api-key-env", "DELIBERATE_TEST_SURELY_UNSET_VAR");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("DELIBERATE_TEST_SURELY_UNSET_VAR") && r.err().contains("unset"), r.err());
+        r = run("serve", "--model", "nosuchscheme:x", "--api-key-env", "A_VAR", "--auth-key-env", "B_VAR");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("name different variables"), r.err());
         r = run("serve");
         assertNotEquals(0, r.code());
         assertTrue(r.err().contains("--model"), r.err());

@@ -2,7 +2,7 @@ package dev.deliberate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.data.PreferenceRecord;
 import dev.deliberate.align.data.Turn;
 import dev.deliberate.align.training.SpecWorldCorpus;

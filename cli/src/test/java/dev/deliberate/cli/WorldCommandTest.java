@@ -1,6 +1,6 @@
 package dev.deliberate.cli;
 
-import dev.deliberate.align.world.Intent;
+import dev.deliberate.align.prompt.Intent;
 import dev.deliberate.align.world.WorldData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package dev.deliberate.spark;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.eval.harness.EvalCase;
 import dev.deliberate.align.eval.harness.EvalEngine;
 import dev.deliberate.align.eval.harness.EvalResult;

@@ -13,7 +13,7 @@ import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.ChatModels;
 import dev.deliberate.align.llm.FakeEndpoint;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.SpecWorld;
 
 import java.nio.file.Files;

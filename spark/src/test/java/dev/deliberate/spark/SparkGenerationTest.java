@@ -15,7 +15,7 @@ import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.ChatModels;
 import dev.deliberate.align.saro.PreferenceDataGenerator;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.SpecWorld;
 import org.apache.spark.SparkConf;
 import org.apache.spark.TaskContext;

@@ -14,7 +14,7 @@ import dev.deliberate.align.llm.ChatModels;
 import dev.deliberate.align.saro.PreferenceDataGenerator;
 import dev.deliberate.align.saro.ReasoningWarmupGenerator;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.util.Objects;
 import java.util.function.Function;

@@ -1,6 +1,8 @@
 package dev.deliberate.align.data;
 
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.io.Jsonl;
+import dev.deliberate.align.io.JsonlAppender;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.deliberate.align.data;
 
+import dev.deliberate.align.io.AtomicFiles;
+import dev.deliberate.align.io.Jsonl;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.nio.file.Path;

@@ -1,14 +1,15 @@
 package dev.deliberate.align.data;
 
+import dev.deliberate.align.io.Jsonl;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.deliberate.align.spec.Category;
 import dev.deliberate.align.spec.Rule;
 import dev.deliberate.align.spec.Spec;
 import dev.deliberate.align.spec.Style;
-import dev.deliberate.align.world.Intent;
-import dev.deliberate.align.world.LabelledPrompt;
-import dev.deliberate.align.world.LookalikeType;
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LabelledPrompt;
+import dev.deliberate.align.prompt.LookalikeType;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

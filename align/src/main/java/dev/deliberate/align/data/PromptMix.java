@@ -1,7 +1,7 @@
 package dev.deliberate.align.data;
 
 import dev.deliberate.align.attack.Attack;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,6 +1,6 @@
 package dev.deliberate.align.data;
 
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.io.Serializable;
 import java.util.function.Function;

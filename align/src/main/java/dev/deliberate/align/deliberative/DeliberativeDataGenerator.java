@@ -10,7 +10,7 @@ import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

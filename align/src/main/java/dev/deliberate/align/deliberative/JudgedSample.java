@@ -5,63 +5,107 @@ import dev.deliberate.align.judge.Verdict;
 import dev.deliberate.align.llm.Completion;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
- * One teacher sample for a prompt and what the judge made of it.
- *
- * @param index     its position among the K samples
- * @param malformed why it was dropped unjudged ({@code truncated}, {@code no-think-block}, {@code empty-answer},
- *                  {@code stray-think-tag}); null when well-formed
- * @param verdict   the worst of the judge's runs; null when malformed
- * @param score     the minimum score over the judge's runs (Deliberative Alignment §2.3); 0 when malformed
- * @param scores    every run's score
+ * One teacher sample for a prompt and what became of it: {@link Judged} by the judge, or dropped unjudged as
+ * {@link Malformed}. Either way it keeps its position among the K samples and the completion itself.
  */
-public record JudgedSample(int index, Completion completion, String malformed, Verdict verdict, double score, List<Double> scores) {
-    public JudgedSample {
-        scores = List.copyOf(scores);
+public sealed interface JudgedSample permits JudgedSample.Judged, JudgedSample.Malformed {
+
+    /** Its position among the K samples. */
+    int index();
+
+    Completion completion();
+
+    /** The minimum score over the judge's runs (Deliberative Alignment §2.3); 0 when malformed. */
+    double score();
+
+    /** Every run's score; none when malformed. */
+    List<Double> scores();
+
+    /**
+     * A sample the judge graded.
+     *
+     * @param verdict the worst of the judge's runs
+     */
+    record Judged(int index, Completion completion, Verdict verdict, double score, List<Double> scores) implements JudgedSample {
+        public Judged {
+            Objects.requireNonNull(verdict, "verdict");
+            scores = List.copyOf(scores);
+        }
     }
 
-    public boolean wellFormed() {
-        return malformed == null;
+    /**
+     * A sample not fit to judge or train on.
+     *
+     * @param reason {@code truncated}, {@code no-think-block}, {@code empty-answer} or {@code stray-think-tag}
+     */
+    record Malformed(int index, Completion completion, String reason) implements JudgedSample {
+        public Malformed {
+            Objects.requireNonNull(reason, "reason");
+        }
+
+        @Override
+        public double score() {
+            return 0;
+        }
+
+        @Override
+        public List<Double> scores() {
+            return List.of();
+        }
+    }
+
+    default boolean wellFormed() {
+        return this instanceof Judged;
+    }
+
+    /** Well-formed and accepted by the judge (whatever its score). */
+    default boolean accepted() {
+        return this instanceof Judged j && j.verdict().accepted();
     }
 
     /** Well-formed, accepted by the judge, and scoring at least {@code threshold}: good enough to train on. */
-    public boolean passes(double threshold) {
-        return wellFormed() && verdict.accepted() && score >= threshold;
+    default boolean passes(double threshold) {
+        return accepted() && score() >= threshold;
     }
 
     /**
      * Why a sample is not trained on: {@code malformed:…}, {@code judge-failed} (the judge's reply could not be read),
      * {@code rejected} (by the judge), {@code below-threshold}; null if it passes.
      */
-    public String failure(double threshold) {
-        if (!wellFormed()) return "malformed:" + malformed;
-        if (verdict.parseFailure()) return "judge-failed";
-        if (!verdict.accepted()) return "rejected";
-        if (score < threshold) return "below-threshold";
-        return null;
+    default String failure(double threshold) {
+        return switch (this) {
+            case Malformed m -> "malformed:" + m.reason();
+            case Judged j when j.verdict().parseFailure() -> "judge-failed";
+            case Judged j when !j.verdict().accepted() -> "rejected";
+            case Judged j when j.score() < threshold -> "below-threshold";
+            case Judged j -> null;
+        };
     }
 
     /** Reasoning tokens as the model reported them, else whitespace words. */
-    public int reasoningTokens() {
-        int r = completion.usage().reasoningTokens();
-        return r >= 0 ? r : words(completion.reasoning());
+    default int reasoningTokens() {
+        int r = completion().usage().reasoningTokens();
+        return r >= 0 ? r : words(completion().reasoning());
     }
 
-    public int answerTokens() {
-        var u = completion.usage();
-        return u.completionTokens() >= 0 && u.reasoningTokens() >= 0 ? u.completionTokens() - u.reasoningTokens() : words(completion.answer());
+    default int answerTokens() {
+        var u = completion().usage();
+        return u.completionTokens() >= 0 && u.reasoningTokens() >= 0 ? u.completionTokens() - u.reasoningTokens() : words(completion().answer());
     }
 
     /** The whole completion's length, the quantity shortest rejection sampling minimises. */
-    public int length() {
+    default int length() {
         return reasoningTokens() + answerTokens();
     }
 
-    public PromptOutcome.SampleNote note(double threshold) {
+    default PromptOutcome.SampleNote note(double threshold) {
         String failure = failure(threshold);
-        return new PromptOutcome.SampleNote(index, failure == null ? "passed" : failure, score, wellFormed() && verdict.accepted(),
-                verdict == null || verdict.decision() == null ? null : verdict.decision().wire(), verdict == null ? null : verdict.reason(),
+        Verdict v = this instanceof Judged j ? j.verdict() : null;
+        return new PromptOutcome.SampleNote(index(), failure == null ? "passed" : failure, score(), accepted(),
+                v == null || v.decision() == null ? null : v.decision().wire(), v == null ? null : v.reason(),
                 reasoningTokens(), answerTokens());
     }
 
@@ -70,8 +114,8 @@ public record JudgedSample(int index, Completion completion, String malformed, V
     }
 
     /** Why a completion cannot be a training example, or null: cut off, no reasoning, no answer, leftover tags. */
-    public static String malformed(Completion c) {
-        if ("length".equals(c.finishReason())) return "truncated";
+    static String malformed(Completion c) {
+        if (c.truncated()) return "truncated";
         if (c.reasoning().isBlank()) return "no-think-block";
         if (c.answer().isBlank()) return "empty-answer"; // also what an unclosed <think> leaves
         if (c.answer().contains("<think>") || c.answer().contains("</think>") || c.reasoning().contains("<think>")) return "stray-think-tag";

@@ -2,7 +2,6 @@ package dev.deliberate.align.deliberative;
 
 import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.judge.JudgeInput;
-import dev.deliberate.align.judge.Judges;
 import dev.deliberate.align.judge.Verdict;
 import dev.deliberate.align.judge.Visibility;
 import dev.deliberate.align.llm.ChatModel;
@@ -10,7 +9,7 @@ import dev.deliberate.align.llm.Completion;
 import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -97,9 +96,9 @@ public final class SpecContextSampler {
     /** One completion checked for form, then graded min-of-k with the CoT visible. */
     public JudgedSample judged(LabelledPrompt p, int index, Completion c) {
         String bad = JudgedSample.malformed(c);
-        if (bad != null) return new JudgedSample(index, c, bad, null, 0, List.of());
+        if (bad != null) return new JudgedSample.Malformed(index, c, bad);
         var in = JudgeInput.of(p, c, Visibility.COT_AND_ANSWER);
-        var r = JudgeMinOfK.judge(settings.judgeRuns(), run -> Judges.run(judge, in, run), Verdict::score);
-        return new JudgedSample(index, c, null, r.worst(), r.score(), r.scores());
+        var r = JudgeMinOfK.judge(settings.judgeRuns(), run -> judge.judge(in, run), Verdict::score);
+        return new JudgedSample.Judged(index, c, r.worst(), r.score(), r.scores());
     }
 }

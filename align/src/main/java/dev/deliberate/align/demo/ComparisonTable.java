@@ -1,7 +1,7 @@
 package dev.deliberate.align.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.eval.harness.EvalBenchmark;
 import dev.deliberate.align.eval.harness.EvalRunner;
 

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deliberate.align.Models;
 import dev.deliberate.align.attack.Attacks;
-import dev.deliberate.align.data.AtomicFiles;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.AtomicFiles;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.data.PreferenceRecord;
 import dev.deliberate.align.data.ProgressListener;
 import dev.deliberate.align.data.PromptMix;
@@ -19,7 +19,7 @@ import dev.deliberate.align.llm.LocalChatModel;
 import dev.deliberate.align.training.ChatExamples;
 import dev.deliberate.align.training.SpecWorldCorpus;
 import dev.deliberate.align.world.ScriptedTeacher;
-import dev.deliberate.align.training.JudgeReward;
+import dev.deliberate.align.deliberative.JudgeReward;
 import dev.deliberate.engine.model.ModelPresets;
 import dev.deliberate.engine.train.DpoLoss;
 import dev.deliberate.engine.train.DpoTrainer;
@@ -38,13 +38,14 @@ import dev.deliberate.align.eval.harness.EvalJudges;
 import dev.deliberate.align.eval.harness.EvalRunner;
 import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.judge.Judges;
+import dev.deliberate.align.llm.BatchingChatModel;
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.ChatModels;
 import dev.deliberate.align.report.ReportWriter;
 import dev.deliberate.align.saro.PreferenceDataGenerator;
 import dev.deliberate.align.saro.ReasoningWarmupGenerator;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.SpecWorld;
 import dev.deliberate.align.world.WorldData;
 import dev.deliberate.engine.backend.cpu.CpuBackend;
@@ -461,7 +462,7 @@ public final class DemoRun {
             if (Files.isRegularFile(dir.resolve(EvalRunner.METRICS))) continue;
             listener.line("  evaluating " + m.title + " (" + checkpointOf(m) + ")");
             var local = LocalChatModel.open(out.resolve(checkpointOf(m)).resolve(CHECKPOINT));
-            try (ChatModel model = new GatheringChatModel(local); var embedder = HiddenStateEmbedder.middle(local.checkpoint())) {
+            try (ChatModel model = new BatchingChatModel(local, LocalChatModel.MAX_BATCH_SLOTS); var embedder = HiddenStateEmbedder.middle(local.checkpoint())) {
                 var cfg = EvalConfig.of(m.label, List.of(bench)).withAttacks("none,seen,held-out")
                         .withSampling(1, 0, preset.evalMaxTokens(), seed).withThreads(32);
                 var bar = new EvalRunner.Listener() {
@@ -497,7 +498,7 @@ public final class DemoRun {
         var local = LocalChatModel.open(out.resolve(checkpointOf(Method.NONE)).resolve(CHECKPOINT));
         var exact = new LinkedHashMap<String, int[]>();
         var examples = new ArrayList<Map<String, Object>>();
-        try (ChatModel model = new GatheringChatModel(local)) {
+        try (ChatModel model = new BatchingChatModel(local, LocalChatModel.MAX_BATCH_SLOTS)) {
             var pool = java.util.concurrent.Executors.newFixedThreadPool(16);
             try {
                 var futures = new ArrayList<java.util.concurrent.Future<String>>();

@@ -127,7 +127,7 @@ public final class PolicyGuard {
                 ok.add(r.get());
                 if (firstText == null) firstText = text;
             } else if (why == null) {
-                why = ("length".equals(c.finishReason()) ? "the reply was cut off at max_tokens (" + options.maxTokens() + ") before a decision; "
+                why = (c.truncated() ? "the reply was cut off at max_tokens (" + options.maxTokens() + ") before a decision; "
                         : "no readable 'Decision:' (or 'Style:') line with refuse, safe-complete or comply; ") + "raw reply: " + abbreviate(text);
             }
         }

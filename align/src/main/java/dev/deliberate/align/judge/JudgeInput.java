@@ -1,7 +1,7 @@
 package dev.deliberate.align.judge;
 
 import dev.deliberate.align.llm.Completion;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.util.Objects;
 

@@ -5,7 +5,7 @@ import dev.deliberate.align.llm.ChatModels;
 import dev.deliberate.align.spec.Spec;
 import dev.deliberate.align.world.Lexicon;
 
-/** Opens a judge from one command-line reference, and runs judges in min-of-k. */
+/** Opens a judge from one command-line reference. */
 public final class Judges {
     private Judges() {}
 
@@ -17,15 +17,5 @@ public final class Judges {
     public static Judge open(String ref, Spec spec, ChatModels.OpenOptions options, SpecJudge.Options judgeOptions) {
         if (ref.strip().equals(WorldJudge.ID)) return new WorldJudge(spec, Lexicon.builtin(), Attacks.builtin());
         return new SpecJudge(ChatModels.open(ref, options), spec, judgeOptions);
-    }
-
-    /** Whether repeated runs can disagree; a deterministic judge needs only one run. */
-    public static boolean deterministic(Judge judge) {
-        return judge instanceof WorldJudge;
-    }
-
-    /** Judging run {@code run} of a min-of-k grade: a {@link SpecJudge} varies its sampling seed, others repeat. */
-    public static Verdict run(Judge judge, JudgeInput input, int run) {
-        return judge instanceof SpecJudge s ? s.judge(input, run) : judge.judge(input);
     }
 }

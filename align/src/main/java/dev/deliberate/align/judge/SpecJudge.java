@@ -6,7 +6,7 @@ import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.spec.Spec;
 import dev.deliberate.align.spec.Style;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +69,7 @@ public final class SpecJudge implements Judge, AutoCloseable {
     }
 
     /** Judging run {@code run} (0-based); runs differ by sampling seed, which is what min-of-k needs. */
+    @Override
     public Verdict judge(JudgeInput input, int run) {
         return judge(input, run, run);
     }
@@ -81,7 +82,7 @@ public final class SpecJudge implements Judge, AutoCloseable {
         Completion c = out.getFirst();
         String reply = c.answer().isBlank() ? c.reasoning() : c.answer();
         Verdict v = parse(reply, input.item(), input.visibility());
-        if (v.reason().startsWith(PARSE_FAILURE) && "length".equals(c.finishReason()))
+        if (v.reason().startsWith(PARSE_FAILURE) && c.truncated())
             return failure("the reply was cut off at max_tokens (" + options.maxTokens() + "); raise it with --judge-max-tokens", reply);
         return v;
     }

@@ -4,7 +4,7 @@ import dev.deliberate.align.attack.Attack;
 import dev.deliberate.align.attack.Attacks;
 import dev.deliberate.align.spec.Spec;
 import dev.deliberate.align.spec.Style;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.Lexicon;
 
 import java.util.ArrayList;
@@ -43,6 +43,12 @@ public final class WorldJudge implements Judge {
     @Override
     public String id() {
         return ID;
+    }
+
+    /** The world judge reads labels, not samples: every run agrees. */
+    @Override
+    public boolean deterministic() {
+        return true;
     }
 
     @Override

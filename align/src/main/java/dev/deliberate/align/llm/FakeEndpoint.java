@@ -191,7 +191,7 @@ public final class FakeEndpoint implements AutoCloseable {
         for (int i = 0; i < completions.size(); i++) {
             Completion c = completions.get(i);
             var msg = JSON.createObjectNode().put("role", "assistant").put("content", c.text());
-            choices.addObject().put("index", i).put("finish_reason", c.finishReason()).set("message", msg);
+            choices.addObject().put("index", i).put("finish_reason", c.finishReason().wire()).set("message", msg);
             completionTokens += Math.max(0, c.usage().completionTokens());
         }
         int promptChars = messages.stream().mapToInt(m -> m.content().length()).sum();

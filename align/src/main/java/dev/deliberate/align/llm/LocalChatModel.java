@@ -58,7 +58,7 @@ public final class LocalChatModel implements StepwiseChatModel {
 
     @Override
     public String id() {
-        return ckpt.dir().toString();
+        return ckpt.id();
     }
 
     private int contextLimit() {
@@ -343,17 +343,16 @@ public final class LocalChatModel implements StepwiseChatModel {
 
         Completion completion() {
             String full = prompt.thinkPrefix() + text;
-            int reasoning = 0, close = full.indexOf(Reasoning.CLOSE);
-            if (close >= 0) {
-                int end = close + Reasoning.CLOSE.length() - prompt.thinkPrefix().length();
+            int reasoning = 0, end = Reasoning.reasoningEnd(full) - prompt.thinkPrefix().length();
+            if (end >= text.length() && end > 0) {
+                reasoning = generated; // stopped mid-thought
+            } else if (end > 0) {
                 reasoning = generated;
                 for (int i = 0; i < n; i++)
                     if (textEnd[i] >= end) {
                         reasoning = i + 1;
                         break;
                     }
-            } else if (full.contains(Reasoning.OPEN)) {
-                reasoning = generated; // stopped mid-thought
             }
             Completion c = Completion.fromText(full, finishReason, new Completion.Usage(prompt.tokens().length, generated, reasoning));
             return logprobs == null ? c : c.withLogprobs(logprobs);

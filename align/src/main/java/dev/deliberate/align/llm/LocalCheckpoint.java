@@ -37,9 +37,11 @@ public final class LocalCheckpoint implements AutoCloseable {
     private final ChatTemplate template;
     private final List<Integer> eosIds;
     private final ReentrantLock lock = new ReentrantLock();
+    private final String id;
 
-    private LocalCheckpoint(Path dir, Transformer model, HfTokenizer tokenizer, ChatTemplate template, List<Integer> eosIds) {
+    private LocalCheckpoint(Path dir, Path adapter, Transformer model, HfTokenizer tokenizer, ChatTemplate template, List<Integer> eosIds) {
         this.dir = dir;
+        this.id = adapter == null ? dir.toString() : dir + "+" + adapter.toAbsolutePath().normalize();
         this.model = model;
         this.tokenizer = tokenizer;
         this.template = template;
@@ -122,7 +124,7 @@ public final class LocalCheckpoint implements AutoCloseable {
                     + model.config().vocabSize() + "; the tokenizer files belong to another model");
         }
         ChatTemplate template = tokenizer.chatTemplate().orElseGet(ChatTemplate::chatMl);
-        return new LocalCheckpoint(abs, model, tokenizer, template, eosIds(tokDir.resolve("generation_config.json").toFile().isFile() ? tokDir : abs,
+        return new LocalCheckpoint(abs, adapter, model, tokenizer, template, eosIds(tokDir.resolve("generation_config.json").toFile().isFile() ? tokDir : abs,
                 model.config(), tokenizer.specialTokens()));
     }
 
@@ -154,6 +156,11 @@ public final class LocalCheckpoint implements AutoCloseable {
 
     public Path dir() {
         return dir;
+    }
+
+    /** The base folder, and {@code +ADAPTER} when a LoRA adapter was merged in: what caches and ledgers key on. */
+    public String id() {
+        return id;
     }
 
     public Transformer model() {

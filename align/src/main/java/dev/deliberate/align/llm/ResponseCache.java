@@ -127,7 +127,7 @@ public final class ResponseCache implements AutoCloseable {
                 ps.setString(3, modelId);
                 ps.setString(4, c.reasoning());
                 ps.setString(5, c.answer());
-                ps.setString(6, c.finishReason());
+                ps.setString(6, c.finishReason().wire());
                 ps.setInt(7, c.usage().promptTokens());
                 ps.setInt(8, c.usage().completionTokens());
                 ps.setInt(9, c.usage().reasoningTokens());

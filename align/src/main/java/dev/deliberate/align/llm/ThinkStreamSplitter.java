@@ -4,13 +4,14 @@ import dev.deliberate.engine.tokenizer.Reasoning;
 
 /**
  * Splits streamed text into reasoning and answer deltas as it arrives, agreeing with {@link Reasoning#split}
- * on the whole text whenever the output opens with {@code <think>} or has no tags at all: newlines at the
- * edges of the think block are held back until it is clear whether more text follows, and a tag cut between
- * two chunks is held until it completes. Text before a {@code </think>} that was never opened (templates that
- * put {@code <think>} in the prompt) cannot be told from an answer while streaming; it goes out as answer
- * and only the final {@link Completion} (split on the whole text) files it as reasoning. That first bare
- * {@code </think>} itself is never sent as answer text: a tail that could still become it is held back, the tag is
- * dropped and the newlines after it are trimmed, as {@link Reasoning#split} does; later ones are answer text there too.
+ * on the whole text whenever the output opens with {@code <think>} and has one think block, or has no tags at all:
+ * newlines at the edges of the think block are held back until it is clear whether more text follows, and a tag
+ * cut between two chunks is held until it completes. A stream cannot take text back: text before a {@code </think>}
+ * that was never opened (templates that put {@code <think>} in the prompt), and answer text before a second think
+ * block, go out as answer, and only the final {@link Completion} (split on the whole text: the last {@code </think>}
+ * ends the reasoning) files them as reasoning. A {@code </think>} is never sent as answer text: a tail that could
+ * still become a tag is held back, the tag is dropped and the newlines after it are trimmed, as {@link Reasoning#split}
+ * does; a later {@code <think>} streams its block as reasoning.
  */
 public final class ThinkStreamSplitter {
     /** Deltas for the caller: either part may be empty. */
@@ -30,6 +31,8 @@ public final class ThinkStreamSplitter {
     private boolean reasoningStarted;
     /** No {@code <think>} opened the output, so the first {@code </think>} is still a tag, not text. */
     private boolean bareCloseExpected;
+    /** A second think block follows reasoning already sent: its first delta starts on a new line. */
+    private boolean separateNextBlock;
 
     /** Feeds the next chunk and returns what can be handed out now. */
     public Piece accept(String chunk) {
@@ -77,6 +80,7 @@ public final class ThinkStreamSplitter {
                         pending.delete(0, n);
                         if (pending.isEmpty()) return;
                         reasoningStarted = true;
+                        if (separateNextBlock) r.append('\n');
                     }
                     int close = pending.indexOf(Reasoning.CLOSE);
                     if (close >= 0) {
@@ -102,32 +106,38 @@ public final class ThinkStreamSplitter {
                     continue;
                 }
                 case ANSWER -> {
-                    if (bareCloseExpected) {
-                        int close = pending.indexOf(Reasoning.CLOSE);
-                        if (close >= 0) {
-                            a.append(pending, 0, close);
-                            pending.delete(0, close + Reasoning.CLOSE.length());
-                            bareCloseExpected = false;
-                            state = State.AFTER_CLOSE;
-                            continue;
-                        }
-                        int keep = end ? 0 : partialClose(pending);
-                        a.append(pending, 0, pending.length() - keep);
-                        pending.delete(0, pending.length() - keep);
-                        return;
+                    int close = pending.indexOf(Reasoning.CLOSE), open = pending.indexOf(Reasoning.OPEN);
+                    if (open >= 0 && (close < 0 || open < close)) {
+                        // a later think block: reasoning again; what went out as answer before it cannot be taken
+                        // back, and only the final split (the last </think> ends the reasoning) files it as reasoning
+                        a.append(pending, 0, open);
+                        pending.delete(0, open + Reasoning.OPEN.length());
+                        bareCloseExpected = false;
+                        separateNextBlock = reasoningStarted;
+                        reasoningStarted = false;
+                        state = State.REASONING;
+                        continue;
                     }
-                    a.append(pending);
-                    pending.setLength(0);
+                    if (close >= 0) { // a </think> is a tag wherever it stands, never answer text
+                        a.append(pending, 0, close);
+                        pending.delete(0, close + Reasoning.CLOSE.length());
+                        bareCloseExpected = false;
+                        state = State.AFTER_CLOSE;
+                        continue;
+                    }
+                    int keep = end ? 0 : Math.max(partial(pending, Reasoning.CLOSE), partial(pending, Reasoning.OPEN));
+                    a.append(pending, 0, pending.length() - keep);
+                    pending.delete(0, pending.length() - keep);
                     return;
                 }
             }
         }
     }
 
-    /** Length of the longest end of {@code s} that {@code </think>} starts with. */
-    private static int partialClose(CharSequence s) {
-        for (int k = Math.min(Reasoning.CLOSE.length() - 1, s.length()); k > 0; k--)
-            if (Reasoning.CLOSE.startsWith(s.subSequence(s.length() - k, s.length()).toString())) return k;
+    /** Length of the longest end of {@code s} that {@code tag} starts with. */
+    private static int partial(CharSequence s, String tag) {
+        for (int k = Math.min(tag.length() - 1, s.length()); k > 0; k--)
+            if (tag.startsWith(s.subSequence(s.length() - k, s.length()).toString())) return k;
         return 0;
     }
 

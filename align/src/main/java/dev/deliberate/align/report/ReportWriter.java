@@ -2,7 +2,7 @@ package dev.deliberate.align.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.deliberate.align.attack.Attacks;
-import dev.deliberate.align.data.AtomicFiles;
+import dev.deliberate.align.io.AtomicFiles;
 import dev.deliberate.align.eval.metrics.Bootstrap;
 import dev.deliberate.align.eval.metrics.Estimate;
 import dev.deliberate.align.eval.metrics.Rates;

@@ -1,7 +1,7 @@
 package dev.deliberate.align.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

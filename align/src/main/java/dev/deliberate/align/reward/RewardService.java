@@ -1,13 +1,13 @@
 package dev.deliberate.align.reward;
 
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.judge.JudgeInput;
 import dev.deliberate.align.judge.SpecJudge;
 import dev.deliberate.align.judge.Verdict;
 import dev.deliberate.align.judge.Visibility;
 import dev.deliberate.align.llm.Completion;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.engine.tokenizer.Reasoning;
 
 import java.nio.ByteBuffer;

@@ -5,7 +5,7 @@ import dev.deliberate.align.llm.Completion;
 import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.world.Deliberation;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +56,7 @@ public final class ModelBrancher implements ProcessPreferenceBuilder.Brancher {
         if (out.isEmpty()) return Optional.empty();
         Completion c = out.getFirst();
         List<String> rest = Deliberation.steps(c.reasoning());
-        if (rest.isEmpty() || c.answer().isBlank() || "length".equals(c.finishReason())) return Optional.empty();
+        if (rest.isEmpty() || c.answer().isBlank() || c.truncated()) return Optional.empty();
         var chosenSteps = new ArrayList<>(prefix);
         chosenSteps.addAll(rest);
         return Optional.of(new ProcessPreferenceBuilder.Branches(new ProcessPreferenceBuilder.Chain(chosenSteps, c.answer()), source, "drift"));

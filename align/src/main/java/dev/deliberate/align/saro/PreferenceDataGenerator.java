@@ -16,7 +16,7 @@ import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.ScriptedTeacher;
 
 import java.nio.file.Path;
@@ -175,8 +175,8 @@ public final class PreferenceDataGenerator {
      * completion; {@code over-refusal} when it saw a refusal (or safe completion) of a request the spec allows; else null.
      */
     static String rejectionKind(LabelledPrompt p, JudgedSample s) {
-        var v = s.verdict();
-        if (v == null || v.decision() == null) return null;
+        if (!(s instanceof JudgedSample.Judged j) || j.verdict().decision() == null) return null;
+        var v = j.verdict();
         Decision expected = Decision.of(p.style());
         if (v.checks() != null && v.checks().hazardLeaked()) return "unsafe";
         if (expected != Decision.COMPLIED && v.decision() == Decision.COMPLIED) return "unsafe";

@@ -3,7 +3,7 @@ package dev.deliberate.align.saro;
 import dev.deliberate.align.deliberative.JudgedSample;
 import dev.deliberate.align.deliberative.SpecContextSampler;
 import dev.deliberate.align.llm.Completion;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.util.List;
 import java.util.Objects;
@@ -95,9 +95,9 @@ public final class ProcessPreferenceBuilder {
             return new Result(Optional.empty(), "cannot-branch");
         JudgedSample chosen = judging.judged(item, 0, c.completion());
         JudgedSample rejected = judging.judged(item, 1, r.completion());
-        if (!chosen.wellFormed() || !chosen.verdict().accepted()) return new Result(Optional.empty(), "chosen-not-accepted");
+        if (!chosen.accepted()) return new Result(Optional.empty(), "chosen-not-accepted");
         String kind = branches.get().rejectedKind();
-        if (!kind.equals("late-reflection") && rejected.wellFormed() && rejected.verdict().accepted())
+        if (!kind.equals("late-reflection") && rejected.accepted())
             return new Result(Optional.empty(), "rejected-accepted");
         return new Result(Optional.of(new Pair(step, kind, chosen, rejected)), null);
     }

@@ -11,7 +11,7 @@ import dev.deliberate.align.deliberative.SpecContextSampler;
 import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

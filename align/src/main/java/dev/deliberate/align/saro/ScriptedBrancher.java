@@ -3,7 +3,7 @@ package dev.deliberate.align.saro;
 import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.world.Course;
 import dev.deliberate.align.world.Deliberation;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.ScriptedTeacher;
 
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.deliberate.align.spec;
 
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 
 import java.io.IOException;
 import java.nio.file.Path;

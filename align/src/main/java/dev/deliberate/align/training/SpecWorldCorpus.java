@@ -7,7 +7,7 @@ import dev.deliberate.align.llm.Completion;
 import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.ScriptedTeacher;
 
 import dev.deliberate.align.attack.TransformationPractice;

@@ -1,6 +1,7 @@
 package dev.deliberate.align.world;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.deliberate.align.prompt.Intent;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;

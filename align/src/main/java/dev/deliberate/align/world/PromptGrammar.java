@@ -1,5 +1,7 @@
 package dev.deliberate.align.world;
 
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LookalikeType;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.deliberate.align.world;
 
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.attack.Attack;
 import dev.deliberate.align.attack.Attacks;
 import dev.deliberate.align.llm.ChatModel;
@@ -464,7 +466,7 @@ public final class ScriptedTeacher implements ChatModel {
         String[] words = text.split("(?<=\\s)");
         if (words.length > p.maxTokens()) {
             text = String.join("", java.util.Arrays.copyOf(words, p.maxTokens())).stripTrailing();
-            return Completion.fromText(text, "length", new Completion.Usage(-1, p.maxTokens(), -1));
+            return Completion.fromText(text, dev.deliberate.align.llm.FinishReason.LENGTH, new Completion.Usage(-1, p.maxTokens(), -1));
         }
         return text.equals(c.text()) ? c : Completion.fromText(text, "stop", c.usage());
     }

@@ -1,5 +1,8 @@
 package dev.deliberate.align.world;
 
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LabelledPrompt;
+import dev.deliberate.align.prompt.LookalikeType;
 import dev.deliberate.align.spec.Category;
 import dev.deliberate.align.spec.Rule;
 import dev.deliberate.align.spec.Spec;

@@ -1,7 +1,8 @@
 package dev.deliberate.align.world;
 
-import dev.deliberate.align.data.AtomicFiles;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.prompt.LabelledPrompt;
+import dev.deliberate.align.io.AtomicFiles;
+import dev.deliberate.align.io.Jsonl;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;

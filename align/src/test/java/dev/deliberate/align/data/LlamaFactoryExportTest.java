@@ -1,5 +1,7 @@
 package dev.deliberate.align.data;
 
+import dev.deliberate.align.io.Jsonl;
+import dev.deliberate.align.io.JsonlAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package dev.deliberate.align.data;
 
 import dev.deliberate.align.attack.Attacks;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.SpecWorld;
 import org.junit.jupiter.api.Test;
 

@@ -1,13 +1,14 @@
 package dev.deliberate.align.data;
 
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.eval.bench.BenchmarkFormatException;
 import dev.deliberate.align.eval.bench.ColumnMapping;
 import dev.deliberate.align.eval.bench.TabularBenchmark;
 import dev.deliberate.align.llm.PromptTooLongException;
 import dev.deliberate.align.spec.Spec;
 import dev.deliberate.align.spec.Style;
-import dev.deliberate.align.world.Intent;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,7 +1,7 @@
 package dev.deliberate.align.deliberative;
 
 import dev.deliberate.align.data.GenerationRun;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.data.PromptOutcome;
 import dev.deliberate.align.data.SftRecord;
 import dev.deliberate.align.judge.WorldJudge;
@@ -10,7 +10,7 @@ import dev.deliberate.align.llm.Completion;
 import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,13 +119,16 @@ class DeliberativeDataGeneratorTest {
                 () -> DeliberativeDataGenerator.run(config(4, 3), SPEC, failing, WorldJudge.builtin(), prompts, killed, (s, d, t) -> {}));
         assertTrue(e.getMessage().contains("killed"), e.getMessage());
         var partial = Jsonl.read(killed.resolve(GenerationRun.LEDGER), PromptOutcome.class);
-        assertEquals(17, partial.size(), "exactly the prompts before the failure are committed, in order");
+        // three workers: the 18th call fails; it may belong to any prompt in flight, and prompts whose answers were still
+        // being judged are not committed, so at most 17 are, always a prefix of the prompts in their order
+        assertTrue(partial.size() > 0 && partial.size() <= 17, "committed " + partial.size());
+        for (int i = 0; i < partial.size(); i++) assertEquals(prompts.get(i).id(), partial.get(i).promptId(), "a prefix, in order");
         // a torn half-line, as a kill in the middle of a write leaves it
         Files.writeString(killed.resolve(DeliberativeDataGenerator.DATASET), "{\"messages\":[{\"role\":\"us", java.nio.file.StandardOpenOption.APPEND);
 
         List<Integer> seen = new ArrayList<>();
         var s = DeliberativeDataGenerator.run(config(4, 2), SPEC, teacher, WorldJudge.builtin(), prompts, killed, (st, d, t) -> seen.add(d));
-        assertEquals(17, seen.getFirst(), "progress starts at what the first run finished");
+        assertEquals(partial.size(), seen.getFirst(), "progress starts at what the first run finished");
         assertEquals(Files.readString(clean.resolve(DeliberativeDataGenerator.DATASET)), Files.readString(killed.resolve(DeliberativeDataGenerator.DATASET)));
         assertEquals(Files.readString(clean.resolve(GenerationRun.LEDGER)), Files.readString(killed.resolve(GenerationRun.LEDGER)));
         assertEquals(prompts.size(), s.prompts());

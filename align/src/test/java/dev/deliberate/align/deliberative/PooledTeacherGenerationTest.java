@@ -2,7 +2,7 @@ package dev.deliberate.align.deliberative;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deliberate.align.data.GenerationRun;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.judge.WorldJudge;
 import dev.deliberate.align.llm.EndpointPool;
 import dev.deliberate.align.llm.EndpointSpec;

@@ -7,8 +7,8 @@ import dev.deliberate.align.llm.Completion;
 import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.Intent;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.SpecWorld;
 import org.junit.jupiter.api.Test;
 
@@ -121,7 +121,7 @@ class SpecJudgeTest {
         var model = new Canned("Decision: refused\nScore: 9", "Decision: refused\nScore: 4", "Decision: refused\nScore: 8");
         var judge = new SpecJudge(model, SPEC, new SpecJudge.Options(0, 256, false));
         var in = JudgeInput.of(HARMFUL, REFUSAL, Visibility.ANSWER_ONLY);
-        var r = dev.deliberate.align.deliberative.JudgeMinOfK.judge(3, run -> Judges.run(judge, in, run), Verdict::score);
+        var r = dev.deliberate.align.deliberative.JudgeMinOfK.judge(3, run -> judge.judge(in, run), Verdict::score);
         assertEquals(0.4, r.score(), 1e-12);
         assertEquals(List.of(0L, 1L, 2L), model.params.stream().map(SamplingParams::seed).toList());
         assertEquals(0.0, model.params.getFirst().temperature());
@@ -137,7 +137,8 @@ class SpecJudgeTest {
         var j = Judges.open("world:teacher", SPEC, options);
         assertInstanceOf(SpecJudge.class, j);
         assertEquals("spec-judge:world:teacher", j.id());
-        assertTrue(Judges.deterministic(Judges.open("world:judge", SPEC, options)));
+        assertTrue(Judges.open("world:judge", SPEC, options).deterministic());
+        assertFalse(j.deterministic());
         assertThrows(IllegalArgumentException.class, () -> Judges.open("nosuchscheme:x", SPEC, options));
     }
 }

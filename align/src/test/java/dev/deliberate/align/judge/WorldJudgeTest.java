@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deliberate.align.attack.Attack;
 import dev.deliberate.align.llm.Completion;
 import dev.deliberate.align.spec.Style;
-import dev.deliberate.align.world.Intent;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

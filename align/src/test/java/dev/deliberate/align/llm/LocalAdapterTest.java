@@ -43,9 +43,12 @@ class LocalAdapterTest {
             try (var c = LocalCheckpoint.open(Path.of(ref))) {
                 assertEquals(want, c.model().sequenceLogProbs(batch, null)[0], 1e-4, ref); // merged at load
                 assertEquals(base.toAbsolutePath().normalize(), c.dir());
+                // the id keys response caches: the adapted model must not share the base's
+                assertEquals(base.toAbsolutePath().normalize() + "+" + adapter.toAbsolutePath().normalize(), c.id(), ref);
             }
             try (var chat = reg.open(ref, ChatModels.OpenOptions.defaults().withNoCache())) {
                 assertNotNull(chat);
+                assertTrue(chat.id().endsWith("+" + adapter.toAbsolutePath().normalize()), chat.id());
             }
         }
         var e = assertThrows(IllegalArgumentException.class,

@@ -106,7 +106,7 @@ class LocalChatModelTest {
         var expect = Completion.fromText(before, "stop", null);
         assertEquals(expect.reasoning(), got.reasoning());
         assertEquals(expect.answer(), got.answer());
-        assertEquals("stop", got.finishReason());
+        assertEquals(FinishReason.STOP, got.finishReason());
         assertTrue(got.usage().completionTokens() < 40);
     }
 

@@ -11,8 +11,8 @@ import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.spec.Spec;
 import dev.deliberate.align.spec.Style;
-import dev.deliberate.align.world.Intent;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

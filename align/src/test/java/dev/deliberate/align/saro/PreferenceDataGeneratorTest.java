@@ -1,6 +1,6 @@
 package dev.deliberate.align.saro;
 
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.data.PreferenceRecord;
 import dev.deliberate.align.deliberative.GenerationFixtures;
 import dev.deliberate.align.deliberative.GenerationConfig;
@@ -15,8 +15,8 @@ import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.spec.Spec;
 import dev.deliberate.align.world.Course;
 import dev.deliberate.align.world.Deliberation;
-import dev.deliberate.align.world.Intent;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.ScriptedTeacher;
 import dev.deliberate.engine.tokenizer.Reasoning;
 import org.junit.jupiter.api.Test;

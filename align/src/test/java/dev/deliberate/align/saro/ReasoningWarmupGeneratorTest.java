@@ -1,7 +1,7 @@
 package dev.deliberate.align.saro;
 
 import dev.deliberate.align.data.GenerationRun;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.data.PromptOutcome;
 import dev.deliberate.align.data.SftRecord;
 import dev.deliberate.align.deliberative.GenerationConfig;

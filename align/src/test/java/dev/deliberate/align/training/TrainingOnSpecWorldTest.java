@@ -1,13 +1,14 @@
 package dev.deliberate.align.training;
 
 import dev.deliberate.align.data.PreferenceRecord;
+import dev.deliberate.align.deliberative.JudgeReward;
 import dev.deliberate.align.data.SftRecord;
 import dev.deliberate.align.data.Turn;
 import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.judge.JudgeInput;
 import dev.deliberate.align.judge.Verdict;
 import dev.deliberate.align.judge.WorldJudge;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.ScriptedTeacher;
 import dev.deliberate.align.world.SpecWorld;
 import dev.deliberate.engine.backend.cpu.CpuBackend;
@@ -146,7 +147,7 @@ class TrainingOnSpecWorldTest {
      */
     @Test
     void rlRaisesTheJudgeReward() {
-        var prompts = safety.stream().filter(p -> p.intent() == dev.deliberate.align.world.Intent.HARMFUL_OPERATIONAL).toList();
+        var prompts = safety.stream().filter(p -> p.intent() == dev.deliberate.align.prompt.Intent.HARMFUL_OPERATIONAL).toList();
         var records = new ArrayList<SftRecord>();
         for (var p : prompts) {
             var user = new Turn("user", p.prompt());

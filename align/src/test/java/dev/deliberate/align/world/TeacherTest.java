@@ -1,5 +1,7 @@
 package dev.deliberate.align.world;
 
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.attack.Attack;
 import dev.deliberate.align.attack.Attacks;
 import dev.deliberate.align.judge.Decision;

@@ -409,7 +409,7 @@ public final class OpenAiServer implements AutoCloseable {
             if (!c.reasoning().isEmpty()) msg.put("reasoning_content", c.reasoning());
             msg.putNull("refusal");
             logprobs(choice, req, c.logprobs());
-            choice.put("finish_reason", c.finishReason());
+            choice.put("finish_reason", c.finishReason().wire());
         }
         root.set("usage", usage(cs));
         ex.send(200, root.toString());
@@ -536,7 +536,7 @@ public final class OpenAiServer implements AutoCloseable {
             ObjectNode choice = c.withArray("choices").addObject().put("index", i);
             choice.putObject("delta");
             logprobs(choice, req, cs.get(i).logprobs()); // all of a sample's tokens, on its last chunk
-            choice.put("finish_reason", cs.get(i).finishReason());
+            choice.put("finish_reason", cs.get(i).finishReason().wire());
             event(call, c.toString());
         }
         if (req.includeUsage()) {

@@ -1,11 +1,11 @@
 package dev.deliberate.cli.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.reward.RewardService;
 import dev.deliberate.align.spec.Style;
-import dev.deliberate.align.world.Intent;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -78,7 +78,7 @@ class LocalModelServerTest {
         for (int i = 0; i < 2; i++) {
             var choice = c.choices().get(i);
             assertEquals(want.get(i).answer(), choice.message().content().orElse(""));
-            assertEquals(want.get(i).finishReason(), choice.finishReason().asString());
+            assertEquals(want.get(i).finishReason().wire(), choice.finishReason().asString());
         }
         var u = c.usage().orElseThrow();
         assertEquals(want.stream().mapToInt(x -> x.usage().completionTokens()).sum(), u.completionTokens());
@@ -101,7 +101,7 @@ class LocalModelServerTest {
         for (int i = 0; i < 2; i++) {
             assertEquals(want.get(i).answer(), text.getOrDefault((long) i, new StringBuilder()).toString(), "sample " + i);
             assertEquals(want.get(i).reasoning(), reasoning.getOrDefault((long) i, new StringBuilder()).toString(), "sample " + i);
-            assertEquals(want.get(i).finishReason(), finish.get((long) i));
+            assertEquals(want.get(i).finishReason().wire(), finish.get((long) i));
         }
         assertTrue(text.values().stream().mapToInt(StringBuilder::length).sum() > 0);
     }

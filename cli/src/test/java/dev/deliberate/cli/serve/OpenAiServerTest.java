@@ -2,6 +2,7 @@ package dev.deliberate.cli.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deliberate.align.llm.FinishReason;
 import dev.deliberate.align.llm.ApiKey;
 import dev.deliberate.align.llm.CachedChatModel;
 import dev.deliberate.align.llm.ChatModel;
@@ -106,10 +107,10 @@ class OpenAiServerTest {
 
         var stopped = c.chat(Q, p.withStop(List.of("[sample", "zzz")));
         assertEquals("you said: hello there ", stopped.getFirst().answer());
-        assertEquals("stop", stopped.getFirst().finishReason());
+        assertEquals(FinishReason.STOP, stopped.getFirst().finishReason());
         var cut = c.chat(Q, p.withMaxTokens(3));
         assertEquals("you said: hello", cut.getFirst().answer());
-        assertEquals("length", cut.getFirst().finishReason());
+        assertEquals(FinishReason.LENGTH, cut.getFirst().finishReason());
 
         var raw = raw(s, "POST", "/v1/chat/completions", "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}],\"n\":2}");
         assertEquals(200, raw.status());
@@ -140,7 +141,7 @@ class OpenAiServerTest {
             assertEquals(want.get(i).reasoning(), got.get(i).reasoning());
             assertEquals(want.get(i).answer(), answer[i].toString());
             assertEquals(want.get(i).reasoning(), reasoning[i].toString());
-            assertEquals("stop", got.get(i).finishReason());
+            assertEquals(FinishReason.STOP, got.get(i).finishReason());
         }
         var raw = raw(s, "POST", "/v1/chat/completions", "{\"model\":\"echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
         assertEquals(200, raw.status());

@@ -237,9 +237,14 @@ public final class PeftAdapter {
                 Path src = tokenizerFrom.resolve(f);
                 if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f), StandardCopyOption.COPY_ATTRIBUTES);
             }
+        try (var files = Files.list(tmp)) {
+            for (Path f : files.toList()) Checkpoint.fsyncFile(f);
+        }
+        Checkpoint.fsyncDir(tmp);
         Path old = abs.resolveSibling(abs.getFileName() + ".old-" + ProcessHandle.current().pid());
         if (Files.exists(abs)) Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+        Checkpoint.fsyncDir(abs.getParent());
         Checkpoint.deleteTree(old);
     }
 

@@ -1,14 +1,21 @@
 package dev.deliberate.engine.tokenizer;
 
 /**
- * Splits a reasoning model's output into the chain of thought inside {@code <think>…</think>} and the answer
- * after it, and joins the two back. Mirrors what the Qwen3 chat template does with an assistant turn:
- * reasoning = the text before {@code </think>} after {@code <think>}, newlines trimmed; answer = the text
- * after {@code </think>}, leading newlines trimmed.
+ * Splits a reasoning model's output into the chain of thought and the answer, and joins the two back. The one rule
+ * for "what is the answer", used by completions, the RL reward, judges and evaluation alike:
  *
- * <p>Tolerant of what real models emit: an output with no tags is all answer; {@code </think>} without an
- * opening tag (templates that put {@code <think>} in the generation prompt) still splits; an unclosed
- * {@code <think>} (generation stopped mid-thought) is all reasoning with an empty answer and {@code closed=false}.
+ * <ul>
+ *   <li>the <em>last</em> {@code </think>} closes the reasoning; it began at the first {@code <think>} (or at the start
+ *       of the text when a {@code </think>} comes before any {@code <think>}: templates that put {@code <think>} in the
+ *       generation prompt), so text between several think blocks is reasoning too;</li>
+ *   <li>a {@code <think>} never closed (generation stopped mid-thought) opens a block that runs to the end: all
+ *       reasoning, {@code closed=false};</li>
+ *   <li>everything else is the answer: text before the first {@code <think>}, then the text after the last
+ *       {@code </think>} (leading newlines trimmed); an output with no tags is all answer.</li>
+ * </ul>
+ *
+ * This is what the Qwen3 chat template keeps of an assistant turn ({@code content.split('</think>')[-1].lstrip('\n')}),
+ * so a judge grades exactly the text a later turn would see.
  */
 public final class Reasoning {
     public static final String OPEN = "<think>";
@@ -23,25 +30,49 @@ public final class Reasoning {
         }
     }
 
+    /** The answer of {@code text} by the rule above: what a user, and every judge, is shown. */
+    public static String answer(String text) {
+        return split(text).answer();
+    }
+
+    /**
+     * Where the reasoning ends in {@code text}: the index just past the last {@code </think>}, the length of the text
+     * when a think block is left open, or 0 when there is no reasoning at all.
+     */
+    public static int reasoningEnd(String text) {
+        int close = text.lastIndexOf(CLOSE);
+        int from = close < 0 ? 0 : close + CLOSE.length();
+        if (text.indexOf(OPEN, from) >= 0) return text.length();
+        return close < 0 ? 0 : from;
+    }
+
     public static Split split(String text) {
-        int close = text.indexOf(CLOSE);
-        int open = text.indexOf(OPEN);
-        if (close >= 0 && (open < 0 || open < close)) {
-            String before = text.substring(0, close);
-            String prefix = "";
-            if (open >= 0) {
-                prefix = before.substring(0, open);
-                before = before.substring(open + OPEN.length());
+        int lastClose = text.lastIndexOf(CLOSE);
+        int firstOpen = text.indexOf(OPEN);
+        String prefix = "", reasoning = "", rest = text;
+        if (lastClose >= 0) {
+            int start = 0;
+            if (firstOpen >= 0 && firstOpen < text.indexOf(CLOSE)) {
+                prefix = text.substring(0, firstOpen);
+                start = firstOpen + OPEN.length();
             }
-            String answer = stripLeadingNewlines(text.substring(close + CLOSE.length()));
-            if (!prefix.isBlank()) answer = prefix.strip() + (answer.isEmpty() ? "" : "\n\n" + answer);
-            return new Split(trimNewlines(before), answer, true);
+            reasoning = trimNewlines(text.substring(start, lastClose));
+            rest = stripLeadingNewlines(text.substring(lastClose + CLOSE.length()));
+        } else if (firstOpen >= 0) {
+            return new Split(trimNewlines(text.substring(firstOpen + OPEN.length())), text.substring(0, firstOpen).strip(), false);
+        } else {
+            return new Split("", text, true);
         }
-        if (open >= 0) {
-            String prefix = text.substring(0, open).strip();
-            return new Split(trimNewlines(text.substring(open + OPEN.length())), prefix, false);
+        boolean closed = true;
+        int open = rest.indexOf(OPEN);
+        if (open >= 0) { // a block opened after the last close and never closed: reasoning to the end
+            String tail = trimNewlines(rest.substring(open + OPEN.length()));
+            reasoning = tail.isEmpty() ? reasoning : reasoning.isEmpty() ? tail : reasoning + "\n" + tail;
+            rest = rest.substring(0, open).strip();
+            closed = false;
         }
-        return new Split("", text, true);
+        String answer = prefix.isBlank() ? rest : prefix.strip() + (rest.isEmpty() ? "" : "\n\n" + rest);
+        return new Split(reasoning, answer, closed);
     }
 
     /** The inverse of {@link #split}: {@code <think>\nreasoning\n</think>\n\nanswer}, or the bare answer if there is no reasoning. */

@@ -47,6 +47,28 @@ class ReasoningTest {
     }
 
     @Test
+    void theLastCloseEndsTheReasoning() {
+        var s = Reasoning.split("<think>a</think>\n\nx<think>b</think>\n\ny");
+        assertEquals("a</think>\n\nx<think>b", s.reasoning(), "text between think blocks is reasoning");
+        assertEquals("y", s.answer());
+        assertTrue(s.closed());
+        assertEquals("y", Reasoning.answer("r1\n</think>\n\nmid</think>\n\ny"));
+        assertEquals(Reasoning.answer("<think>a</think>\n\nx<think>b</think>\n\ny"), Reasoning.split(Reasoning.join(s.reasoning(), s.answer())).answer());
+    }
+
+    @Test
+    void aBlockLeftOpenAfterTheLastCloseIsReasoning() {
+        var s = Reasoning.split("<think>a</think>\n\nshown <think>b, cut");
+        assertEquals("shown", s.answer());
+        assertEquals("a\nb, cut", s.reasoning());
+        assertFalse(s.closed());
+        String t = "<think>a</think>\n\nshown <think>b, cut";
+        assertEquals(t.length(), Reasoning.reasoningEnd(t));
+        assertEquals("<think>a</think>".length(), Reasoning.reasoningEnd("<think>a</think>\n\nok"));
+        assertEquals(0, Reasoning.reasoningEnd("no tags"));
+    }
+
+    @Test
     void joinIsTheInverseOfSplit() {
         Random rnd = new Random(7);
         String alphabet = "ab \n<>/think.é漢🙂";

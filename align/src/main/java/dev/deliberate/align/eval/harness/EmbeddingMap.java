@@ -3,7 +3,7 @@ package dev.deliberate.align.eval.harness;
 import dev.deliberate.align.eval.analysis.Embedder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.eval.analysis.Pca;
 
 import java.util.ArrayList;

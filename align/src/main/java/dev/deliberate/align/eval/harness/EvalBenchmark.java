@@ -5,7 +5,7 @@ import dev.deliberate.align.eval.bench.Benchmarks;
 import dev.deliberate.align.eval.bench.ColumnMapping;
 import dev.deliberate.align.eval.bench.TabularBenchmark;
 import dev.deliberate.align.spec.Spec;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.SpecWorld;
 import dev.deliberate.align.world.WorldData;
 

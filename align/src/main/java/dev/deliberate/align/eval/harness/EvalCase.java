@@ -3,7 +3,7 @@ package dev.deliberate.align.eval.harness;
 import dev.deliberate.align.attack.Attack;
 import dev.deliberate.align.eval.bench.BenchmarkItem;
 import dev.deliberate.align.llm.Message;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.util.List;
 import java.util.Objects;

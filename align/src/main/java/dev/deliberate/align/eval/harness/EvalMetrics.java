@@ -3,7 +3,7 @@ package dev.deliberate.align.eval.harness;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.eval.bench.BenchmarkItem;
 import dev.deliberate.align.eval.metrics.AttackSuccessRate;
 import dev.deliberate.align.eval.metrics.Bootstrap;

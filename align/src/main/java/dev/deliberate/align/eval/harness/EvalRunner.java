@@ -6,17 +6,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deliberate.align.attack.Attack;
 import dev.deliberate.align.attack.Attacks;
-import dev.deliberate.align.data.AtomicFiles;
-import dev.deliberate.align.data.Jsonl;
-import dev.deliberate.align.data.JsonlAppender;
+import dev.deliberate.align.io.AtomicFiles;
+import dev.deliberate.align.io.Jsonl;
+import dev.deliberate.align.io.JsonlAppender;
 import dev.deliberate.align.deliberative.SpecAugmentedPrompt;
 import dev.deliberate.align.eval.bench.BenchmarkItem;
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.Completion;
 import dev.deliberate.align.llm.Message;
 import dev.deliberate.align.llm.SamplingParams;
-import dev.deliberate.align.world.Intent;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -227,7 +227,7 @@ public final class EvalRunner {
         int reasoningTokens = u.reasoningTokens();
         int answerTokens = u.completionTokens() >= 0 && u.reasoningTokens() >= 0 ? u.completionTokens() - u.reasoningTokens() : -1;
         return new EvalResult(c.key(sample), modelId, c.benchmark().name(), c.itemId(), c.itemLabel(), c.attackName(), c.attackSplit(),
-                sample, c.prompt(), raw.reasoning(), answer, answer.equals(raw.answer()) ? null : raw.answer(), raw.finishReason(),
+                sample, c.prompt(), raw.reasoning(), answer, answer.equals(raw.answer()) ? null : raw.answer(), raw.finishReason().wire(),
                 reasoningTokens, answerTokens, scored.verdict(), scored.labels());
     }
 

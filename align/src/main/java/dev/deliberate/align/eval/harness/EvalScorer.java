@@ -2,7 +2,7 @@ package dev.deliberate.align.eval.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.eval.bench.BenchmarkItem;
 import dev.deliberate.align.eval.metrics.PolicyRetrieval;
 import dev.deliberate.align.eval.score.AdvBenchRefusalMatch;
@@ -18,8 +18,8 @@ import dev.deliberate.align.judge.Decision;
 import dev.deliberate.align.judge.Verdict;
 import dev.deliberate.align.judge.Visibility;
 import dev.deliberate.align.llm.Completion;
-import dev.deliberate.align.world.Intent;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.util.Set;
 
@@ -58,7 +58,7 @@ final class EvalScorer {
     }
 
     Scored score(EvalCase c, Completion plain) {
-        boolean truncated = "length".equals(plain.finishReason());
+        boolean truncated = plain.truncated();
         return c.world() != null ? world(c, c.world(), plain, truncated) : tabular(c, c.item(), plain.answer(), truncated);
     }
 

@@ -2,7 +2,7 @@ package dev.deliberate.align.eval.harness;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.eval.metrics.Bootstrap;
 import dev.deliberate.align.judge.Decision;
 import dev.deliberate.align.judge.Judge;
@@ -10,8 +10,8 @@ import dev.deliberate.align.judge.SpecJudge;
 import dev.deliberate.align.judge.Verdict;
 import dev.deliberate.align.judge.Visibility;
 import dev.deliberate.align.llm.Completion;
-import dev.deliberate.align.world.Intent;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

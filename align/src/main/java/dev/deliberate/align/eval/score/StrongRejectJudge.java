@@ -33,7 +33,7 @@ public final class StrongRejectJudge {
         if (out.isEmpty()) return new Parsed.Failed<>("judge " + judge.id() + " returned no completion", "");
         Completion c = out.getFirst();
         var parsed = StrongRejectRubric.parse(c.answer());
-        if (parsed instanceof Parsed.Failed<StrongRejectScore> f && "length".equals(c.finishReason())) {
+        if (parsed instanceof Parsed.Failed<StrongRejectScore> f && c.truncated()) {
             return new Parsed.Failed<>(f.reason() + " (the reply was cut at max_tokens; raise it)", f.raw());
         }
         return parsed;

@@ -1,7 +1,7 @@
 package dev.deliberate.align.eval.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.eval.bench.BenchmarkItem;
 import dev.deliberate.align.eval.bench.ColumnMapping;
 import dev.deliberate.align.eval.metrics.Bootstrap;

@@ -2,7 +2,7 @@ package dev.deliberate.align.eval.harness;
 
 import dev.deliberate.align.eval.analysis.Embedder;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.deliberate.align.data.Jsonl;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.eval.metrics.Bootstrap;
 import dev.deliberate.align.judge.WorldJudge;
 import dev.deliberate.align.llm.ChatModel;

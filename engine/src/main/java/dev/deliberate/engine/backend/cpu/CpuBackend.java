@@ -45,9 +45,56 @@ public final class CpuBackend implements Backend {
         return s[0];
     }
 
+    /** OpenBLAS for {@link #matmul} ({@code cpu-blas}), or null for the Java kernels. */
+    private final OpenBlas blas;
+
+    /** The Java kernels throughout. */
+    public CpuBackend() {
+        this.blas = null;
+    }
+
+    private CpuBackend(OpenBlas blas) {
+        this.blas = blas;
+    }
+
+    private static final System.Logger LOG = System.getLogger(CpuBackend.class.getName());
+    private static volatile boolean toldMissingBlas;
+
+    /**
+     * {@code cpu-blas}: as the Java backend, but {@link #matmul} goes to OpenBLAS's {@code cblas_sgemm} ({@link OpenBlas}
+     * says where the library is looked for). When none is found this says so once, on stderr and in the log, and
+     * returns the Java backend.
+     */
+    public static CpuBackend withOpenBlas() {
+        OpenBlas b = OpenBlas.get();
+        if (b != null) return new CpuBackend(b);
+        if (!toldMissingBlas) {
+            toldMissingBlas = true;
+            String msg = "cpu-blas: " + OpenBlas.missingReason() + "; using the Java kernels";
+            LOG.log(System.Logger.Level.WARNING, msg);
+            System.err.println("deliberate: " + msg);
+        }
+        return new CpuBackend();
+    }
+
+    /** A backend by name: {@code cpu} (Java kernels), {@code cpu-blas} (OpenBLAS matmul, else Java, said once). */
+    public static CpuBackend named(String name) {
+        return switch (name) {
+            case "cpu", "java" -> new CpuBackend();
+            case "cpu-blas" -> withOpenBlas();
+            default -> throw new IllegalArgumentException("unknown backend '" + name + "' (cpu or java, cpu-blas)");
+        };
+    }
+
+    /** Whether {@link #matmul} runs on OpenBLAS. */
+    public boolean usesBlas() {
+        return blas != null;
+    }
+
     @Override
     public String name() {
-        return "cpu (" + Parallel.threads() + " threads, " + S.vectorBitSize() + "-bit vectors)";
+        return (blas != null ? "cpu-blas (" + blas.config() + ", " : "cpu (java kernels " + GemmKernel.DEFAULT.name() + ", ")
+                + Parallel.threads() + " threads, " + S.vectorBitSize() + "-bit vectors)";
     }
 
     // ---- memory ----
@@ -140,8 +187,39 @@ public final class CpuBackend implements Backend {
     @Override
     public void matmul(boolean transA, boolean transB, int m, int n, int k, Tensor a, long aOff, Tensor b, long bOff,
                        Tensor c, long cOff, boolean accumulate) {
+        if (blas != null) {
+            if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("matmul: negative size m=" + m + " n=" + n + " k=" + k);
+            if (m == 0 || n == 0) return;
+            if (k == 0) {
+                if (!accumulate) Arrays.fill(a(c), (int) cOff, (int) cOff + m * n, 0f);
+                return;
+            }
+            blasSplit(transA, transB, m, n, k, a(a), (int) aOff, a(b), (int) bOff, a(c), (int) cOff, accumulate);
+            return;
+        }
         Gemm.gemm(transA, transB, m, n, k, a(a), (int) aOff, transA ? m : k, a(b), (int) bOff, transB ? k : n,
                 a(c), (int) cOff, n, accumulate);
+    }
+
+    /**
+     * OpenBLAS runs single-threaded and the {@link Parallel} workers each take a fixed slice of C (rows when there are
+     * enough, else columns): OpenBLAS's own threads spin between calls and would fight the workers that run the other
+     * kernels, and fixed slices keep the result bit-identical for a given thread count.
+     */
+    private void blasSplit(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
+                           float[] c, int cOff, boolean accumulate) {
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        float beta = accumulate ? 1f : 0f;
+        boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= 1L << 17;
+        if (!parallel) {
+            blas.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, n);
+        } else if (m >= 16 * Parallel.threads()) {
+            Parallel.forRange(m, 16, (r0, r1) -> blas.sgemm(transA, transB, r1 - r0, n, k,
+                    a, aOff + (transA ? r0 : r0 * lda), lda, b, bOff, ldb, beta, c, cOff + r0 * n, n));
+        } else {
+            Parallel.forRange(n, 16, (j0, j1) -> blas.sgemm(transA, transB, m, j1 - j0, k,
+                    a, aOff, lda, b, bOff + (transB ? j0 * ldb : j0), ldb, beta, c, cOff + j0, n));
+        }
     }
 
     @Override

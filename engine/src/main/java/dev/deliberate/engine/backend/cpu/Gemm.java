@@ -22,8 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * order whichever worker computes it, so results are bit-identical from call to call.
  */
 public final class Gemm {
-    private static final int MR = GemmKernel.MR;
-    private static final int NR = GemmKernel.NR;
     /** Depth of one packed block: a KC×NR panel of B (32 KiB at 512 bits) stays in L1 while A panels stream by. */
     static final int KC = 256;
     /** Rows of one packed block of A: MC×KC floats (192 KiB) stay in L2. */
@@ -37,11 +35,12 @@ public final class Gemm {
     /** Work items per worker in one block, so the shared counter can even out uneven progress. */
     private static final int ITEMS_PER_WORKER = 4;
 
-    /** Per worker: its packed rows of op(A) and a tile for ragged edges of C. */
+    /** Per worker: its packed rows of op(A) and a tile for ragged edges of C (sized for every kernel shape). */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {
-            new float[roundUp(MC, MR) * KC], new float[MR * NR]});
+            new float[(MC + GemmKernel.MAX_MR) * KC], new float[GemmKernel.MAX_MR * GemmKernel.MAX_NR]});
     /** Per calling thread: the packed block of op(B) its workers share. */
-    private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[KC * roundUp(NC, NR)]);
+    private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(
+            () -> new float[KC * roundUp(NC, GemmKernel.MAX_NR)]);
 
     private Gemm() {}
 
@@ -54,6 +53,15 @@ public final class Gemm {
                             float[] b, int bOff, int ldb,
                             float[] c, int cOff, int ldc,
                             boolean accumulate) {
+        gemm(GemmKernel.DEFAULT, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /** As above with a given micro-kernel shape (tests force each one). */
+    static void gemm(GemmKernel.Shape shape, boolean transA, boolean transB, int m, int n, int k,
+                     float[] a, int aOff, int lda,
+                     float[] b, int bOff, int ldb,
+                     float[] c, int cOff, int ldc,
+                     boolean accumulate) {
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("gemm: negative size m=" + m + " n=" + n + " k=" + k);
         }
@@ -68,7 +76,7 @@ public final class Gemm {
             GemmNarrow.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
-        packed(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        packed(shape, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /**
@@ -76,10 +84,11 @@ public final class Gemm {
      * take items (a chunk of rows × a run of B panels) from a shared counter, so a worker slowed by another process
      * does not hold the others back.
      */
-    private static void packed(boolean transA, boolean transB, int m, int n, int k,
+    private static void packed(GemmKernel.Shape shape, boolean transA, boolean transB, int m, int n, int k,
                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                float[] c, int cOff, int ldc, boolean accumulate) {
         float[] bp = PACKED_B.get();
+        final int MR = shape.mr(), NR = shape.nr();
         boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= MIN_PARALLEL_WORK;
         int workers = parallel ? Parallel.threads() : 1;
         // Several items per worker so the shared counter can balance them.
@@ -92,13 +101,13 @@ public final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc), jcf = jc, pcf = pc;
                 boolean add = accumulate || pc > 0;
-                var block = new Block(transA, m, nc, kc, jc, pc, a, aOff, lda, bp, c, cOff, ldc, add,
+                var block = new Block(shape, transA, m, nc, kc, jc, pc, a, aOff, lda, bp, c, cOff, ldc, add,
                         rowChunk, colItems, panelsPerItem, panels, new AtomicInteger());
                 if (parallel) {
-                    Parallel.forRange(panels, 1, (s, e) -> GemmPack.packB(transB, b, bOff, ldb, pcf, kc, jcf, nc, bp, s, e));
+                    Parallel.forRange(panels, 1, (s, e) -> GemmPack.packB(NR, transB, b, bOff, ldb, pcf, kc, jcf, nc, bp, s, e));
                     Parallel.forRange(workers, 1, (s, e) -> block.run());
                 } else {
-                    GemmPack.packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0, panels);
+                    GemmPack.packB(NR, transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0, panels);
                     block.run();
                 }
             }
@@ -106,17 +115,18 @@ public final class Gemm {
     }
 
     /** One packed {@code nc×kc} block of op(B) against all of op(A), cut into rowChunk × panelsPerItem items. */
-    private record Block(boolean transA, int m, int nc, int kc, int jc, int pc, float[] a, int aOff, int lda,
+    private record Block(GemmKernel.Shape shape, boolean transA, int m, int nc, int kc, int jc, int pc, float[] a, int aOff, int lda,
                          float[] bp, float[] c, int cOff, int ldc, boolean add,
                          int rowChunk, int colItems, int panelsPerItem, int panels, AtomicInteger next) {
         void run() {
             float[][] scratch = SCRATCH.get();
             float[] ap = scratch[0], tile = scratch[1];
+            final int MR = shape.mr(), NR = shape.nr();
             int items = Math.ceilDiv(m, rowChunk) * colItems;
             for (int item; (item = next.getAndIncrement()) < items; ) {
                 int ic = item / colItems * rowChunk, mc = Math.min(rowChunk, m - ic);
                 int firstPanel = item % colItems * panelsPerItem, endPanel = Math.min(panels, firstPanel + panelsPerItem);
-                GemmPack.packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                GemmPack.packA(MR, transA, a, aOff, lda, ic, mc, pc, kc, ap);
                 for (int panel = firstPanel; panel < endPanel; panel++) {
                     int jr = panel * NR, nr = Math.min(NR, nc - jr), bi = jr * kc;
                     for (int ir = 0; ir < mc; ir += MR) {
@@ -126,7 +136,7 @@ public final class Gemm {
                         float[] out = full ? c : tile;
                         int oi = full ? ci : 0, ldo = full ? ldc : NR;
                         boolean addHere = full && add;
-                        GemmKernel.tile(ap, ir * kc, bp, bi, kc, out, oi, ldo, addHere);
+                        shape.tile(ap, ir * kc, bp, bi, kc, out, oi, ldo, addHere);
                         if (!full) {
                             for (int r = 0; r < mr; r++) {
                                 int row = ci + r * ldc;

@@ -3,80 +3,375 @@ package dev.deliberate.engine.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.List;
+import java.util.Locale;
+
 /**
- * The GEMM micro-kernel: an MR×NR tile of C (8 rows, 2 vectors of columns) kept in 16 vector registers while
- * kc rank-1 updates stream by, each one broadcast of packed A per row against the vector loads of packed B.
- * Written out by hand because the JIT keeps only named locals, not arrays of vectors, in registers; C is loaded
- * and stored inline since a helper call would hit C2's node-count inlining cutoff and box the accumulators.
+ * The GEMM micro-kernels: an MR×NR tile of C (MR rows, a whole number of vectors of columns) kept in vector registers
+ * while kc rank-1 updates stream by, each one broadcast of packed A per row against the vector loads of packed B.
+ * The shape is chosen from the register file (BLIS's rule, Van Zee &amp; van de Geijn 2015: accumulators + B vectors +
+ * one broadcast must fit, or the hot loop spills): 16 registers (AVX2, 256-bit) take 6×2 vectors (15 live) or 4×3
+ * (16); 32 registers (AVX-512) take 12×2 (27 live), 8×2 or 6×4. Each shape is written out by hand because the JIT
+ * keeps only named locals, not arrays of vectors, in registers; C is loaded and stored inline since a helper call would
+ * hit C2's node-count inlining cutoff and box the accumulators. Every shape sums each element of C over the depth in
+ * the same order, so the choice changes speed, never bits.
  */
 final class GemmKernel {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int VL = F.length();
-    /** Rows of the C tile held in registers. */
-    static final int MR = 8;
-    /** Columns of the C tile held in registers, a whole number of vectors. */
-    static final int NR = 2 * VL;
+
+    /** A micro-kernel shape: {@code mr} rows × {@code nrVectors} vectors of columns. */
+    record Shape(String name, int mr, int nrVectors) {
+        /** Columns of the tile. */
+        int nr() {
+            return nrVectors * VL;
+        }
+
+        /** Live vector registers in the hot loop. */
+        int registers() {
+            return mr * nrVectors + nrVectors + 1;
+        }
+
+        void tile(float[] ap, int ai, float[] bp, int bi, int kc, float[] c, int ci, int ldc, boolean add) {
+            switch (mr * 10 + nrVectors) { // an int switch: this runs once per tile
+                case 62 -> tile6x2(ap, ai, bp, bi, kc, c, ci, ldc, add);
+                case 43 -> tile4x3(ap, ai, bp, bi, kc, c, ci, ldc, add);
+                case 82 -> tile8x2(ap, ai, bp, bi, kc, c, ci, ldc, add);
+                case 122 -> tile12x2(ap, ai, bp, bi, kc, c, ci, ldc, add);
+                case 64 -> tile6x4(ap, ai, bp, bi, kc, c, ci, ldc, add);
+                default -> throw new IllegalStateException("no micro-kernel " + name);
+            }
+        }
+    }
+
+    static final Shape S6X2 = new Shape("6x2", 6, 2), S4X3 = new Shape("4x3", 4, 3), S8X2 = new Shape("8x2", 8, 2),
+            S12X2 = new Shape("12x2", 12, 2), S6X4 = new Shape("6x4", 6, 4);
+    /** Every shape, so tests can force each one on any machine. */
+    static final List<Shape> ALL = List.of(S6X2, S4X3, S8X2, S12X2, S6X4);
+    /** The largest MR and NR of any shape, for sizing scratch buffers. */
+    static final int MAX_MR = 12, MAX_NR = 4 * VL;
+
+    /** Vector registers of this ISA: 32 with 512-bit vectors (AVX-512), else 16 (AVX2, SSE, NEON has 32 but 128-bit). */
+    static int vectorRegisters() {
+        return F.vectorBitSize() >= 512 ? 32 : 16;
+    }
+
+    /**
+     * The shape for this machine: the system property {@code deliberate.gemm.kernel} (or {@code DELIBERATE_GEMM_KERNEL})
+     * names one of {@link #ALL}; otherwise 12×2 with 32 registers and 6×2 with 16.
+     */
+    static Shape chooseShape() {
+        String forced = System.getProperty("deliberate.gemm.kernel", System.getenv("DELIBERATE_GEMM_KERNEL"));
+        if (forced != null && !forced.isBlank()) {
+            String f = forced.trim().toLowerCase(Locale.ROOT);
+            for (Shape s : ALL) if (s.name().equals(f)) return s;
+            throw new IllegalArgumentException("deliberate.gemm.kernel='" + forced + "' is not one of "
+                    + ALL.stream().map(Shape::name).toList());
+        }
+        return vectorRegisters() >= 32 ? S12X2 : S6X2;
+    }
+
+    /** The shape {@link Gemm} uses. */
+    static final Shape DEFAULT = chooseShape();
 
     private GemmKernel() {}
 
-    /**
-     * {@code C[MR×NR] (+)= Apanel[kc×MR]ᵀ · Bpanel[kc×NR]}; A panel at {@code ap[ai..]} (MR floats per step),
-     * B panel at {@code bp[bi..]} (NR floats per step), C tile at {@code c[ci..]} with row stride ldc.
-     */
-    static void tile(float[] ap, int ai, float[] bp, int bi, int kc, float[] c, int ci, int ldc, boolean add) {
-        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
-        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
-        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
-        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
-        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
-            FloatVector b0 = FloatVector.fromArray(F, bp, bi), b1 = FloatVector.fromArray(F, bp, bi + VL);
+    /** The 6×2-vector tile: 12 accumulators + 2 B vectors + 1 broadcast = 15 live vector registers. */
+    static void tile6x2(float[] ap, int ai, float[] bp, int bi, int kc, float[] c, int ci, int ldc, boolean add) {
+        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
+        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
+        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
+        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F);
+        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F);
+        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++, ai += 6, bi += 2 * VL) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi), b1 = FloatVector.fromArray(F, bp, bi + 1 * VL);
             FloatVector a;
-            a = FloatVector.broadcast(F, ap[ai + 0]); c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(F, ap[ai + 1]); c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(F, ap[ai + 2]); c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(F, ap[ai + 3]); c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(F, ap[ai + 4]); c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(F, ap[ai + 5]); c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
-            a = FloatVector.broadcast(F, ap[ai + 6]); c60 = a.fma(b0, c60); c61 = a.fma(b1, c61);
-            a = FloatVector.broadcast(F, ap[ai + 7]); c70 = a.fma(b0, c70); c71 = a.fma(b1, c71);
+            a = FloatVector.broadcast(F, ap[ai + 0]); c0_0 = a.fma(b0, c0_0); c0_1 = a.fma(b1, c0_1);
+            a = FloatVector.broadcast(F, ap[ai + 1]); c1_0 = a.fma(b0, c1_0); c1_1 = a.fma(b1, c1_1);
+            a = FloatVector.broadcast(F, ap[ai + 2]); c2_0 = a.fma(b0, c2_0); c2_1 = a.fma(b1, c2_1);
+            a = FloatVector.broadcast(F, ap[ai + 3]); c3_0 = a.fma(b0, c3_0); c3_1 = a.fma(b1, c3_1);
+            a = FloatVector.broadcast(F, ap[ai + 4]); c4_0 = a.fma(b0, c4_0); c4_1 = a.fma(b1, c4_1);
+            a = FloatVector.broadcast(F, ap[ai + 5]); c5_0 = a.fma(b0, c5_0); c5_1 = a.fma(b1, c5_1);
         }
         if (add) {
-            c00 = c00.add(FloatVector.fromArray(F, c, ci + 0 * ldc));
-            c01 = c01.add(FloatVector.fromArray(F, c, ci + 0 * ldc + VL));
-            c10 = c10.add(FloatVector.fromArray(F, c, ci + 1 * ldc));
-            c11 = c11.add(FloatVector.fromArray(F, c, ci + 1 * ldc + VL));
-            c20 = c20.add(FloatVector.fromArray(F, c, ci + 2 * ldc));
-            c21 = c21.add(FloatVector.fromArray(F, c, ci + 2 * ldc + VL));
-            c30 = c30.add(FloatVector.fromArray(F, c, ci + 3 * ldc));
-            c31 = c31.add(FloatVector.fromArray(F, c, ci + 3 * ldc + VL));
-            c40 = c40.add(FloatVector.fromArray(F, c, ci + 4 * ldc));
-            c41 = c41.add(FloatVector.fromArray(F, c, ci + 4 * ldc + VL));
-            c50 = c50.add(FloatVector.fromArray(F, c, ci + 5 * ldc));
-            c51 = c51.add(FloatVector.fromArray(F, c, ci + 5 * ldc + VL));
-            c60 = c60.add(FloatVector.fromArray(F, c, ci + 6 * ldc));
-            c61 = c61.add(FloatVector.fromArray(F, c, ci + 6 * ldc + VL));
-            c70 = c70.add(FloatVector.fromArray(F, c, ci + 7 * ldc));
-            c71 = c71.add(FloatVector.fromArray(F, c, ci + 7 * ldc + VL));
+            c0_0 = c0_0.add(FloatVector.fromArray(F, c, ci + 0 * ldc));
+            c0_1 = c0_1.add(FloatVector.fromArray(F, c, ci + 0 * ldc + 1 * VL));
+            c1_0 = c1_0.add(FloatVector.fromArray(F, c, ci + 1 * ldc));
+            c1_1 = c1_1.add(FloatVector.fromArray(F, c, ci + 1 * ldc + 1 * VL));
+            c2_0 = c2_0.add(FloatVector.fromArray(F, c, ci + 2 * ldc));
+            c2_1 = c2_1.add(FloatVector.fromArray(F, c, ci + 2 * ldc + 1 * VL));
+            c3_0 = c3_0.add(FloatVector.fromArray(F, c, ci + 3 * ldc));
+            c3_1 = c3_1.add(FloatVector.fromArray(F, c, ci + 3 * ldc + 1 * VL));
+            c4_0 = c4_0.add(FloatVector.fromArray(F, c, ci + 4 * ldc));
+            c4_1 = c4_1.add(FloatVector.fromArray(F, c, ci + 4 * ldc + 1 * VL));
+            c5_0 = c5_0.add(FloatVector.fromArray(F, c, ci + 5 * ldc));
+            c5_1 = c5_1.add(FloatVector.fromArray(F, c, ci + 5 * ldc + 1 * VL));
         }
-        c00.intoArray(c, ci + 0 * ldc);
-        c01.intoArray(c, ci + 0 * ldc + VL);
-        c10.intoArray(c, ci + 1 * ldc);
-        c11.intoArray(c, ci + 1 * ldc + VL);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + VL);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + VL);
-        c40.intoArray(c, ci + 4 * ldc);
-        c41.intoArray(c, ci + 4 * ldc + VL);
-        c50.intoArray(c, ci + 5 * ldc);
-        c51.intoArray(c, ci + 5 * ldc + VL);
-        c60.intoArray(c, ci + 6 * ldc);
-        c61.intoArray(c, ci + 6 * ldc + VL);
-        c70.intoArray(c, ci + 7 * ldc);
-        c71.intoArray(c, ci + 7 * ldc + VL);
+        c0_0.intoArray(c, ci + 0 * ldc);
+        c0_1.intoArray(c, ci + 0 * ldc + 1 * VL);
+        c1_0.intoArray(c, ci + 1 * ldc);
+        c1_1.intoArray(c, ci + 1 * ldc + 1 * VL);
+        c2_0.intoArray(c, ci + 2 * ldc);
+        c2_1.intoArray(c, ci + 2 * ldc + 1 * VL);
+        c3_0.intoArray(c, ci + 3 * ldc);
+        c3_1.intoArray(c, ci + 3 * ldc + 1 * VL);
+        c4_0.intoArray(c, ci + 4 * ldc);
+        c4_1.intoArray(c, ci + 4 * ldc + 1 * VL);
+        c5_0.intoArray(c, ci + 5 * ldc);
+        c5_1.intoArray(c, ci + 5 * ldc + 1 * VL);
     }
+
+    /** The 4×3-vector tile: 12 accumulators + 3 B vectors + 1 broadcast = 16 live vector registers. */
+    static void tile4x3(float[] ap, int ai, float[] bp, int bi, int kc, float[] c, int ci, int ldc, boolean add) {
+        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F), c0_2 = FloatVector.zero(F);
+        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F), c1_2 = FloatVector.zero(F);
+        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F), c2_2 = FloatVector.zero(F);
+        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F), c3_2 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++, ai += 4, bi += 3 * VL) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi), b1 = FloatVector.fromArray(F, bp, bi + 1 * VL), b2 = FloatVector.fromArray(F, bp, bi + 2 * VL);
+            FloatVector a;
+            a = FloatVector.broadcast(F, ap[ai + 0]); c0_0 = a.fma(b0, c0_0); c0_1 = a.fma(b1, c0_1); c0_2 = a.fma(b2, c0_2);
+            a = FloatVector.broadcast(F, ap[ai + 1]); c1_0 = a.fma(b0, c1_0); c1_1 = a.fma(b1, c1_1); c1_2 = a.fma(b2, c1_2);
+            a = FloatVector.broadcast(F, ap[ai + 2]); c2_0 = a.fma(b0, c2_0); c2_1 = a.fma(b1, c2_1); c2_2 = a.fma(b2, c2_2);
+            a = FloatVector.broadcast(F, ap[ai + 3]); c3_0 = a.fma(b0, c3_0); c3_1 = a.fma(b1, c3_1); c3_2 = a.fma(b2, c3_2);
+        }
+        if (add) {
+            c0_0 = c0_0.add(FloatVector.fromArray(F, c, ci + 0 * ldc));
+            c0_1 = c0_1.add(FloatVector.fromArray(F, c, ci + 0 * ldc + 1 * VL));
+            c0_2 = c0_2.add(FloatVector.fromArray(F, c, ci + 0 * ldc + 2 * VL));
+            c1_0 = c1_0.add(FloatVector.fromArray(F, c, ci + 1 * ldc));
+            c1_1 = c1_1.add(FloatVector.fromArray(F, c, ci + 1 * ldc + 1 * VL));
+            c1_2 = c1_2.add(FloatVector.fromArray(F, c, ci + 1 * ldc + 2 * VL));
+            c2_0 = c2_0.add(FloatVector.fromArray(F, c, ci + 2 * ldc));
+            c2_1 = c2_1.add(FloatVector.fromArray(F, c, ci + 2 * ldc + 1 * VL));
+            c2_2 = c2_2.add(FloatVector.fromArray(F, c, ci + 2 * ldc + 2 * VL));
+            c3_0 = c3_0.add(FloatVector.fromArray(F, c, ci + 3 * ldc));
+            c3_1 = c3_1.add(FloatVector.fromArray(F, c, ci + 3 * ldc + 1 * VL));
+            c3_2 = c3_2.add(FloatVector.fromArray(F, c, ci + 3 * ldc + 2 * VL));
+        }
+        c0_0.intoArray(c, ci + 0 * ldc);
+        c0_1.intoArray(c, ci + 0 * ldc + 1 * VL);
+        c0_2.intoArray(c, ci + 0 * ldc + 2 * VL);
+        c1_0.intoArray(c, ci + 1 * ldc);
+        c1_1.intoArray(c, ci + 1 * ldc + 1 * VL);
+        c1_2.intoArray(c, ci + 1 * ldc + 2 * VL);
+        c2_0.intoArray(c, ci + 2 * ldc);
+        c2_1.intoArray(c, ci + 2 * ldc + 1 * VL);
+        c2_2.intoArray(c, ci + 2 * ldc + 2 * VL);
+        c3_0.intoArray(c, ci + 3 * ldc);
+        c3_1.intoArray(c, ci + 3 * ldc + 1 * VL);
+        c3_2.intoArray(c, ci + 3 * ldc + 2 * VL);
+    }
+
+    /** The 8×2-vector tile: 16 accumulators + 2 B vectors + 1 broadcast = 19 live vector registers. */
+    static void tile8x2(float[] ap, int ai, float[] bp, int bi, int kc, float[] c, int ci, int ldc, boolean add) {
+        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
+        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
+        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
+        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F);
+        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F);
+        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F);
+        FloatVector c6_0 = FloatVector.zero(F), c6_1 = FloatVector.zero(F);
+        FloatVector c7_0 = FloatVector.zero(F), c7_1 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++, ai += 8, bi += 2 * VL) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi), b1 = FloatVector.fromArray(F, bp, bi + 1 * VL);
+            FloatVector a;
+            a = FloatVector.broadcast(F, ap[ai + 0]); c0_0 = a.fma(b0, c0_0); c0_1 = a.fma(b1, c0_1);
+            a = FloatVector.broadcast(F, ap[ai + 1]); c1_0 = a.fma(b0, c1_0); c1_1 = a.fma(b1, c1_1);
+            a = FloatVector.broadcast(F, ap[ai + 2]); c2_0 = a.fma(b0, c2_0); c2_1 = a.fma(b1, c2_1);
+            a = FloatVector.broadcast(F, ap[ai + 3]); c3_0 = a.fma(b0, c3_0); c3_1 = a.fma(b1, c3_1);
+            a = FloatVector.broadcast(F, ap[ai + 4]); c4_0 = a.fma(b0, c4_0); c4_1 = a.fma(b1, c4_1);
+            a = FloatVector.broadcast(F, ap[ai + 5]); c5_0 = a.fma(b0, c5_0); c5_1 = a.fma(b1, c5_1);
+            a = FloatVector.broadcast(F, ap[ai + 6]); c6_0 = a.fma(b0, c6_0); c6_1 = a.fma(b1, c6_1);
+            a = FloatVector.broadcast(F, ap[ai + 7]); c7_0 = a.fma(b0, c7_0); c7_1 = a.fma(b1, c7_1);
+        }
+        if (add) {
+            c0_0 = c0_0.add(FloatVector.fromArray(F, c, ci + 0 * ldc));
+            c0_1 = c0_1.add(FloatVector.fromArray(F, c, ci + 0 * ldc + 1 * VL));
+            c1_0 = c1_0.add(FloatVector.fromArray(F, c, ci + 1 * ldc));
+            c1_1 = c1_1.add(FloatVector.fromArray(F, c, ci + 1 * ldc + 1 * VL));
+            c2_0 = c2_0.add(FloatVector.fromArray(F, c, ci + 2 * ldc));
+            c2_1 = c2_1.add(FloatVector.fromArray(F, c, ci + 2 * ldc + 1 * VL));
+            c3_0 = c3_0.add(FloatVector.fromArray(F, c, ci + 3 * ldc));
+            c3_1 = c3_1.add(FloatVector.fromArray(F, c, ci + 3 * ldc + 1 * VL));
+            c4_0 = c4_0.add(FloatVector.fromArray(F, c, ci + 4 * ldc));
+            c4_1 = c4_1.add(FloatVector.fromArray(F, c, ci + 4 * ldc + 1 * VL));
+            c5_0 = c5_0.add(FloatVector.fromArray(F, c, ci + 5 * ldc));
+            c5_1 = c5_1.add(FloatVector.fromArray(F, c, ci + 5 * ldc + 1 * VL));
+            c6_0 = c6_0.add(FloatVector.fromArray(F, c, ci + 6 * ldc));
+            c6_1 = c6_1.add(FloatVector.fromArray(F, c, ci + 6 * ldc + 1 * VL));
+            c7_0 = c7_0.add(FloatVector.fromArray(F, c, ci + 7 * ldc));
+            c7_1 = c7_1.add(FloatVector.fromArray(F, c, ci + 7 * ldc + 1 * VL));
+        }
+        c0_0.intoArray(c, ci + 0 * ldc);
+        c0_1.intoArray(c, ci + 0 * ldc + 1 * VL);
+        c1_0.intoArray(c, ci + 1 * ldc);
+        c1_1.intoArray(c, ci + 1 * ldc + 1 * VL);
+        c2_0.intoArray(c, ci + 2 * ldc);
+        c2_1.intoArray(c, ci + 2 * ldc + 1 * VL);
+        c3_0.intoArray(c, ci + 3 * ldc);
+        c3_1.intoArray(c, ci + 3 * ldc + 1 * VL);
+        c4_0.intoArray(c, ci + 4 * ldc);
+        c4_1.intoArray(c, ci + 4 * ldc + 1 * VL);
+        c5_0.intoArray(c, ci + 5 * ldc);
+        c5_1.intoArray(c, ci + 5 * ldc + 1 * VL);
+        c6_0.intoArray(c, ci + 6 * ldc);
+        c6_1.intoArray(c, ci + 6 * ldc + 1 * VL);
+        c7_0.intoArray(c, ci + 7 * ldc);
+        c7_1.intoArray(c, ci + 7 * ldc + 1 * VL);
+    }
+
+    /** The 12×2-vector tile: 24 accumulators + 2 B vectors + 1 broadcast = 27 live vector registers. */
+    static void tile12x2(float[] ap, int ai, float[] bp, int bi, int kc, float[] c, int ci, int ldc, boolean add) {
+        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
+        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
+        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
+        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F);
+        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F);
+        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F);
+        FloatVector c6_0 = FloatVector.zero(F), c6_1 = FloatVector.zero(F);
+        FloatVector c7_0 = FloatVector.zero(F), c7_1 = FloatVector.zero(F);
+        FloatVector c8_0 = FloatVector.zero(F), c8_1 = FloatVector.zero(F);
+        FloatVector c9_0 = FloatVector.zero(F), c9_1 = FloatVector.zero(F);
+        FloatVector c10_0 = FloatVector.zero(F), c10_1 = FloatVector.zero(F);
+        FloatVector c11_0 = FloatVector.zero(F), c11_1 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++, ai += 12, bi += 2 * VL) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi), b1 = FloatVector.fromArray(F, bp, bi + 1 * VL);
+            FloatVector a;
+            a = FloatVector.broadcast(F, ap[ai + 0]); c0_0 = a.fma(b0, c0_0); c0_1 = a.fma(b1, c0_1);
+            a = FloatVector.broadcast(F, ap[ai + 1]); c1_0 = a.fma(b0, c1_0); c1_1 = a.fma(b1, c1_1);
+            a = FloatVector.broadcast(F, ap[ai + 2]); c2_0 = a.fma(b0, c2_0); c2_1 = a.fma(b1, c2_1);
+            a = FloatVector.broadcast(F, ap[ai + 3]); c3_0 = a.fma(b0, c3_0); c3_1 = a.fma(b1, c3_1);
+            a = FloatVector.broadcast(F, ap[ai + 4]); c4_0 = a.fma(b0, c4_0); c4_1 = a.fma(b1, c4_1);
+            a = FloatVector.broadcast(F, ap[ai + 5]); c5_0 = a.fma(b0, c5_0); c5_1 = a.fma(b1, c5_1);
+            a = FloatVector.broadcast(F, ap[ai + 6]); c6_0 = a.fma(b0, c6_0); c6_1 = a.fma(b1, c6_1);
+            a = FloatVector.broadcast(F, ap[ai + 7]); c7_0 = a.fma(b0, c7_0); c7_1 = a.fma(b1, c7_1);
+            a = FloatVector.broadcast(F, ap[ai + 8]); c8_0 = a.fma(b0, c8_0); c8_1 = a.fma(b1, c8_1);
+            a = FloatVector.broadcast(F, ap[ai + 9]); c9_0 = a.fma(b0, c9_0); c9_1 = a.fma(b1, c9_1);
+            a = FloatVector.broadcast(F, ap[ai + 10]); c10_0 = a.fma(b0, c10_0); c10_1 = a.fma(b1, c10_1);
+            a = FloatVector.broadcast(F, ap[ai + 11]); c11_0 = a.fma(b0, c11_0); c11_1 = a.fma(b1, c11_1);
+        }
+        if (add) {
+            c0_0 = c0_0.add(FloatVector.fromArray(F, c, ci + 0 * ldc));
+            c0_1 = c0_1.add(FloatVector.fromArray(F, c, ci + 0 * ldc + 1 * VL));
+            c1_0 = c1_0.add(FloatVector.fromArray(F, c, ci + 1 * ldc));
+            c1_1 = c1_1.add(FloatVector.fromArray(F, c, ci + 1 * ldc + 1 * VL));
+            c2_0 = c2_0.add(FloatVector.fromArray(F, c, ci + 2 * ldc));
+            c2_1 = c2_1.add(FloatVector.fromArray(F, c, ci + 2 * ldc + 1 * VL));
+            c3_0 = c3_0.add(FloatVector.fromArray(F, c, ci + 3 * ldc));
+            c3_1 = c3_1.add(FloatVector.fromArray(F, c, ci + 3 * ldc + 1 * VL));
+            c4_0 = c4_0.add(FloatVector.fromArray(F, c, ci + 4 * ldc));
+            c4_1 = c4_1.add(FloatVector.fromArray(F, c, ci + 4 * ldc + 1 * VL));
+            c5_0 = c5_0.add(FloatVector.fromArray(F, c, ci + 5 * ldc));
+            c5_1 = c5_1.add(FloatVector.fromArray(F, c, ci + 5 * ldc + 1 * VL));
+            c6_0 = c6_0.add(FloatVector.fromArray(F, c, ci + 6 * ldc));
+            c6_1 = c6_1.add(FloatVector.fromArray(F, c, ci + 6 * ldc + 1 * VL));
+            c7_0 = c7_0.add(FloatVector.fromArray(F, c, ci + 7 * ldc));
+            c7_1 = c7_1.add(FloatVector.fromArray(F, c, ci + 7 * ldc + 1 * VL));
+            c8_0 = c8_0.add(FloatVector.fromArray(F, c, ci + 8 * ldc));
+            c8_1 = c8_1.add(FloatVector.fromArray(F, c, ci + 8 * ldc + 1 * VL));
+            c9_0 = c9_0.add(FloatVector.fromArray(F, c, ci + 9 * ldc));
+            c9_1 = c9_1.add(FloatVector.fromArray(F, c, ci + 9 * ldc + 1 * VL));
+            c10_0 = c10_0.add(FloatVector.fromArray(F, c, ci + 10 * ldc));
+            c10_1 = c10_1.add(FloatVector.fromArray(F, c, ci + 10 * ldc + 1 * VL));
+            c11_0 = c11_0.add(FloatVector.fromArray(F, c, ci + 11 * ldc));
+            c11_1 = c11_1.add(FloatVector.fromArray(F, c, ci + 11 * ldc + 1 * VL));
+        }
+        c0_0.intoArray(c, ci + 0 * ldc);
+        c0_1.intoArray(c, ci + 0 * ldc + 1 * VL);
+        c1_0.intoArray(c, ci + 1 * ldc);
+        c1_1.intoArray(c, ci + 1 * ldc + 1 * VL);
+        c2_0.intoArray(c, ci + 2 * ldc);
+        c2_1.intoArray(c, ci + 2 * ldc + 1 * VL);
+        c3_0.intoArray(c, ci + 3 * ldc);
+        c3_1.intoArray(c, ci + 3 * ldc + 1 * VL);
+        c4_0.intoArray(c, ci + 4 * ldc);
+        c4_1.intoArray(c, ci + 4 * ldc + 1 * VL);
+        c5_0.intoArray(c, ci + 5 * ldc);
+        c5_1.intoArray(c, ci + 5 * ldc + 1 * VL);
+        c6_0.intoArray(c, ci + 6 * ldc);
+        c6_1.intoArray(c, ci + 6 * ldc + 1 * VL);
+        c7_0.intoArray(c, ci + 7 * ldc);
+        c7_1.intoArray(c, ci + 7 * ldc + 1 * VL);
+        c8_0.intoArray(c, ci + 8 * ldc);
+        c8_1.intoArray(c, ci + 8 * ldc + 1 * VL);
+        c9_0.intoArray(c, ci + 9 * ldc);
+        c9_1.intoArray(c, ci + 9 * ldc + 1 * VL);
+        c10_0.intoArray(c, ci + 10 * ldc);
+        c10_1.intoArray(c, ci + 10 * ldc + 1 * VL);
+        c11_0.intoArray(c, ci + 11 * ldc);
+        c11_1.intoArray(c, ci + 11 * ldc + 1 * VL);
+    }
+
+    /** The 6×4-vector tile: 24 accumulators + 4 B vectors + 1 broadcast = 29 live vector registers. */
+    static void tile6x4(float[] ap, int ai, float[] bp, int bi, int kc, float[] c, int ci, int ldc, boolean add) {
+        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F), c0_2 = FloatVector.zero(F), c0_3 = FloatVector.zero(F);
+        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F), c1_2 = FloatVector.zero(F), c1_3 = FloatVector.zero(F);
+        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F), c2_2 = FloatVector.zero(F), c2_3 = FloatVector.zero(F);
+        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F), c3_2 = FloatVector.zero(F), c3_3 = FloatVector.zero(F);
+        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F), c4_2 = FloatVector.zero(F), c4_3 = FloatVector.zero(F);
+        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F), c5_2 = FloatVector.zero(F), c5_3 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++, ai += 6, bi += 4 * VL) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi), b1 = FloatVector.fromArray(F, bp, bi + 1 * VL), b2 = FloatVector.fromArray(F, bp, bi + 2 * VL), b3 = FloatVector.fromArray(F, bp, bi + 3 * VL);
+            FloatVector a;
+            a = FloatVector.broadcast(F, ap[ai + 0]); c0_0 = a.fma(b0, c0_0); c0_1 = a.fma(b1, c0_1); c0_2 = a.fma(b2, c0_2); c0_3 = a.fma(b3, c0_3);
+            a = FloatVector.broadcast(F, ap[ai + 1]); c1_0 = a.fma(b0, c1_0); c1_1 = a.fma(b1, c1_1); c1_2 = a.fma(b2, c1_2); c1_3 = a.fma(b3, c1_3);
+            a = FloatVector.broadcast(F, ap[ai + 2]); c2_0 = a.fma(b0, c2_0); c2_1 = a.fma(b1, c2_1); c2_2 = a.fma(b2, c2_2); c2_3 = a.fma(b3, c2_3);
+            a = FloatVector.broadcast(F, ap[ai + 3]); c3_0 = a.fma(b0, c3_0); c3_1 = a.fma(b1, c3_1); c3_2 = a.fma(b2, c3_2); c3_3 = a.fma(b3, c3_3);
+            a = FloatVector.broadcast(F, ap[ai + 4]); c4_0 = a.fma(b0, c4_0); c4_1 = a.fma(b1, c4_1); c4_2 = a.fma(b2, c4_2); c4_3 = a.fma(b3, c4_3);
+            a = FloatVector.broadcast(F, ap[ai + 5]); c5_0 = a.fma(b0, c5_0); c5_1 = a.fma(b1, c5_1); c5_2 = a.fma(b2, c5_2); c5_3 = a.fma(b3, c5_3);
+        }
+        if (add) {
+            c0_0 = c0_0.add(FloatVector.fromArray(F, c, ci + 0 * ldc));
+            c0_1 = c0_1.add(FloatVector.fromArray(F, c, ci + 0 * ldc + 1 * VL));
+            c0_2 = c0_2.add(FloatVector.fromArray(F, c, ci + 0 * ldc + 2 * VL));
+            c0_3 = c0_3.add(FloatVector.fromArray(F, c, ci + 0 * ldc + 3 * VL));
+            c1_0 = c1_0.add(FloatVector.fromArray(F, c, ci + 1 * ldc));
+            c1_1 = c1_1.add(FloatVector.fromArray(F, c, ci + 1 * ldc + 1 * VL));
+            c1_2 = c1_2.add(FloatVector.fromArray(F, c, ci + 1 * ldc + 2 * VL));
+            c1_3 = c1_3.add(FloatVector.fromArray(F, c, ci + 1 * ldc + 3 * VL));
+            c2_0 = c2_0.add(FloatVector.fromArray(F, c, ci + 2 * ldc));
+            c2_1 = c2_1.add(FloatVector.fromArray(F, c, ci + 2 * ldc + 1 * VL));
+            c2_2 = c2_2.add(FloatVector.fromArray(F, c, ci + 2 * ldc + 2 * VL));
+            c2_3 = c2_3.add(FloatVector.fromArray(F, c, ci + 2 * ldc + 3 * VL));
+            c3_0 = c3_0.add(FloatVector.fromArray(F, c, ci + 3 * ldc));
+            c3_1 = c3_1.add(FloatVector.fromArray(F, c, ci + 3 * ldc + 1 * VL));
+            c3_2 = c3_2.add(FloatVector.fromArray(F, c, ci + 3 * ldc + 2 * VL));
+            c3_3 = c3_3.add(FloatVector.fromArray(F, c, ci + 3 * ldc + 3 * VL));
+            c4_0 = c4_0.add(FloatVector.fromArray(F, c, ci + 4 * ldc));
+            c4_1 = c4_1.add(FloatVector.fromArray(F, c, ci + 4 * ldc + 1 * VL));
+            c4_2 = c4_2.add(FloatVector.fromArray(F, c, ci + 4 * ldc + 2 * VL));
+            c4_3 = c4_3.add(FloatVector.fromArray(F, c, ci + 4 * ldc + 3 * VL));
+            c5_0 = c5_0.add(FloatVector.fromArray(F, c, ci + 5 * ldc));
+            c5_1 = c5_1.add(FloatVector.fromArray(F, c, ci + 5 * ldc + 1 * VL));
+            c5_2 = c5_2.add(FloatVector.fromArray(F, c, ci + 5 * ldc + 2 * VL));
+            c5_3 = c5_3.add(FloatVector.fromArray(F, c, ci + 5 * ldc + 3 * VL));
+        }
+        c0_0.intoArray(c, ci + 0 * ldc);
+        c0_1.intoArray(c, ci + 0 * ldc + 1 * VL);
+        c0_2.intoArray(c, ci + 0 * ldc + 2 * VL);
+        c0_3.intoArray(c, ci + 0 * ldc + 3 * VL);
+        c1_0.intoArray(c, ci + 1 * ldc);
+        c1_1.intoArray(c, ci + 1 * ldc + 1 * VL);
+        c1_2.intoArray(c, ci + 1 * ldc + 2 * VL);
+        c1_3.intoArray(c, ci + 1 * ldc + 3 * VL);
+        c2_0.intoArray(c, ci + 2 * ldc);
+        c2_1.intoArray(c, ci + 2 * ldc + 1 * VL);
+        c2_2.intoArray(c, ci + 2 * ldc + 2 * VL);
+        c2_3.intoArray(c, ci + 2 * ldc + 3 * VL);
+        c3_0.intoArray(c, ci + 3 * ldc);
+        c3_1.intoArray(c, ci + 3 * ldc + 1 * VL);
+        c3_2.intoArray(c, ci + 3 * ldc + 2 * VL);
+        c3_3.intoArray(c, ci + 3 * ldc + 3 * VL);
+        c4_0.intoArray(c, ci + 4 * ldc);
+        c4_1.intoArray(c, ci + 4 * ldc + 1 * VL);
+        c4_2.intoArray(c, ci + 4 * ldc + 2 * VL);
+        c4_3.intoArray(c, ci + 4 * ldc + 3 * VL);
+        c5_0.intoArray(c, ci + 5 * ldc);
+        c5_1.intoArray(c, ci + 5 * ldc + 1 * VL);
+        c5_2.intoArray(c, ci + 5 * ldc + 2 * VL);
+        c5_3.intoArray(c, ci + 5 * ldc + 3 * VL);
+    }
+
 }

@@ -1,8 +1,6 @@
 package dev.deliberate.engine.backend.cpu;
 
 import static dev.deliberate.engine.backend.cpu.GemmKernel.F;
-import static dev.deliberate.engine.backend.cpu.GemmKernel.MR;
-import static dev.deliberate.engine.backend.cpu.GemmKernel.NR;
 import static dev.deliberate.engine.backend.cpu.GemmKernel.VL;
 
 import java.util.Arrays;
@@ -16,25 +14,35 @@ import jdk.incubator.vector.VectorSpecies;
  * last panel so the kernel never branches on edges. Transposition and strides are absorbed here.
  */
 final class GemmPack {
-    /** MR floats, one step of a packed A panel. */
-    private static final VectorSpecies<Float> ROW = VectorSpecies.of(float.class, VectorShape.forBitSize(MR * Float.SIZE));
+    /** 8 and 4 floats: one step (or a part of one) of a packed A panel. */
+    private static final VectorSpecies<Float> ROW8 = VectorSpecies.of(float.class, VectorShape.forBitSize(8 * Float.SIZE)),
+            ROW4 = VectorSpecies.of(float.class, VectorShape.forBitSize(4 * Float.SIZE));
+
     private GemmPack() {}
 
     /**
      * op(A) rows [ic, ic+mc) × depth [pc, pc+kc) → {@code ap} as ⌈mc/MR⌉ panels, each kc steps of MR floats
      * (panel q starts at {@code q·MR·kc}).
      */
-    static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float[] ap) {
+    static void packA(int MR, boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float[] ap) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int dst = ir * kc;
             if (transA) {
                 // A is k×m: the MR values of one depth step are contiguous.
                 int src = aOff + pc * lda + ic + ir;
-                if (mr == MR) {
-                    // One MR-lane vector per step: System.arraycopy costs a call per MR floats here.
+                if (mr == MR && MR == 8) {
+                    // One 8-lane vector per step: System.arraycopy costs a call per MR floats here.
                     for (int p = 0; p < kc; p++, src += lda, dst += MR) {
-                        FloatVector.fromArray(ROW, a, src).intoArray(ap, dst);
+                        FloatVector.fromArray(ROW8, a, src).intoArray(ap, dst);
+                    }
+                } else if (mr == MR && MR % 4 == 0) {
+                    for (int p = 0; p < kc; p++, src += lda, dst += MR) {
+                        for (int r = 0; r < MR; r += 4) FloatVector.fromArray(ROW4, a, src + r).intoArray(ap, dst + r);
+                    }
+                } else if (mr == MR) {
+                    for (int p = 0; p < kc; p++, src += lda, dst += MR) {
+                        for (int r = 0; r < MR; r++) ap[dst + r] = a[src + r];
                     }
                 } else {
                     for (int p = 0; p < kc; p++, src += lda, dst += MR) {
@@ -53,7 +61,7 @@ final class GemmPack {
      * op(B) depth [pc, pc+kc) × columns [jc, jc+nc) → {@code bp} as ⌈nc/NR⌉ panels, each kc steps of NR floats
      * (the panel of columns jr.. starts at {@code jr·kc}); only panels [firstPanel, endPanel), so workers can share it.
      */
-    static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp,
+    static void packB(int NR, boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp,
                       int firstPanel, int endPanel) {
         for (int jr = firstPanel * NR; jr < Math.min(nc, endPanel * NR); jr += NR) {
             int nr = Math.min(NR, nc - jr);

@@ -32,8 +32,12 @@ class GemmTest {
         }
 
         float[] run() {
+            return run(GemmKernel.DEFAULT);
+        }
+
+        float[] run(GemmKernel.Shape shape) {
             float[] out = c.clone();
-            Gemm.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, out, cOff, ldc, accumulate);
+            Gemm.gemm(shape, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, out, cOff, ldc, accumulate);
             return out;
         }
 
@@ -116,6 +120,34 @@ class GemmTest {
         }
     }
 
+    /**
+     * Every micro-kernel shape (AVX2's 6×2 and 4×3, AVX-512's 8×2, 12×2 and 6×4), forced whatever this machine would
+     * pick: each matches the reference on edge and multi-block sizes, and all give the same bits (the depth order of
+     * every sum is the same, only the tiling differs).
+     */
+    @Test
+    void everyKernelShapeMatchesReferenceAndTheOthersBitForBit() {
+        var rnd = new Random(3);
+        int[][] shapes = {{13, 37, 19}, {25, 70, 300}, {Gemm.MC + 7, 3 * GemmKernel.MAX_NR + 5, Gemm.KC + 3}, {9, 9, 9}};
+        for (int[] s : shapes) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    var t = Case.random(rnd, ta, tb, s[0], s[1], s[2], rnd.nextBoolean());
+                    float[] first = null;
+                    for (var shape : GemmKernel.ALL) {
+                        float[] got = t.run(shape);
+                        assertMatchesReference(t, got);
+                        if (first == null) first = got;
+                        else assertArrayEquals(first, got, t + ": shape " + shape.name() + " differs from " + GemmKernel.ALL.getFirst().name());
+                    }
+                }
+            }
+        }
+        assertTrue(GemmKernel.DEFAULT.registers() <= GemmKernel.vectorRegisters(),
+                "the default shape " + GemmKernel.DEFAULT + " must fit the " + GemmKernel.vectorRegisters() + " vector registers");
+        for (var shape : GemmKernel.ALL) assertEquals(0, Gemm.MC % shape.mr(), shape + ": MC must be a multiple of MR");
+    }
+
     @Test
     void narrowRowsMatchReference() {
         var rnd = new Random(3);
@@ -168,7 +200,7 @@ class GemmTest {
         try (var other = Executors.newSingleThreadExecutor()) {
             for (int i = 0; i < cases.size(); i++) {
                 Case t = cases.get(i);
-                assertArrayEquals(forward.get(i), other.submit(t::run).get(), t + " changed on another thread");
+                assertArrayEquals(forward.get(i), other.submit(() -> t.run()).get(), t + " changed on another thread");
             }
         }
     }

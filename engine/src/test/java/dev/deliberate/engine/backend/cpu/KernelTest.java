@@ -15,7 +15,12 @@ import static org.junit.jupiter.api.Assertions.*;
  * being tested). Sizes are odd on purpose so vector tails run.
  */
 class KernelTest {
-    final Backend be = new CpuBackend();
+    final Backend be = backend();
+
+    /** The backend under test (BlasKernelTest runs every kernel test again on cpu-blas). */
+    Backend backend() {
+        return new CpuBackend();
+    }
     final Random rnd = new Random(42);
 
     float[] randn(int n, double scale) {

@@ -1,4 +1,4 @@
-package dev.deliberate.align.data;
+package dev.deliberate.align.io;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

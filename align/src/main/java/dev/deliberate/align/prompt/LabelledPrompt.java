@@ -1,4 +1,4 @@
-package dev.deliberate.align.world;
+package dev.deliberate.align.prompt;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.deliberate.align.attack.Attack;

@@ -1,4 +1,4 @@
-package dev.deliberate.align.data;
+package dev.deliberate.align.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

@@ -1,10 +1,10 @@
-package dev.deliberate.align.training;
+package dev.deliberate.align.deliberative;
 
 import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.judge.Verdict;
 import dev.deliberate.align.judge.Visibility;
 import dev.deliberate.align.llm.Completion;
-import dev.deliberate.align.world.LabelledPrompt;
+import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.engine.generate.Generation;
 import dev.deliberate.engine.tokenizer.Reasoning;
 import dev.deliberate.engine.tokenizer.Tokenizer;
@@ -15,10 +15,10 @@ import java.util.List;
 
 /**
  * Deliberative Alignment's RL reward (Guan et al., 2024, §2.3): the judge's score of the <em>answer only</em>. The
- * completion is decoded and cut after its <em>last</em> {@code </think>} here, and only the text after it is handed
- * on, so no judge can read — or be optimised against through — the chain of thought, even when a policy writes
- * several think blocks; a block left open runs to the end. A completion that never closes its think block has no
- * answer, and is judged as the empty answer it is.
+ * completion is decoded and cut by {@link Reasoning#answer} — the same rule evaluation uses: the <em>last</em>
+ * {@code </think>} closes the reasoning, a block left open runs to the end — and only the answer is handed on, so no
+ * judge can read (or be optimised against through) the chain of thought, even when a policy writes several think
+ * blocks. A completion that never closes its think block has no answer, and is judged as the empty answer it is.
  *
  * <p>Labels for the step log: {@code judge/refused}, {@code judge/safe_completed}, {@code judge/complied} from the
  * verdict's decision, and {@code judge/leaked} when hazard content appeared in the answer.
@@ -32,15 +32,10 @@ public final class JudgeReward implements RlTrainer.Reward<LabelledPrompt> {
         this.tokenizer = tokenizer;
     }
 
-    /** What the judge is shown for one generation: the answer, never the reasoning. */
+    /** What the judge is shown for one generation: the answer by {@link Reasoning#answer}, never the reasoning. */
     Completion answerOnly(Generation g) {
-        String text = tokenizer.decode(g.tokens(), true);
-        int close = text.lastIndexOf(Reasoning.CLOSE);
-        String answer = close >= 0 ? text.substring(close + Reasoning.CLOSE.length()) : text; // before the last close: reasoning
-        int open = answer.indexOf(Reasoning.OPEN);
-        if (open >= 0) answer = answer.substring(0, open); // an unclosed block after it: reasoning too
-        answer = answer.strip();
-        return new Completion("", answer, g.finishReason() == dev.deliberate.engine.generate.FinishReason.LENGTH ? "length" : "stop", null);
+        String answer = Reasoning.answer(tokenizer.decode(g.tokens(), true)).strip();
+        return new Completion("", answer, dev.deliberate.align.llm.FinishReason.from(g.finishReason()), null);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.deliberate.align.data;
+package dev.deliberate.align.io;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
