@@ -131,21 +131,12 @@ public final class RewardService implements AutoCloseable {
     }
 
     /**
-     * The project's answer rule at one call site: reasoning is everything up to the last {@code </think>}; a block
-     * left open runs to the end. {@link Reasoning#split} for the usual single block; with several blocks the last
-     * close decides, so a policy that writes more than one cannot smuggle reasoning past the judge.
+     * The project's answer rule ({@link Reasoning#split}): reasoning is everything up to the last {@code </think>}, a
+     * block opened after it runs to the end, so a policy that writes several blocks cannot smuggle reasoning past the judge.
      */
     public static Completion split(String text) {
         Reasoning.Split s = Reasoning.split(text);
-        if (!s.answer().contains(Reasoning.OPEN) && !s.answer().contains(Reasoning.CLOSE))
-            return new Completion(s.reasoning(), s.answer().strip(), "stop", null);
-        // more than one block: the last close ends the reasoning, and a block opened after it runs to the end
-        int close = text.lastIndexOf(Reasoning.CLOSE);
-        String answer = close >= 0 ? text.substring(close + Reasoning.CLOSE.length()) : text;
-        int open = answer.indexOf(Reasoning.OPEN);
-        String reasoning = (close >= 0 ? text.substring(0, close) : "") + (open >= 0 ? answer.substring(open) : "");
-        if (open >= 0) answer = answer.substring(0, open);
-        return new Completion(reasoning.replace(Reasoning.OPEN, "").replace(Reasoning.CLOSE, "\n").strip(), answer.strip(), "stop", null);
+        return new Completion(s.reasoning(), s.answer().strip(), "stop", null);
     }
 
     /** Grades a batch; items run in parallel under the concurrency limit. */
