@@ -33,7 +33,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -100,17 +99,11 @@ public final class LearnabilityBench {
             var records = new ArrayList<>(general);
             records.addAll(corpus.conversations());
             var all = new ArrayList<>(ex.sft(records));
-            for (String d : corpus.documents()) {
-                int[] ids = tok.encode(d, false);
-                int[] withEos = Arrays.copyOf(ids, ids.length + 1);
-                withEos[ids.length] = tok.specialTokens().eos();
-                all.add(TokenizedExample.plain(withEos).truncate(p.maxSeq()));
-            }
+            for (String d : corpus.documents()) all.add(ex.document(d));
             var train = all.stream().filter(e -> e.targets() > 0).toList();
             // the demo's validation set: held-out general tasks and 10 decoding checks per family (seed, not seed + 1)
             var valRecords = new ArrayList<>(SpecWorldCorpus.generalConversations(world.test(), clean, spec));
-            for (var d : SpecWorldCorpus.decodingChecks(sw.lexicon(), c.seed(), 10))
-                valRecords.add(new SftRecord(List.of(new Turn("user", d.prompt()), new Turn("assistant", d.gold())), Map.of()));
+            for (var d : SpecWorldCorpus.decodingChecks(sw.lexicon(), c.seed(), 10)) valRecords.add(d.asRecord());
             var val = ex.sft(valRecords);
             var trainSample = spread(train, val.size());
 

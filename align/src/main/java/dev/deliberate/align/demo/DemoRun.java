@@ -284,9 +284,7 @@ public final class DemoRun {
         Jsonl.write(dir.resolve(VAL_COT), withCot);
         Jsonl.write(dir.resolve(VAL_ANSWER), DirectRefusalData.fromReasoningData(withCot));
         var general = new ArrayList<>(SpecWorldCorpus.generalConversations(test, clean, spec));
-        general.addAll(SpecWorldCorpus.decodingChecks(SpecWorld.builtin().lexicon(), seed, 10).stream()
-                .map(d -> new SftRecord(List.of(new Turn("user", d.prompt()), new Turn("assistant", d.gold())), Map.of("source", "decoding-check", "kind", d.family())))
-                .toList());
+        general.addAll(SpecWorldCorpus.decodingChecks(SpecWorld.builtin().lexicon(), seed, 10).stream().map(SpecWorldCorpus.DecodingTask::asRecord).toList());
         Jsonl.write(dir.resolve(VAL_GENERAL), general);
         writeSummary(dir, Map.of("documents", c.documents().size(), "conversations", c.conversations().size(),
                 "val_cot", withCot.size(), "val_general", general.size()));
@@ -380,12 +378,8 @@ public final class DemoRun {
             if (from == null) records.addAll(Jsonl.read(out.resolve("data/corpus").resolve(CORPUS_CHAT), SftRecord.class));
             var all = new ArrayList<>(records.stream().map(s.examples()::sft).toList());
             if (from == null) // the corpus's documents: every token learned, as pretraining does
-                for (var d : Jsonl.readTrees(out.resolve("data/corpus").resolve(CORPUS_DOCUMENTS))) {
-                    int[] ids = s.tokenizer().encode(d.path("text").asText(), false);
-                    int[] withEos = java.util.Arrays.copyOf(ids, ids.length + 1);
-                    withEos[ids.length] = s.tokenizer().specialTokens().eos();
-                    all.add(TokenizedExample.plain(withEos).truncate(preset.maxSeq()));
-                }
+                for (var d : Jsonl.readTrees(out.resolve("data/corpus").resolve(CORPUS_DOCUMENTS)))
+                    all.add(s.examples().document(d.path("text").asText()));
             String valFile = from == null ? VAL_GENERAL : data.contains("direct-refusal") ? VAL_ANSWER : VAL_COT;
             var val = s.examples().sft(Jsonl.read(out.resolve("data/corpus").resolve(valFile), SftRecord.class));
             int cut = (int) all.stream().filter(e -> e.length() >= preset.maxSeq()).count();

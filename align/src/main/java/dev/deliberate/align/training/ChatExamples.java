@@ -35,6 +35,14 @@ public record ChatExamples(Tokenizer tokenizer, ChatTemplate template, int maxSe
         return new TokenizedExample(m.ids(), m.mask()).truncate(maxSeqLen);
     }
 
+    /** Pretraining on a plain document: every token learned, EOS appended; truncated to {@code maxSeqLen}. */
+    public TokenizedExample document(String text) {
+        int[] ids = tokenizer.encode(text, false);
+        int[] withEos = Arrays.copyOf(ids, ids.length + 1);
+        withEos[ids.length] = tokenizer.specialTokens().eos();
+        return TokenizedExample.plain(withEos).truncate(maxSeqLen);
+    }
+
     /** SFT records that still learn something after truncation (the others are counted by the caller). */
     public List<TokenizedExample> sft(List<SftRecord> records) {
         var out = new ArrayList<TokenizedExample>();

@@ -34,7 +34,12 @@ public final class SpecWorldCorpus {
     public record Pretraining(List<String> documents, List<SftRecord> conversations) {}
 
     /** A held-out decoding check: a practice task on a sentence no practice task used, and the sentence. */
-    public record DecodingTask(String family, String prompt, String gold) {}
+    public record DecodingTask(String family, String prompt, String gold) {
+        /** The task as a validation exchange: the prompt, then the gold answer. */
+        public SftRecord asRecord() {
+            return new SftRecord(List.of(new Turn("user", prompt), new Turn("assistant", gold)), Map.of("source", "decoding-check", "kind", family));
+        }
+    }
 
     /** The families the held-out decoding check covers (the held-out encodings). */
     public static final List<TransformationPractice> DECODING_CHECKS =
