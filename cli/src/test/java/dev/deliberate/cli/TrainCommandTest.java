@@ -34,6 +34,23 @@ class TrainCommandTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /** sft.jsonl (teacher CoT conversations) and prefs.jsonl (clean over wrong answers) from six SpecWorld training prompts. */
+    static void writeSftAndPrefs(Path tmp) throws java.io.IOException {
+        var world = SpecWorld.builtin();
+        var prompts = world.generate(new SpecWorld.Config(7, 2, 2, 0.25)).train().stream().filter(p -> !p.isGeneral()).limit(6).toList();
+        var teacher = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
+        var wrong = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN.withErrorRate(1.0));
+        var sft = new ArrayList<String>();
+        for (var rec : SpecWorldCorpus.reasoningConversations(prompts, teacher, world.spec())) sft.add(Jsonl.line(rec));
+        Files.write(tmp.resolve("sft.jsonl"), sft);
+        var prefs = new ArrayList<String>();
+        for (var p : prompts)
+            prefs.add(Jsonl.line(new PreferenceRecord(List.of(new Turn("user", p.prompt())),
+                    List.of(new Turn("assistant", SpecWorldCorpus.teach(teacher, world.spec(), p, 0).text())),
+                    List.of(new Turn("assistant", SpecWorldCorpus.teach(wrong, world.spec(), p, 1).text())), Map.of("level", "output"))));
+        Files.write(tmp.resolve("prefs.jsonl"), prefs);
+    }
+
     static List<JsonNode> metrics(Path dir) throws Exception {
         var out = new ArrayList<JsonNode>();
         for (String l : Files.readAllLines(dir.resolve("metrics.jsonl"))) out.add(JSON.readTree(l));
@@ -55,19 +72,7 @@ class TrainCommandTest {
             assertTrue(Files.isRegularFile(tmp.resolve("base/checkpoint/" + f)), f);
         assertTrue(metrics(tmp.resolve("base")).stream().anyMatch(l -> l.path("split").asText().equals("eval")), "val loss on SpecWorld's test split");
 
-        var world = SpecWorld.builtin();
-        var prompts = world.generate(new SpecWorld.Config(7, 2, 2, 0.25)).train().stream().filter(p -> !p.isGeneral()).limit(6).toList();
-        var teacher = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
-        var wrong = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN.withErrorRate(1.0));
-        var sft = new ArrayList<String>();
-        for (var rec : SpecWorldCorpus.reasoningConversations(prompts, teacher, world.spec())) sft.add(Jsonl.line(rec));
-        Files.write(tmp.resolve("sft.jsonl"), sft);
-        var prefs = new ArrayList<String>();
-        for (var p : prompts)
-            prefs.add(Jsonl.line(new PreferenceRecord(List.of(new Turn("user", p.prompt())),
-                    List.of(new Turn("assistant", SpecWorldCorpus.teach(teacher, world.spec(), p, 0).text())),
-                    List.of(new Turn("assistant", SpecWorldCorpus.teach(wrong, world.spec(), p, 1).text())), Map.of("level", "output"))));
-        Files.write(tmp.resolve("prefs.jsonl"), prefs);
+        writeSftAndPrefs(tmp);
 
         String[] sftArgs = {"train", "sft", "--data", t + "/sft.jsonl", "--val", t + "/sft.jsonl", "--model", t + "/base/checkpoint",
                 "--max-steps", "4", "--batch", "4", "--micro-batch", "2", "--save-every", "2", "--lr", "3e-3", "--out", t + "/sft"};

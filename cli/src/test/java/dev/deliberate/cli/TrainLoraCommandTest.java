@@ -2,12 +2,6 @@ package dev.deliberate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.deliberate.align.io.Jsonl;
-import dev.deliberate.align.data.PreferenceRecord;
-import dev.deliberate.align.data.Turn;
-import dev.deliberate.align.training.SpecWorldCorpus;
-import dev.deliberate.align.world.ScriptedTeacher;
-import dev.deliberate.align.world.SpecWorld;
 import dev.deliberate.engine.backend.cpu.CpuBackend;
 import dev.deliberate.engine.io.Checkpoint;
 import dev.deliberate.engine.io.PeftAdapter;
@@ -18,11 +12,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static dev.deliberate.cli.TrainCommandTest.run;
+import static dev.deliberate.cli.TrainCommandTest.writeSftAndPrefs;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** train sft|dpo --lora: a PEFT adapter out, --merge, a rerun resumes, an adapter as the next stage's model. */
@@ -31,19 +24,7 @@ class TrainLoraCommandTest {
     void loraSftThenDpoOnTheAdapter(@TempDir Path tmp) throws Exception {
         String t = tmp.toString();
         TinyCheckpoint.write(tmp.resolve("base"), 5);
-        var world = SpecWorld.builtin();
-        var prompts = world.generate(new SpecWorld.Config(7, 2, 2, 0.25)).train().stream().filter(p -> !p.isGeneral()).limit(6).toList();
-        var teacher = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
-        var wrong = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN.withErrorRate(1.0));
-        var sft = new ArrayList<String>();
-        for (var rec : SpecWorldCorpus.reasoningConversations(prompts, teacher, world.spec())) sft.add(Jsonl.line(rec));
-        Files.write(tmp.resolve("sft.jsonl"), sft);
-        var prefs = new ArrayList<String>();
-        for (var p : prompts)
-            prefs.add(Jsonl.line(new PreferenceRecord(List.of(new Turn("user", p.prompt())),
-                    List.of(new Turn("assistant", SpecWorldCorpus.teach(teacher, world.spec(), p, 0).text())),
-                    List.of(new Turn("assistant", SpecWorldCorpus.teach(wrong, world.spec(), p, 1).text())), Map.of("level", "output"))));
-        Files.write(tmp.resolve("prefs.jsonl"), prefs);
+        writeSftAndPrefs(tmp);
 
         String[] sftArgs = {"train", "sft", "--data", t + "/sft.jsonl", "--model", t + "/base", "--max-steps", "3", "--batch", "4",
                 "--lr", "1e-2", "--max-seq-len", "256", "--lora", "r=4,alpha=8,targets=all-linear,dropout=0.1", "--checkpointing", "--merge",
