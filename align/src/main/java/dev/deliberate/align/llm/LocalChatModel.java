@@ -343,17 +343,20 @@ public final class LocalChatModel implements StepwiseChatModel {
 
         Completion completion() {
             String full = prompt.thinkPrefix() + text;
-            int reasoning = 0, end = Reasoning.reasoningEnd(full) - prompt.thinkPrefix().length();
-            if (end >= text.length() && end > 0) {
-                reasoning = generated; // stopped mid-thought
-            } else if (end > 0) {
-                reasoning = generated;
-                for (int i = 0; i < n; i++)
-                    if (textEnd[i] >= end) {
-                        reasoning = i + 1;
+            // reasoning tokens: the generated tokens whose text lies in a reasoning span, by Reasoning.split's rule
+            // (a token that completed no character counts where it stands; an EOS counts when the thought was left open)
+            int[] spans = Reasoning.reasoningSpans(full);
+            int shift = prompt.thinkPrefix().length(), reasoning = 0;
+            for (int i = 0; i < n; i++) {
+                int from = shift + Math.min(i == 0 ? 0 : textEnd[i - 1], text.length());
+                int to = Math.max(shift + Math.min(textEnd[i], text.length()), from + 1);
+                for (int k = 0; k < spans.length; k += 2)
+                    if (from < spans[k + 1] && to > spans[k]) {
+                        reasoning++;
                         break;
                     }
             }
+            if (generated > n && !Reasoning.split(full).closed()) reasoning += generated - n;
             Completion c = Completion.fromText(full, finishReason, new Completion.Usage(prompt.tokens().length, generated, reasoning));
             return logprobs == null ? c : c.withLogprobs(logprobs);
         }

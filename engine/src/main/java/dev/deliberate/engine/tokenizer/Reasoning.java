@@ -36,14 +36,18 @@ public final class Reasoning {
     }
 
     /**
-     * Where the reasoning ends in {@code text}: the index just past the last {@code </think>}, the length of the text
-     * when a think block is left open, or 0 when there is no reasoning at all.
+     * The character ranges of {@code text} that {@link #split} counts as reasoning, tags included, in order: at most
+     * two, {@code [start0, end0, start1, end1]}. The first runs from the first {@code <think>} (or the start of the text
+     * when a {@code </think>} comes first) to just past the last {@code </think>}; the second is a block opened after the
+     * last close and never closed, to the end. Text outside them is the answer, so counting reasoning tokens by these
+     * ranges agrees with {@link #split} (an answer before the first {@code <think>} is not reasoning).
      */
-    public static int reasoningEnd(String text) {
-        int close = text.lastIndexOf(CLOSE);
-        int from = close < 0 ? 0 : close + CLOSE.length();
-        if (text.indexOf(OPEN, from) >= 0) return text.length();
-        return close < 0 ? 0 : from;
+    public static int[] reasoningSpans(String text) {
+        int lastClose = text.lastIndexOf(CLOSE), firstOpen = text.indexOf(OPEN);
+        if (lastClose < 0) return firstOpen < 0 ? new int[0] : new int[] {firstOpen, text.length()};
+        int start = firstOpen >= 0 && firstOpen < text.indexOf(CLOSE) ? firstOpen : 0, end = lastClose + CLOSE.length();
+        int open = text.indexOf(OPEN, end);
+        return open < 0 ? new int[] {start, end} : new int[] {start, end, open, text.length()};
     }
 
     public static Split split(String text) {

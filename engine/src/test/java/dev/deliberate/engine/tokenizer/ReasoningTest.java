@@ -63,9 +63,32 @@ class ReasoningTest {
         assertEquals("a\nb, cut", s.reasoning());
         assertFalse(s.closed());
         String t = "<think>a</think>\n\nshown <think>b, cut";
-        assertEquals(t.length(), Reasoning.reasoningEnd(t));
-        assertEquals("<think>a</think>".length(), Reasoning.reasoningEnd("<think>a</think>\n\nok"));
-        assertEquals(0, Reasoning.reasoningEnd("no tags"));
+        assertArrayEquals(new int[] {0, "<think>a</think>".length(), t.indexOf("<think>b"), t.length()}, Reasoning.reasoningSpans(t));
+        assertArrayEquals(new int[] {0, "<think>a</think>".length()}, Reasoning.reasoningSpans("<think>a</think>\n\nok"));
+        assertArrayEquals(new int[0], Reasoning.reasoningSpans("no tags"));
+        assertArrayEquals(new int[] {"Hi ".length(), "Hi <think>a</think>".length()}, Reasoning.reasoningSpans("Hi <think>a</think> there"),
+                "an answer before the first <think> is not reasoning, as split says");
+    }
+
+    @Test
+    void theReasoningSpansLeaveExactlyTheAnswer() {
+        Random rnd = new Random(11);
+        String[] pieces = {"a", " ", "\n", "<think>", "</think>", "é", "x y"};
+        for (int i = 0; i < 5000; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int k = rnd.nextInt(9); k > 0; k--) sb.append(pieces[rnd.nextInt(pieces.length)]);
+            String text = sb.toString();
+            int[] spans = Reasoning.reasoningSpans(text);
+            StringBuilder outside = new StringBuilder();
+            int at = 0;
+            for (int k = 0; k < spans.length; k += 2) {
+                assertTrue(spans[k] >= at && spans[k] <= spans[k + 1], text);
+                outside.append(text, at, spans[k]).append(' ');
+                at = spans[k + 1];
+            }
+            outside.append(text.substring(at));
+            assertEquals(Reasoning.answer(text).replaceAll("\\s", ""), outside.toString().replaceAll("\\s", ""), text);
+        }
     }
 
     @Test
