@@ -122,10 +122,35 @@ public final class Http1Server implements AutoCloseable {
     private void serve(Socket s) {
         try (s) {
             converse(s);
+            lingeringClose(s);
         } catch (IOException ignored) {
             // closing anyway
         } finally {
             connections.remove(s);
+        }
+    }
+
+    /**
+     * Half-closes, then reads and drops what the client is still sending (at most 1 s, 1 MiB) before the close. A
+     * close with unread bytes makes the kernel send a TCP reset, which can destroy an error answer (a 413 to a huge
+     * body) before the client has read it; RFC 9112 §9.6 calls this a lingering close.
+     */
+    private static void lingeringClose(Socket s) {
+        if (s.isClosed() || s.isOutputShutdown()) return;
+        try {
+            s.getOutputStream().flush();
+            s.shutdownOutput();
+            s.setSoTimeout(1000);
+            var in = s.getInputStream();
+            byte[] sink = new byte[8192];
+            long deadline = System.nanoTime() + 1_000_000_000L;
+            for (long drained = 0; drained < (1 << 20) && System.nanoTime() < deadline; ) {
+                int n = in.read(sink);
+                if (n < 0) break;
+                drained += n;
+            }
+        } catch (IOException ignored) {
+            // the client is gone, or slow: close now
         }
     }
 
