@@ -29,6 +29,31 @@ public final class CachedChatModel implements ChatModel {
     }
 
     @Override
+    public boolean completesText() {
+        return model.completesText();
+    }
+
+    @Override
+    public List<Completion> complete(String prompt, SamplingParams params) {
+        return model.complete(prompt, params); // raw continuations are not cached
+    }
+
+    @Override
+    public boolean continuesReasoning() {
+        return model.continuesReasoning();
+    }
+
+    @Override
+    public List<Completion> continueReasoning(List<Message> messages, String reasoningPrefix, SamplingParams params) {
+        return model.continueReasoning(messages, reasoningPrefix, params);
+    }
+
+    @Override
+    public java.util.Optional<ReasoningBrancher> reasoningBrancher(List<Message> prompt, long seed) {
+        return model.reasoningBrancher(prompt, seed);
+    }
+
+    @Override
     public String id() {
         return model.id();
     }

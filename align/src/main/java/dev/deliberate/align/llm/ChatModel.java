@@ -2,6 +2,7 @@ package dev.deliberate.align.llm;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -35,6 +36,45 @@ public interface ChatModel extends AutoCloseable {
         List<Completion> completions = chat(messages, params);
         for (int i = 0; i < completions.size(); i++) ChatDelta.emitWhole(i, completions.get(i), onDelta);
         return completions;
+    }
+
+    /** Whether {@link #complete} works: the model continues raw text (a local checkpoint, an endpoint's {@code /v1/completions}). */
+    default boolean completesText() {
+        return false;
+    }
+
+    /**
+     * Continues {@code prompt} verbatim, with no chat template: OpenAI's legacy {@code /v1/completions}. Each
+     * completion's {@link Completion#answer} holds exactly the generated text (no think-tag split), its reasoning is "".
+     *
+     * @throws UnsupportedOperationException when {@link #completesText} is false
+     */
+    default List<Completion> complete(String prompt, SamplingParams params) {
+        throw new UnsupportedOperationException(id() + " does not continue raw text (it has no tokenizer here and no /v1/completions)");
+    }
+
+    /** Whether {@link #continueReasoning} works: the model can be made to write on from a given reasoning prefix. */
+    default boolean continuesReasoning() {
+        return false;
+    }
+
+    /**
+     * The assistant's turn continued from {@code reasoningPrefix}: the conversation is rendered with the model's chat
+     * template, an open {@code <think>} and the prefix ({@link ReasoningPrefill}), and the model writes on. Each
+     * completion holds the whole reasoning (prefix included) and the answer.
+     *
+     * @throws UnsupportedOperationException when {@link #continuesReasoning} is false
+     */
+    default List<Completion> continueReasoning(List<Message> messages, String reasoningPrefix, SamplingParams params) {
+        throw new UnsupportedOperationException(id() + " cannot continue a reasoning prefix (a remote endpoint needs --chat-template for /v1/completions)");
+    }
+
+    /**
+     * The model's own way to branch its reasoning on {@code prompt} exactly (SpecWorld's scripted teacher replays a
+     * course from a seed), or empty: then a PP-COT pair is made by continuing a prefix of a sampled chain.
+     */
+    default Optional<ReasoningBrancher> reasoningBrancher(List<Message> prompt, long seed) {
+        return Optional.empty();
     }
 
     @Override

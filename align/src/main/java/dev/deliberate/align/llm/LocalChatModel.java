@@ -80,32 +80,55 @@ public final class LocalChatModel implements StepwiseChatModel {
         return run(requests, null);
     }
 
-    /** All samples of all requests through one session, admitted as slots free up. */
+    @Override
+    public boolean completesText() {
+        return true;
+    }
+
+    @Override
+    public List<Completion> complete(String prompt, SamplingParams params) {
+        return run(List.of(ckpt.raw(prompt)), List.of(params), null).getFirst();
+    }
+
+    @Override
+    public boolean continuesReasoning() {
+        return true;
+    }
+
+    @Override
+    public List<Completion> continueReasoning(List<Message> messages, String reasoningPrefix, SamplingParams params) {
+        return run(List.of(ckpt.prefill(messages, reasoningPrefix)), List.of(params), null).getFirst();
+    }
+
     private List<List<Completion>> run(List<ChatRequest> requests, Consumer<ChatDelta> onDelta) {
         var prompts = new ArrayList<LocalCheckpoint.Prompt>(requests.size());
-        var bases = new long[requests.size()];
+        for (ChatRequest r : requests) prompts.add(ckpt.render(r.messages(), true));
+        return run(prompts, requests.stream().map(ChatRequest::params).toList(), onDelta);
+    }
+
+    /** All samples of all prompts through one session, admitted as slots free up. */
+    private List<List<Completion>> run(List<LocalCheckpoint.Prompt> prompts, List<SamplingParams> params, Consumer<ChatDelta> onDelta) {
+        var bases = new long[prompts.size()];
         int total = 0, need = 2;
-        for (int i = 0; i < requests.size(); i++) {
-            ChatRequest r = requests.get(i);
-            var p = ckpt.render(r.messages(), true);
+        for (int i = 0; i < prompts.size(); i++) {
+            var p = prompts.get(i);
             checkFits(p);
-            prompts.add(p);
-            bases[i] = baseSeed(r.params());
-            total += r.params().n();
-            need = Math.max(need, p.tokens().length + r.params().maxTokens());
+            bases[i] = baseSeed(params.get(i));
+            total += params.get(i).n();
+            need = Math.max(need, p.tokens().length + params.get(i).maxTokens());
         }
         var out = new ArrayList<Completion[]>();
-        for (ChatRequest r : requests) out.add(new Completion[r.params().n()]);
+        for (SamplingParams sp : params) out.add(new Completion[sp.n()]);
         if (total == 0) return List.of();
         var jobs = new ArrayDeque<int[]>(); // (request, sample)
-        for (int i = 0; i < requests.size(); i++) for (int s = 0; s < requests.get(i).params().n(); s++) jobs.add(new int[]{i, s});
+        for (int i = 0; i < prompts.size(); i++) for (int s = 0; s < params.get(i).n(); s++) jobs.add(new int[]{i, s});
         var owner = new HashMap<Long, int[]>();
         var splitters = new HashMap<Long, ThinkStreamSplitter>();
         try (Session session = new Session(Math.min(MAX_BATCH_SLOTS, total), Math.min(need, contextLimit()))) {
             while (!jobs.isEmpty() || !owner.isEmpty()) {
                 while (!jobs.isEmpty() && session.free() > 0) {
                     int[] job = jobs.poll();
-                    long id = session.admit(prompts.get(job[0]), requests.get(job[0]).params(), bases[job[0]] + job[1]);
+                    long id = session.admit(prompts.get(job[0]), params.get(job[0]), bases[job[0]] + job[1]);
                     owner.put(id, job);
                     if (onDelta != null) splitters.put(id, new ThinkStreamSplitter());
                 }
@@ -342,6 +365,10 @@ public final class LocalChatModel implements StepwiseChatModel {
         }
 
         Completion completion() {
+            if (prompt.raw()) { // a plain continuation: the text as generated, nothing counted as reasoning
+                Completion c = new Completion("", text.toString(), finishReason, new Completion.Usage(prompt.tokens().length, generated, -1));
+                return logprobs == null ? c : c.withLogprobs(logprobs);
+            }
             String full = prompt.thinkPrefix() + text;
             // reasoning tokens: the generated tokens whose text lies in a reasoning span, by Reasoning.split's rule
             // (a token that completed no character counts where it stands; an EOS counts when the thought was left open)

@@ -184,8 +184,32 @@ public final class LocalCheckpoint implements AutoCloseable {
         return lock;
     }
 
-    /** A rendered, tokenized conversation; {@code thinkPrefix} is an open {@code <think>} the template left in the prompt. */
-    public record Prompt(int[] tokens, String thinkPrefix) {}
+    /**
+     * A rendered, tokenized conversation; {@code thinkPrefix} is the part of the prompt that belongs to the completion
+     * (an open {@code <think>} the template left, and any reasoning prefix after it); {@code raw}: a plain-text prompt
+     * whose completion is the generated text as it is, not split at think tags.
+     */
+    public record Prompt(int[] tokens, String thinkPrefix, boolean raw) {
+        public Prompt(int[] tokens, String thinkPrefix) {
+            this(tokens, thinkPrefix, false);
+        }
+    }
+
+    /** A raw text prompt, tokenized as transformers does a rendered template (no special tokens added). */
+    public Prompt raw(String text) {
+        return new Prompt(tokenizer.encode(text, false), "", true);
+    }
+
+    /** The conversation rendered to continue the assistant's reasoning from {@code reasoningPrefix} ({@link ReasoningPrefill}). */
+    public Prompt prefill(List<Message> messages, String reasoningPrefix) {
+        ReasoningPrefill p;
+        try {
+            p = ReasoningPrefill.of(template, messages, reasoningPrefix);
+        } catch (ChatTemplate.ChatTemplateException e) {
+            throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
+        }
+        return new Prompt(tokenizer.encode(p.prompt(), false), p.thinkPrefix());
+    }
 
     /** Renders {@code messages} with the template (with the generation prompt when asked) and tokenizes the text. */
     public Prompt render(List<Message> messages, boolean addGenerationPrompt) {

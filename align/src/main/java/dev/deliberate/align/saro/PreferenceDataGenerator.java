@@ -14,10 +14,10 @@ import dev.deliberate.align.deliberative.SpecContextSampler;
 import dev.deliberate.align.judge.Decision;
 import dev.deliberate.align.judge.Judge;
 import dev.deliberate.align.llm.ChatModel;
+import dev.deliberate.align.llm.ReasoningBrancher;
 import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.spec.Spec;
 import dev.deliberate.align.prompt.LabelledPrompt;
-import dev.deliberate.align.world.ScriptedTeacher;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,8 +34,9 @@ import java.util.TreeMap;
  *       rejected = one judged unsafe (complies where it must not, or leaks) or over-refusing (refuses an allowed
  *       request), so on benign and educational prompts the rejected side is an over-refusal;</li>
  *   <li><b>PP-COT</b> (process level): one chain branched at a step by {@link ProcessPreferenceBuilder} — the scripted
- *       teacher's courses when the teacher is SpecWorld's, otherwise the OP-COT rejected chain continued by the teacher
- *       with an early reflection ({@link ModelBrancher}).</li>
+ *       teacher's own exact branching when it has one ({@link ChatModel#reasoningBrancher}: SpecWorld's courses),
+ *       otherwise the OP-COT rejected chain continued by the teacher with an early reflection
+ *       ({@link ContinuationBrancher}: a reasoning-prefix continuation when the model offers one).</li>
  * </ul>
  * Pairs of a prompt go to the training file or, for a seeded {@code valFraction} of prompts, to the validation file,
  * so DPO's held-out metrics see prompts it never trained on.
@@ -112,11 +113,11 @@ public final class PreferenceDataGenerator {
         if (c.processLevel()) {
             long seed = SpecContextSampler.promptSeed(runSeed ^ 0x9B0C5L, p);
             boolean late = new SplittableRandom(seed ^ 0x1A7EL).nextDouble() < c.lateReflection();
-            ProcessPreferenceBuilder.Brancher brancher = null;
-            if (sampler.teacher() instanceof ScriptedTeacher t) brancher = new ScriptedBrancher(t, sampler.teacherPrompt(p), seed);
-            else if (rejected != null)
-                brancher = new ModelBrancher(sampler.teacher(), sampler.teacherPrompt(p), rejected.completion(),
-                        SamplingParams.sample(sampler.settings().temperature(), sampler.settings().maxTokens(), 1, seed));
+            // the teacher's own exact branching (the scripted teacher's courses), else a continuation of the rejected chain
+            var prompt = sampler.teacherPrompt(p);
+            ReasoningBrancher brancher = sampler.teacher().reasoningBrancher(prompt, seed).orElseGet(() -> rejected == null ? null
+                    : new ContinuationBrancher(sampler.teacher(), prompt, rejected.completion(),
+                    SamplingParams.sample(sampler.settings().temperature(), sampler.settings().maxTokens(), 1, seed)));
             if (brancher == null) stats.put("pp", "no-chain-to-branch");
             else {
                 var r = new ProcessPreferenceBuilder(sampler).build(p, brancher, late, seed);
@@ -125,7 +126,7 @@ public final class PreferenceDataGenerator {
                     Map<String, Object> meta = meta(p, sampler, "process", p.id() + "#pp");
                     meta.put("branch_step", pp.branchStep());
                     meta.put("rejected_kind", pp.rejectedKind());
-                    meta.put("brancher", brancher instanceof ScriptedBrancher ? "scripted-course" : "model-continuation");
+                    meta.put("brancher", brancher.method());
                     meta.put("chosen_score", pp.chosen().score());
                     meta.put("rejected_score", pp.rejected().score());
                     outputs.add(new GenerationRun.Output(file, pair(sampler, p, pp.chosen(), pp.rejected(), meta), p.id() + "#pp"));

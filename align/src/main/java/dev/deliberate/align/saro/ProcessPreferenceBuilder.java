@@ -2,11 +2,11 @@ package dev.deliberate.align.saro;
 
 import dev.deliberate.align.deliberative.JudgedSample;
 import dev.deliberate.align.deliberative.SpecContextSampler;
-import dev.deliberate.align.llm.Completion;
+import dev.deliberate.align.llm.ReasoningBrancher;
+import dev.deliberate.align.llm.ReasoningBrancher.Chain;
 import dev.deliberate.align.prompt.LabelledPrompt;
 
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.SplittableRandom;
 
@@ -15,49 +15,10 @@ import java.util.SplittableRandom;
  * pick a branch step, and continue the same prefix two ways — the chosen with an early safety reflection that cites
  * the rule and a safe continuation, the rejected with continued drift (or a reflection only at a later step). The
  * judge, seeing CoT and answer, must accept the chosen and (for drift) reject the rejected; otherwise no pair. Works
- * for any chain: a {@link Brancher} supplies the continuations (the scripted teacher's courses, or a model asked to
- * continue a prefix).
+ * for any chain: a {@link ReasoningBrancher} supplies the continuations (the scripted teacher's courses, or a model
+ * continuing a prefix).
  */
 public final class ProcessPreferenceBuilder {
-
-    /** A chain of thought as steps, and its answer. */
-    public record Chain(List<String> steps, String answer) {
-        public Chain {
-            steps = List.copyOf(steps);
-            Objects.requireNonNull(answer, "answer");
-        }
-
-        public String reasoning() {
-            return String.join("\n\n", steps);
-        }
-
-        /** As a completion; lengths are whitespace words, like the teacher's usage. */
-        public Completion completion() {
-            int r = words(reasoning()), a = words(answer);
-            return new Completion(reasoning(), answer, "stop", new Completion.Usage(-1, r + a, r));
-        }
-
-        private static int words(String s) {
-            return s.isBlank() ? 0 : s.strip().split("\\s+").length;
-        }
-    }
-
-    /** The two continuations of one prefix, each as a full chain. */
-    public record Branches(Chain chosen, Chain rejected, String rejectedKind) {}
-
-    /** Supplies continuations of a chain for a prompt. */
-    public interface Brancher {
-        /** Steps of the chain being branched; branch steps are drawn from 1 … steps − 1. */
-        int steps();
-
-        /**
-         * Two full chains sharing exactly their first {@code step} steps: the chosen reflects at {@code step}, the
-         * rejected drifts on (or reflects later). Empty when this chain cannot be branched there.
-         *
-         * @param late whether the rejected side should reflect late rather than drift (a brancher that cannot may drift)
-         */
-        Optional<Branches> branch(LabelledPrompt item, int step, boolean late, long seed);
-    }
 
     /**
      * A built pair, or why there is none.
@@ -81,11 +42,11 @@ public final class ProcessPreferenceBuilder {
         return 1 + new SplittableRandom(seed).nextInt(steps - 1);
     }
 
-    public Result build(LabelledPrompt item, Brancher brancher, boolean late, long seed) {
+    public Result build(LabelledPrompt item, ReasoningBrancher brancher, boolean late, long seed) {
         int n = brancher.steps();
         if (n < 2) return new Result(Optional.empty(), "chain-too-short");
         int step = branchStep(n, seed);
-        var branches = brancher.branch(item, step, late, seed);
+        var branches = brancher.branch(step, late, seed);
         if (branches.isEmpty()) return new Result(Optional.empty(), "cannot-branch");
         Chain c = branches.get().chosen(), r = branches.get().rejected();
         if (c.steps().size() <= step || r.steps().size() <= step || !c.steps().subList(0, step).equals(r.steps().subList(0, step)))

@@ -7,6 +7,7 @@ import dev.deliberate.align.attack.Attacks;
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.Completion;
 import dev.deliberate.align.llm.Message;
+import dev.deliberate.align.llm.ReasoningBrancher;
 import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.spec.Category;
 import dev.deliberate.align.spec.Rule;
@@ -168,6 +169,12 @@ public final class ScriptedTeacher implements ChatModel {
             out.add(new Completion(c.reasoning(), c.answer(), c.finishReason(), new Completion.Usage(prompt, c.usage().completionTokens(), c.usage().reasoningTokens())));
         }
         return out;
+    }
+
+    /** Branches exactly: the courses of one seed share their steps up to the branch ({@link ScriptedBrancher}). */
+    @Override
+    public Optional<ReasoningBrancher> reasoningBrancher(List<Message> prompt, long seed) {
+        return Optional.of(new ScriptedBrancher(this, prompt, seed));
     }
 
     /** One sample as the knobs make it (drift included); the request is mixed into the seed, so one seed serves a whole dataset. */

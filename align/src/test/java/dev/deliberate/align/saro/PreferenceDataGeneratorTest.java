@@ -150,7 +150,7 @@ class PreferenceDataGeneratorTest {
         for (var r : pairs(out)) {
             if (!r.meta().get("level").equals("process")) continue;
             pp++;
-            assertEquals("model-continuation", r.meta().get("brancher"));
+            assertEquals("instructed-continuation", r.meta().get("brancher"));
             int b = (Integer) r.meta().get("branch_step");
             var chosen = Deliberation.steps(completion(r, true).reasoning());
             var rejected = Deliberation.steps(completion(r, false).reasoning());
