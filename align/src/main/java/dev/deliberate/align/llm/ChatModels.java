@@ -42,7 +42,7 @@ public final class ChatModels {
      * @param totalTimeout   limit on a whole call, retries and backoff included
      */
     public record OpenOptions(Path cacheFile, String apiKeyEnv, Function<String, String> env,
-                              int maxConcurrency, int maxRetries, Duration requestTimeout, Duration totalTimeout) {
+                              int maxConcurrency, int maxRetries, Duration requestTimeout, Duration totalTimeout, Path chatTemplate) {
         public OpenOptions {
             Objects.requireNonNull(env, "env");
             Objects.requireNonNull(requestTimeout, "requestTimeout");
@@ -50,12 +50,12 @@ public final class ChatModels {
         }
 
         public OpenOptions(Path cacheFile, String apiKeyEnv, Function<String, String> env, int maxConcurrency, int maxRetries, Duration requestTimeout) {
-            this(cacheFile, apiKeyEnv, env, maxConcurrency, maxRetries, requestTimeout, requestTimeout.multipliedBy(2));
+            this(cacheFile, apiKeyEnv, env, maxConcurrency, maxRetries, requestTimeout, requestTimeout.multipliedBy(2), null);
         }
 
         /** Per-attempt timeout, retries and the total deadline ({@code --request-timeout}, {@code --retries}, {@code --total-timeout}). */
         public OpenOptions withTimeouts(int maxRetries, Duration requestTimeout, Duration totalTimeout) {
-            return new OpenOptions(cacheFile, apiKeyEnv, env, maxConcurrency, maxRetries, requestTimeout, totalTimeout);
+            return new OpenOptions(cacheFile, apiKeyEnv, env, maxConcurrency, maxRetries, requestTimeout, totalTimeout, chatTemplate);
         }
 
         /** The cache in {@code $DELIBERATE_CACHE} or {@code ~/.cache/deliberate/responses.sqlite}, keys from the process environment. */
@@ -64,11 +64,11 @@ public final class ChatModels {
             Path cache = file != null && !file.isBlank() ? Path.of(file)
                     : Path.of(System.getProperty("user.home"), ".cache", "deliberate", "responses.sqlite");
             return new OpenOptions(cache, null, System::getenv, 8, OpenAiChatModel.DEFAULT_RETRIES, OpenAiChatModel.DEFAULT_REQUEST_TIMEOUT,
-                    OpenAiChatModel.DEFAULT_REQUEST_TIMEOUT.multipliedBy(2));
+                    OpenAiChatModel.DEFAULT_REQUEST_TIMEOUT.multipliedBy(2), null);
         }
 
         public OpenOptions withCache(Path file) {
-            return new OpenOptions(file, apiKeyEnv, env, maxConcurrency, maxRetries, requestTimeout, totalTimeout);
+            return new OpenOptions(file, apiKeyEnv, env, maxConcurrency, maxRetries, requestTimeout, totalTimeout, chatTemplate);
         }
 
         public OpenOptions withNoCache() {
@@ -76,11 +76,11 @@ public final class ChatModels {
         }
 
         public OpenOptions withApiKeyEnv(String var) {
-            return new OpenOptions(cacheFile, var, env, maxConcurrency, maxRetries, requestTimeout, totalTimeout);
+            return new OpenOptions(cacheFile, var, env, maxConcurrency, maxRetries, requestTimeout, totalTimeout, chatTemplate);
         }
 
         public OpenOptions withEnv(Function<String, String> env) {
-            return new OpenOptions(cacheFile, apiKeyEnv, env, maxConcurrency, maxRetries, requestTimeout, totalTimeout);
+            return new OpenOptions(cacheFile, apiKeyEnv, env, maxConcurrency, maxRetries, requestTimeout, totalTimeout, chatTemplate);
         }
 
         public OpenOptions withEnv(Map<String, String> env) {
@@ -88,7 +88,16 @@ public final class ChatModels {
         }
 
         public OpenOptions withLimits(int maxConcurrency, int maxRetries, Duration requestTimeout) {
-            return new OpenOptions(cacheFile, apiKeyEnv, env, maxConcurrency, maxRetries, requestTimeout, totalTimeout);
+            return new OpenOptions(cacheFile, apiKeyEnv, env, maxConcurrency, maxRetries, requestTimeout, totalTimeout, chatTemplate);
+        }
+
+        /**
+         * The chat template of the model an {@code http(s)://} endpoint serves ({@code --chat-template}: its HF folder,
+         * {@code tokenizer_config.json} or a {@code .jinja} file), so that a reasoning prefix can be continued through
+         * {@code /v1/completions} (PP-COT branching); null: none.
+         */
+        public OpenOptions withChatTemplate(Path template) {
+            return new OpenOptions(cacheFile, apiKeyEnv, env, maxConcurrency, maxRetries, requestTimeout, totalTimeout, template);
         }
     }
 
@@ -213,7 +222,7 @@ public final class ChatModels {
             var opts = OpenAiChatModel.Options.of(baseUrl, model).withApiKey(key)
                     .withMaxConcurrency(options.maxConcurrency()).withMaxRetries(options.maxRetries())
                     .withRequestTimeout(options.requestTimeout()).withTotalTimeout(options.totalTimeout());
-            var m = new OpenAiChatModel(opts);
+            var m = new OpenAiChatModel(opts, options.chatTemplate() == null ? null : dev.deliberate.engine.tokenizer.ChatTemplate.read(options.chatTemplate()));
             if (options.cacheFile() == null) return m;
             return new CachedChatModel(m, ResponseCache.open(options.cacheFile()), true);
         }

@@ -117,13 +117,24 @@ public final class OpenAiChatModel implements ChatModel {
     }
 
     private final Options options;
-    private final URI endpoint;
+    private final URI endpoint, completions;
     private final HttpClient http;
     private final Semaphore inFlight;
+    private final dev.deliberate.engine.tokenizer.ChatTemplate template; // null: no reasoning-prefix continuation
 
     public OpenAiChatModel(Options options) {
+        this(options, null);
+    }
+
+    /**
+     * @param template the served model's chat template (its {@code tokenizer_config.json}), which renders a conversation
+     *                 for {@link #continueReasoning} through {@code /v1/completions}; null if not known
+     */
+    public OpenAiChatModel(Options options, dev.deliberate.engine.tokenizer.ChatTemplate template) {
         this.options = options;
+        this.template = template;
         this.endpoint = URI.create(options.baseUrl() + "/chat/completions");
+        this.completions = URI.create(options.baseUrl() + "/completions");
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(options.connectTimeout())
@@ -170,6 +181,37 @@ public final class OpenAiChatModel implements ChatModel {
         return got;
     }
 
+    /** Every OpenAI-compatible server we know (vLLM, llama.cpp, Ollama, OpenAI's legacy models) has {@code /v1/completions}. */
+    @Override
+    public boolean completesText() {
+        return true;
+    }
+
+    /** {@code POST /completions} with the prompt as a string; each choice's text is the answer, verbatim. */
+    @Override
+    public List<Completion> complete(String prompt, SamplingParams params) {
+        var out = new ArrayList<Completion>(params.n());
+        while (out.size() < params.n()) {
+            List<Completion> got = withRetries(completions, () -> attemptText(prompt, params.withN(params.n() - out.size())), () -> true);
+            if (got.isEmpty()) throw new ModelCallException("POST " + completions + " returned no choices", 200, false, null);
+            out.addAll(got.subList(0, Math.min(got.size(), params.n() - out.size())));
+        }
+        return out;
+    }
+
+    @Override
+    public boolean continuesReasoning() {
+        return template != null;
+    }
+
+    /** The conversation rendered with the model's chat template up to the reasoning prefix, continued through {@link #complete}. */
+    @Override
+    public List<Completion> continueReasoning(List<Message> messages, String reasoningPrefix, SamplingParams params) {
+        if (template == null) return ChatModel.super.continueReasoning(messages, reasoningPrefix, params);
+        var prefill = ReasoningPrefill.of(template, messages, reasoningPrefix);
+        return complete(prefill.prompt(), params).stream().map(c -> prefill.completion(c.answer(), c.finishReason(), c.usage())).toList();
+    }
+
     @Override
     public void close() {
         http.shutdownNow();
@@ -203,50 +245,55 @@ public final class OpenAiChatModel implements ChatModel {
     }
 
     private List<Completion> withRetries(Attempt attempt, java.util.function.BooleanSupplier mayRetry) {
+        return withRetries(endpoint, attempt, mayRetry);
+    }
+
+    private List<Completion> withRetries(URI target, Attempt attempt, java.util.function.BooleanSupplier mayRetry) {
         long[] deadline = DEADLINE.get();
         long outer = deadline[0];
         deadline[0] = Math.min(outer, System.nanoTime() + options.totalTimeout().toNanos());
         try {
-            return retrying(attempt, mayRetry, deadline[0]);
+            return retrying(target, attempt, mayRetry, deadline[0]);
         } finally {
             deadline[0] = outer;
         }
     }
 
-    private List<Completion> retrying(Attempt attempt, java.util.function.BooleanSupplier mayRetry, long deadline) {
+    private List<Completion> retrying(URI target, Attempt attempt, java.util.function.BooleanSupplier mayRetry, long deadline) {
+        String where = "POST " + target;
         Transient last = null;
         for (int i = 0; i <= options.maxRetries(); i++) {
             if (i > 0) {
                 Duration wait = backoff(i - 1, last.retryAfter);
                 if (wait == null)
-                    throw new ModelCallException(where() + ": " + last.getMessage() + "; the server asked to wait " + last.retryAfter.toSeconds()
+                    throw new ModelCallException(where + ": " + last.getMessage() + "; the server asked to wait " + last.retryAfter.toSeconds()
                             + " s, more than the " + options.maxBackoff().toSeconds() + " s limit", last.status, true, last);
                 if (System.nanoTime() + wait.toNanos() >= deadline)
-                    throw new ModelCallException(where() + ": gave up after " + i + " attempt" + (i == 1 ? "" : "s") + " at the call's total deadline of "
+                    throw new ModelCallException(where + ": gave up after " + i + " attempt" + (i == 1 ? "" : "s") + " at the call's total deadline of "
                             + options.totalTimeout().toSeconds() + " s (--total-timeout); last: " + last.getMessage(), last.status, true, last);
-                LOG.log(System.Logger.Level.INFO, "{0}: {1}; retry {2}/{3} in {4} ms", where(), last.getMessage(), i, options.maxRetries(), wait.toMillis());
+                LOG.log(System.Logger.Level.INFO, "{0}: {1}; retry {2}/{3} in {4} ms", where, last.getMessage(), i, options.maxRetries(), wait.toMillis());
                 sleep(wait);
             }
             try {
                 inFlight.acquire();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ModelCallException(where() + ": interrupted", 0, false, e);
+                throw new ModelCallException(where + ": interrupted", 0, false, e);
             }
             try {
                 return attempt.run();
             } catch (Transient t) {
                 last = t;
                 if (!mayRetry.getAsBoolean())
-                    throw new ModelCallException(where() + ": " + t.getMessage() + " after part of the stream was delivered; not retried", t.status, true, t);
+                    throw new ModelCallException(where + ": " + t.getMessage() + " after part of the stream was delivered; not retried", t.status, true, t);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ModelCallException(where() + ": interrupted", 0, false, e);
+                throw new ModelCallException(where + ": interrupted", 0, false, e);
             } finally {
                 inFlight.release();
             }
         }
-        throw new ModelCallException(where() + ": gave up after " + (options.maxRetries() + 1) + " attempts; last: " + last.getMessage(), last.status, true, last);
+        throw new ModelCallException(where + ": gave up after " + (options.maxRetries() + 1) + " attempts; last: " + last.getMessage(), last.status, true, last);
     }
 
     /** Exponential backoff with equal jitter; honours (and never undercuts) Retry-After; null if that exceeds the cap. */
@@ -301,6 +348,52 @@ public final class OpenAiChatModel implements ChatModel {
             root.putObject("stream_options").put("include_usage", true);
         }
         return root.toString();
+    }
+
+    String textRequestBody(String prompt, SamplingParams p) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("model", options.model());
+        root.put("prompt", prompt);
+        root.put("temperature", p.temperature());
+        root.put("top_p", p.topP());
+        root.put("max_tokens", p.maxTokens());
+        root.put("n", p.n());
+        if (!p.stop().isEmpty()) {
+            ArrayNode stop = root.putArray("stop");
+            p.stop().forEach(stop::add);
+        }
+        if (p.seed() != null) root.put("seed", p.seed());
+        return root.toString();
+    }
+
+    private List<Completion> attemptText(String prompt, SamplingParams params) throws Transient, InterruptedException {
+        var b = HttpRequest.newBuilder(completions)
+                .timeout(options.requestTimeout())
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(textRequestBody(prompt, params), StandardCharsets.UTF_8));
+        if (options.apiKey() != null) b.header("Authorization", "Bearer " + options.apiKey().reveal());
+        HttpResponse<String> resp = send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8), "no complete response");
+        checkStatus(resp.statusCode(), resp.body(), resp.headers());
+        JsonNode root;
+        try {
+            root = JSON.readTree(resp.body());
+        } catch (IOException e) {
+            throw new ModelCallException("POST " + completions + " answered 200 with a body that is not JSON: " + snippet(resp.body()), 200, false, null);
+        }
+        JsonNode choices = root.path("choices");
+        if (!choices.isArray())
+            throw new ModelCallException("POST " + completions + " answered without a 'choices' array: " + snippet(root.toString()), 200, false, null);
+        var sorted = new TreeMap<Integer, JsonNode>();
+        for (int i = 0; i < choices.size(); i++) sorted.put(choices.get(i).path("index").asInt(i), choices.get(i));
+        var out = new ArrayList<Completion>();
+        for (JsonNode c : sorted.values()) {
+            JsonNode text = c.path("text");
+            if (!text.isTextual())
+                throw new ModelCallException("POST " + completions + " answered a choice without a 'text' string: " + snippet(c.toString()), 200, false, null);
+            out.add(new Completion("", text.asText(), c.path("finish_reason").asText("stop"), usage(root.path("usage"), sorted.size())));
+        }
+        return out;
     }
 
     private List<Completion> attempt(List<Message> messages, SamplingParams params) throws Transient, InterruptedException {

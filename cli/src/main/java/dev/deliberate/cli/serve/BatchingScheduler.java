@@ -35,6 +35,11 @@ public final class BatchingScheduler extends WorkerScheduler<WorkerScheduler.Pen
     }
 
     @Override
+    ChatModel model() {
+        return model;
+    }
+
+    @Override
     void serve() throws InterruptedException {
         var batch = new ArrayList<Pending>(width);
         while (open || !queue.isEmpty()) {

@@ -73,6 +73,23 @@ public record ChatCompletionRequest(String model, ChatRequest chat, boolean stre
         if (tools != null && !tools.isNull() && !(tools.isArray() && tools.isEmpty()))
             throw ApiError.invalid("tools", "tool calls are not supported by this server; remove 'tools'");
 
+        var params = sampling(root, limits);
+        boolean stream = bool(root, "stream");
+        boolean includeUsage = false;
+        JsonNode so = root.get("stream_options");
+        if (so != null && !so.isNull()) {
+            if (!so.isObject()) throw ApiError.invalid("stream_options", "'stream_options' must be an object, got " + kind(so));
+            includeUsage = bool(so, "include_usage");
+        }
+        boolean logprobs = bool(root, "logprobs");
+        int topLogprobs = integer(root, "top_logprobs", 0, 0, 20);
+        if (root.hasNonNull("top_logprobs") && !logprobs)
+            throw ApiError.invalid("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+        return new ChatCompletionRequest(model, new ChatRequest(messages, params), stream, includeUsage, logprobs, topLogprobs);
+    }
+
+    /** The sampling fields both completion routes take: {@code n}, {@code max_tokens}, {@code temperature}, {@code top_p}, {@code seed}, {@code stop}. */
+    static SamplingParams sampling(JsonNode root, Limits limits) {
         int n = integer(root, "n", 1, 1, limits.maxN());
         int maxTokens = root.hasNonNull("max_completion_tokens")
                 ? integer(root, "max_completion_tokens", limits.defaultMaxTokens(), 1, limits.maxTokens())
@@ -87,22 +104,10 @@ public record ChatCompletionRequest(String model, ChatRequest chat, boolean stre
             seed = s.asLong();
         }
         List<String> stop = stops(root.get("stop"), limits.maxStops());
-        boolean stream = bool(root, "stream");
-        boolean includeUsage = false;
-        JsonNode so = root.get("stream_options");
-        if (so != null && !so.isNull()) {
-            if (!so.isObject()) throw ApiError.invalid("stream_options", "'stream_options' must be an object, got " + kind(so));
-            includeUsage = bool(so, "include_usage");
-        }
-        boolean logprobs = bool(root, "logprobs");
-        int topLogprobs = integer(root, "top_logprobs", 0, 0, 20);
-        if (root.hasNonNull("top_logprobs") && !logprobs)
-            throw ApiError.invalid("top_logprobs", "'top_logprobs' needs 'logprobs': true");
-        var params = new SamplingParams(temperature, topP, maxTokens, n, stop, seed);
-        return new ChatCompletionRequest(model, new ChatRequest(messages, params), stream, includeUsage, logprobs, topLogprobs);
+        return new SamplingParams(temperature, topP, maxTokens, n, stop, seed);
     }
 
-    private static ApiError unsupported(String field, String message) {
+    static ApiError unsupported(String field, String message) {
         return new ApiError(400, "invalid_request_error", field, "unsupported_parameter", message);
     }
 
@@ -136,7 +141,7 @@ public record ChatCompletionRequest(String model, ChatRequest chat, boolean stre
         throw ApiError.invalid(where + ".content", "'" + where + ".content' must be a string or an array of text parts, got " + kind(c));
     }
 
-    private static List<String> stops(JsonNode s, int max) {
+    static List<String> stops(JsonNode s, int max) {
         if (s == null || s.isNull()) return List.of();
         if (s.isTextual()) return s.asText().isEmpty() ? List.of() : List.of(s.asText());
         if (!s.isArray()) throw ApiError.invalid("stop", "'stop' must be a string or an array of strings, got " + kind(s));
@@ -149,7 +154,7 @@ public record ChatCompletionRequest(String model, ChatRequest chat, boolean stre
         return out;
     }
 
-    private static String text(JsonNode root, String field, boolean required) {
+    static String text(JsonNode root, String field, boolean required) {
         JsonNode v = root.get(field);
         if (v == null || v.isNull()) {
             if (required) throw ApiError.invalid(field, "'" + field + "' is required");
@@ -159,7 +164,7 @@ public record ChatCompletionRequest(String model, ChatRequest chat, boolean stre
         return v.asText();
     }
 
-    private static int integer(JsonNode root, String field, int dflt, int min, int max) {
+    static int integer(JsonNode root, String field, int dflt, int min, int max) {
         JsonNode v = root.get(field);
         if (v == null || v.isNull()) return dflt;
         if (!v.isIntegralNumber() && !(v.isNumber() && v.asDouble() == Math.rint(v.asDouble())))
@@ -169,7 +174,7 @@ public record ChatCompletionRequest(String model, ChatRequest chat, boolean stre
         return (int) x;
     }
 
-    private static double number(JsonNode root, String field, double dflt, double min, double max) {
+    static double number(JsonNode root, String field, double dflt, double min, double max) {
         JsonNode v = root.get(field);
         if (v == null || v.isNull()) return dflt;
         if (!v.isNumber()) throw ApiError.invalid(field, "'" + field + "' must be a number, got " + kind(v));
@@ -178,7 +183,7 @@ public record ChatCompletionRequest(String model, ChatRequest chat, boolean stre
         return x;
     }
 
-    private static boolean bool(JsonNode root, String field) {
+    static boolean bool(JsonNode root, String field) {
         JsonNode v = root.get(field);
         if (v == null || v.isNull()) return false;
         if (!v.isBoolean()) throw ApiError.invalid(field, "'" + field + "' must be true or false, got " + kind(v));

@@ -33,6 +33,21 @@ public final class ConcurrentScheduler implements Scheduler {
 
     @Override
     public CompletableFuture<List<Completion>> submit(ChatRequest r, Consumer<ChatDelta> onDelta) {
+        return call(() -> onDelta == null ? model.chat(r.messages(), r.params()) : model.chatStreaming(r.messages(), r.params(), onDelta));
+    }
+
+    @Override
+    public boolean completesText() {
+        return model.completesText();
+    }
+
+    @Override
+    public CompletableFuture<List<Completion>> submitText(String prompt, dev.deliberate.align.llm.SamplingParams params) {
+        return call(() -> model.complete(prompt, params));
+    }
+
+    /** Runs {@code work} on the pool, at most {@code maxQueue} waiting. */
+    private CompletableFuture<List<Completion>> call(java.util.function.Supplier<List<Completion>> work) {
         if (pool.isShutdown()) throw new ShuttingDown();
         var result = new CompletableFuture<List<Completion>>();
         java.util.concurrent.Future<?> task;
@@ -40,7 +55,7 @@ public final class ConcurrentScheduler implements Scheduler {
             task = pool.submit(() -> {
                 if (result.isDone()) return; // cancelled while it waited
                 try {
-                    result.complete(onDelta == null ? model.chat(r.messages(), r.params()) : model.chatStreaming(r.messages(), r.params(), onDelta));
+                    result.complete(work.get());
                 } catch (RuntimeException e) {
                     result.completeExceptionally(e);
                 }

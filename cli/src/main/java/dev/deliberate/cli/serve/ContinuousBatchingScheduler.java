@@ -55,6 +55,11 @@ public final class ContinuousBatchingScheduler extends WorkerScheduler<Continuou
     }
 
     @Override
+    StepwiseChatModel model() {
+        return model;
+    }
+
+    @Override
     void serve() throws InterruptedException {
         var admitting = new ArrayDeque<Tracked>(); // requests with samples not yet in a slot
         var running = new HashMap<Long, Running>();

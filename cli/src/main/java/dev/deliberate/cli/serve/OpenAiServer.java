@@ -209,6 +209,7 @@ public final class OpenAiServer implements AutoCloseable {
             ex.send(200, modelCard().toString());
         }));
         if (scheduler != null) routes.add(new Route("POST", "/v1/chat/completions", this::chatCompletions)); // null: extra routes only
+        if (scheduler != null && scheduler.completesText()) routes.add(new Route("POST", "/v1/completions", this::textCompletions));
         this.http = new Http1Server(options.host(), options.port(), options.http(), this::handle);
     }
 
@@ -415,9 +416,36 @@ public final class OpenAiServer implements AutoCloseable {
         ex.send(200, root.toString());
     }
 
+    /** {@code POST /v1/completions}: the prompt continued verbatim; each choice's {@code text} is exactly what the model wrote. */
+    private void textCompletions(Exchange ex) throws IOException {
+        if (stopping) throw new ApiError(503, "server_error", null, "shutting_down", "the server is shutting down");
+        var req = CompletionRequest.parse(ex.body(), options.limits());
+        if (!req.model().equals(modelName)) throw unknownModel(req.model());
+        String id = "cmpl-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        List<Completion> cs = ex.await(queued(() -> scheduler.submitText(req.prompt(), req.params())));
+        ObjectNode root = JSON.createObjectNode().put("id", id).put("object", "text_completion").put("created", System.currentTimeMillis() / 1000)
+                .put("model", modelName);
+        var choices = root.putArray("choices");
+        for (int i = 0; i < cs.size(); i++) {
+            Completion c = cs.get(i); // a raw completion: its answer is the generated text
+            ObjectNode choice = choices.addObject().put("index", i).put("text", c.answer());
+            choice.putNull("logprobs");
+            choice.put("finish_reason", c.finishReason().wire());
+        }
+        ObjectNode usage = usage(cs);
+        usage.remove("completion_tokens_details");
+        root.set("usage", usage);
+        ex.send(200, root.toString());
+    }
+
     private CompletableFuture<List<Completion>> submit(ChatCompletionRequest req, java.util.function.Consumer<ChatDelta> onDelta) {
+        return queued(() -> scheduler.submit(req.chat(), req.logprobs() ? req.topLogprobs() : -1, onDelta));
+    }
+
+    /** A scheduler's refusals as HTTP answers: a full queue is 429, a closing server 503. */
+    private static CompletableFuture<List<Completion>> queued(java.util.function.Supplier<CompletableFuture<List<Completion>>> submit) {
         try {
-            return scheduler.submit(req.chat(), req.logprobs() ? req.topLogprobs() : -1, onDelta);
+            return submit.get();
         } catch (Scheduler.QueueFull e) {
             throw new ApiError(429, "rate_limit_error", null, "rate_limit_exceeded", e.getMessage());
         } catch (Scheduler.ShuttingDown e) {

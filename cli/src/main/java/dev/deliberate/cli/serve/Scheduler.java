@@ -40,6 +40,20 @@ public interface Scheduler extends AutoCloseable {
         return false;
     }
 
+    /** Whether {@link #submitText} works: the model continues raw text ({@code /v1/completions}). */
+    default boolean completesText() {
+        return false;
+    }
+
+    /**
+     * Queues a raw text prompt for {@link dev.deliberate.align.llm.ChatModel#complete}; cancelling the future drops it.
+     *
+     * @throws QueueFull when the queue is full
+     */
+    default CompletableFuture<List<Completion>> submitText(String prompt, dev.deliberate.align.llm.SamplingParams params) {
+        throw new UnsupportedOperationException("this scheduler's model does not continue raw text");
+    }
+
     /** Requests waiting for the model (not counting those it is working on). */
     int queued();
 

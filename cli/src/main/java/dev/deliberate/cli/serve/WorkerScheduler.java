@@ -57,6 +57,24 @@ abstract sealed class WorkerScheduler<P extends WorkerScheduler.Pending> impleme
 
     abstract P pending(ChatRequest request, int topLogprobs, Consumer<ChatDelta> onDelta);
 
+    /** The model the worker feeds. */
+    abstract dev.deliberate.align.llm.ChatModel model();
+
+    /** Raw text prompts run beside the worker, one at a time: they are rare (PP-COT branching) and take no batch place. */
+    private ConcurrentScheduler text;
+
+    @Override
+    public boolean completesText() {
+        return model().completesText();
+    }
+
+    @Override
+    public synchronized CompletableFuture<List<Completion>> submitText(String prompt, dev.deliberate.align.llm.SamplingParams params) {
+        if (!open) throw new ShuttingDown();
+        if (text == null) text = new ConcurrentScheduler(model(), maxQueue, 1);
+        return text.submitText(prompt, params);
+    }
+
     /** The worker's loop: serve until {@link #open} is false and nothing is left, or until interrupted. */
     abstract void serve() throws InterruptedException;
 
@@ -96,7 +114,10 @@ abstract sealed class WorkerScheduler<P extends WorkerScheduler.Pending> impleme
 
     /** Waits up to {@code grace} for queued and running work, then fails the rest. */
     public void close(Duration grace) {
-        open = false;
+        synchronized (this) {
+            open = false;
+            if (text != null) text.close();
+        }
         try {
             worker.join(grace);
         } catch (InterruptedException e) {

@@ -175,4 +175,54 @@ class LocalModelServerTest {
         var streamed = OpenAiServerTest.raw(server, "POST", "/v1/chat/completions", body.replace("\"logprobs\"", "\"stream\":true,\"logprobs\""));
         assertTrue(streamed.response().body().contains("\"top_logprobs\""), streamed.response().body());
     }
+
+    /**
+     * {@code /v1/completions} continues text verbatim: our remote client through this server gives what the local model
+     * gives, for a raw prompt and for a reasoning prefix rendered with the checkpoint's template (PP-COT branching);
+     * the OpenAI SDK reads the same text; bad bodies are 400s that name the field.
+     */
+    @Test
+    void textCompletionsAndReasoningPrefixesGoThroughV1CompletionsUnchanged() throws Exception {
+        var remote = new OpenAiChatModel(OpenAiChatModel.Options.of(server.baseUrl(), "tiny").withMaxRetries(0), model.checkpoint().template());
+        var params = new SamplingParams(0.8, 0.95, 12, 2, List.of(), SEED);
+        String raw = "Once upon a time";
+        var want = model.complete(raw, params);
+        var got = remote.complete(raw, params);
+        assertEquals(2, got.size());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(want.get(i).answer(), got.get(i).answer());
+            assertEquals("", got.get(i).reasoning());
+            assertEquals(want.get(i).finishReason(), got.get(i).finishReason());
+        }
+        assertNotEquals(want.get(0).answer(), want.get(1).answer(), "two samples of one seed differ");
+
+        String prefix = "The user asks for a sum.\n\nWait,";
+        assertTrue(remote.continuesReasoning());
+        var wantR = model.continueReasoning(Q, prefix, SamplingParams.greedy(10));
+        var gotR = remote.continueReasoning(Q, prefix, SamplingParams.greedy(10));
+        assertEquals(wantR, List.of(new Completion(gotR.getFirst().reasoning(), gotR.getFirst().answer(), gotR.getFirst().finishReason(),
+                wantR.getFirst().usage())));
+        assertTrue(gotR.getFirst().reasoning().startsWith(prefix), gotR.getFirst().reasoning());
+        // the local continuation is the greedy decoding of exactly the rendered prefix
+        var prefill = dev.deliberate.align.llm.ReasoningPrefill.of(model.checkpoint().template(), Q, prefix);
+        assertEquals(prefill.completion(model.complete(prefill.prompt(), SamplingParams.greedy(10)).getFirst().answer(), null, null).reasoning(),
+                wantR.getFirst().reasoning());
+
+        var sdk = client.completions().create(com.openai.models.completions.CompletionCreateParams.builder()
+                .model("tiny").prompt(raw).maxTokens(12).temperature(0.8).topP(0.95).n(2).seed(SEED).build());
+        assertEquals(List.of(want.get(0).answer(), want.get(1).answer()), sdk.choices().stream().map(c -> c.text()).toList());
+
+        var http = java.net.http.HttpClient.newHttpClient();
+        for (var bad : List.of(new String[]{"{\"model\":\"tiny\"}", "prompt"}, new String[]{"{\"model\":\"tiny\",\"prompt\":[1,2,3]}", "prompt"},
+                new String[]{"{\"model\":\"tiny\",\"prompt\":\"x\",\"stream\":true}", "stream"},
+                new String[]{"{\"model\":\"tiny\",\"prompt\":\"x\",\"echo\":true}", "echo"},
+                new String[]{"{\"model\":\"tiny\",\"prompt\":\"x\",\"max_tokens\":0}", "max_tokens"})) {
+            var resp = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.baseUrl() + "/completions"))
+                    .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(bad[0])).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, resp.statusCode(), bad[0] + " -> " + resp.body());
+            assertEquals(bad[1], new com.fasterxml.jackson.databind.ObjectMapper().readTree(resp.body()).path("error").path("param").asText(), resp.body());
+        }
+        remote.close();
+    }
 }

@@ -57,6 +57,45 @@ public final class ChatTemplate {
         return new ChatTemplate(CHATML, Map.of("eos_token", SpecialTokens.IM_END, "pad_token", SpecialTokens.END_OF_TEXT));
     }
 
+    /**
+     * A served model's template, from a Hugging Face model folder (its {@code chat_template.jinja}, else the
+     * {@code chat_template} of {@code tokenizer_config.json}), a {@code tokenizer_config.json}, or a {@code .jinja}
+     * file; the special tokens come from the {@code tokenizer_config.json} beside it.
+     *
+     * @throws TokenizerFormatException when the path holds no template, naming the files looked at
+     */
+    public static ChatTemplate read(java.nio.file.Path path) {
+        java.nio.file.Path dir = java.nio.file.Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
+        java.nio.file.Path config = java.nio.file.Files.isDirectory(path) ? path.resolve("tokenizer_config.json")
+                : path.getFileName().toString().endsWith(".json") ? path : dir.resolve("tokenizer_config.json");
+        java.nio.file.Path jinja = java.nio.file.Files.isDirectory(path) ? path.resolve("chat_template.jinja")
+                : path.getFileName().toString().endsWith(".json") ? null : path;
+        if (!java.nio.file.Files.exists(path)) throw new TokenizerFormatException(path + ": no such file or folder (--chat-template)");
+        TokenizerConfig c = TokenizerConfig.read(config);
+        String text = c.chatTemplate();
+        if (jinja != null && java.nio.file.Files.isRegularFile(jinja)) {
+            try {
+                text = java.nio.file.Files.readString(jinja);
+            } catch (IOException e) {
+                throw new TokenizerFormatException(jinja + ": cannot read: " + e.getMessage(), e);
+            }
+        }
+        if (text == null || text.isBlank())
+            throw new TokenizerFormatException(path + ": no chat template (looked for " + (jinja == null ? "" : jinja.getFileName() + " and ")
+                    + "the chat_template field of " + config + ")");
+        return new ChatTemplate(text, specialTokens(c));
+    }
+
+    /** The template variables a {@code tokenizer_config.json} defines: {@code bos_token}, {@code eos_token}, {@code pad_token}, {@code unk_token}. */
+    static Map<String, Object> specialTokens(TokenizerConfig c) {
+        Map<String, Object> vars = new java.util.HashMap<>();
+        if (c.bosToken() != null) vars.put("bos_token", c.bosToken());
+        if (c.eosToken() != null) vars.put("eos_token", c.eosToken());
+        if (c.padToken() != null) vars.put("pad_token", c.padToken());
+        if (c.unkToken() != null) vars.put("unk_token", c.unkToken());
+        return vars;
+    }
+
     public String source() {
         return source;
     }

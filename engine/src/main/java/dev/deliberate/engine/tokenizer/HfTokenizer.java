@@ -129,12 +129,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     /** The checkpoint's chat template with its {@code bos_token}/{@code eos_token}, if it has one. */
     public Optional<ChatTemplate> chatTemplate() {
         if (chatTemplateSource == null) return Optional.empty();
-        Map<String, Object> vars = new HashMap<>();
-        if (config.bosToken() != null) vars.put("bos_token", config.bosToken());
-        if (config.eosToken() != null) vars.put("eos_token", config.eosToken());
-        if (config.padToken() != null) vars.put("pad_token", config.padToken());
-        if (config.unkToken() != null) vars.put("unk_token", config.unkToken());
-        return Optional.of(new ChatTemplate(chatTemplateSource, vars));
+        return Optional.of(new ChatTemplate(chatTemplateSource, ChatTemplate.specialTokens(config)));
     }
 
     /** True when encoding runs in Java ({@link ByteLevelBpeEncoder}) rather than through the Rust library. */

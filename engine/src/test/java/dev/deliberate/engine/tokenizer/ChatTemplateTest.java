@@ -160,4 +160,22 @@ class ChatTemplateTest {
         assertEquals("<|im_start|>user\n" + tricky + "<|im_end|>\n", ChatTemplate.chatMl().render(List.of(ChatMessage.user(tricky)), false),
                 "content is copied verbatim, never re-escaped or re-interpreted");
     }
+
+    /** {@code --chat-template}: a model folder, its tokenizer_config.json or a .jinja file; a path without one is named. */
+    @Test
+    void readFindsTheTemplateOfAModelFolderAConfigOrAJinjaFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var msgs = List.of(new ChatMessage("user", "hi"));
+        String want = ChatTemplate.chatMl().render(msgs, true);
+        Files.writeString(dir.resolve("tokenizer_config.json"), new ObjectMapper().createObjectNode()
+                .put("chat_template", ChatTemplate.CHATML).put("eos_token", SpecialTokens.IM_END).put("pad_token", SpecialTokens.END_OF_TEXT).toString());
+        assertEquals(want, ChatTemplate.read(dir).render(msgs, true));
+        assertEquals(want, ChatTemplate.read(dir.resolve("tokenizer_config.json")).render(msgs, true));
+        Files.writeString(dir.resolve("t.jinja"), "{% for m in messages %}[{{ m.content }}]{% endfor %}{{ eos_token }}");
+        assertEquals("[hi]" + SpecialTokens.IM_END, ChatTemplate.read(dir.resolve("t.jinja")).render(msgs, true));
+        var empty = Files.createDirectory(dir.resolve("empty"));
+        var e = assertThrows(TokenizerFormatException.class, () -> ChatTemplate.read(empty));
+        assertTrue(e.getMessage().contains("no chat template") && e.getMessage().contains(empty.toString()), e.getMessage());
+        e = assertThrows(TokenizerFormatException.class, () -> ChatTemplate.read(dir.resolve("missing")));
+        assertTrue(e.getMessage().contains("no such file"), e.getMessage());
+    }
 }
