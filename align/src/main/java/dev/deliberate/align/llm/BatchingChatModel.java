@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  * <p>When a batch fails, each of its requests is retried alone with {@link ChatModel#chat}, so one bad request (a
  * prompt too long for the context, say) fails only its own caller.
  */
-public final class BatchingChatModel implements ChatModel {
+public final class BatchingChatModel implements ChatModel.Delegating {
     private final ChatModel model;
     private final int maxBatch;
     private final Object lock = new Object();
@@ -40,29 +40,10 @@ public final class BatchingChatModel implements ChatModel {
         return model;
     }
 
+    /** Raw-text continuations and the teacher's own branching go straight to the model (they are not cached or batched). */
     @Override
-    public boolean completesText() {
-        return model.completesText();
-    }
-
-    @Override
-    public List<Completion> complete(String prompt, SamplingParams params) {
-        return model.complete(prompt, params); // one at a time: raw prompts are rare (PP-COT branching)
-    }
-
-    @Override
-    public boolean continuesReasoning() {
-        return model.continuesReasoning();
-    }
-
-    @Override
-    public List<Completion> continueReasoning(List<Message> messages, String reasoningPrefix, SamplingParams params) {
-        return model.continueReasoning(messages, reasoningPrefix, params);
-    }
-
-    @Override
-    public java.util.Optional<ReasoningBrancher> reasoningBrancher(List<Message> prompt, long seed) {
-        return model.reasoningBrancher(prompt, seed);
+    public ChatModel delegate() {
+        return model;
     }
 
     @Override

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
  * request is made again and the missing indices kept, so that sample {@code i} is the one an uncached run with
  * the same seed would give.
  */
-public final class CachedChatModel implements ChatModel {
+public final class CachedChatModel implements ChatModel.Delegating {
     private final ChatModel model;
     private final ResponseCache cache;
     private final boolean ownsCache;
@@ -28,29 +28,10 @@ public final class CachedChatModel implements ChatModel {
         this.ownsCache = ownsCache;
     }
 
+    /** Raw-text continuations and the teacher's own branching go straight to the model (they are not cached or batched). */
     @Override
-    public boolean completesText() {
-        return model.completesText();
-    }
-
-    @Override
-    public List<Completion> complete(String prompt, SamplingParams params) {
-        return model.complete(prompt, params); // raw continuations are not cached
-    }
-
-    @Override
-    public boolean continuesReasoning() {
-        return model.continuesReasoning();
-    }
-
-    @Override
-    public List<Completion> continueReasoning(List<Message> messages, String reasoningPrefix, SamplingParams params) {
-        return model.continueReasoning(messages, reasoningPrefix, params);
-    }
-
-    @Override
-    public java.util.Optional<ReasoningBrancher> reasoningBrancher(List<Message> prompt, long seed) {
-        return model.reasoningBrancher(prompt, seed);
+    public ChatModel delegate() {
+        return model;
     }
 
     @Override

@@ -79,4 +79,37 @@ public interface ChatModel extends AutoCloseable {
 
     @Override
     default void close() {}
+
+    /**
+     * A decorator (a cache, a batcher) that hands the optional capabilities — raw text, reasoning prefixes, the
+     * model's own branching — to the model it wraps.
+     */
+    interface Delegating extends ChatModel {
+        ChatModel delegate();
+
+        @Override
+        default boolean completesText() {
+            return delegate().completesText();
+        }
+
+        @Override
+        default List<Completion> complete(String prompt, SamplingParams params) {
+            return delegate().complete(prompt, params);
+        }
+
+        @Override
+        default boolean continuesReasoning() {
+            return delegate().continuesReasoning();
+        }
+
+        @Override
+        default List<Completion> continueReasoning(List<Message> messages, String reasoningPrefix, SamplingParams params) {
+            return delegate().continueReasoning(messages, reasoningPrefix, params);
+        }
+
+        @Override
+        default Optional<ReasoningBrancher> reasoningBrancher(List<Message> prompt, long seed) {
+            return delegate().reasoningBrancher(prompt, seed);
+        }
+    }
 }

@@ -334,15 +334,7 @@ public final class OpenAiChatModel implements ChatModel {
         root.put("model", options.model());
         ArrayNode msgs = root.putArray("messages");
         for (Message m : messages) msgs.addObject().put("role", m.role().wire()).put("content", m.content());
-        root.put("temperature", p.temperature());
-        root.put("top_p", p.topP());
-        root.put("max_tokens", p.maxTokens());
-        root.put("n", p.n());
-        if (!p.stop().isEmpty()) {
-            ArrayNode stop = root.putArray("stop");
-            p.stop().forEach(stop::add);
-        }
-        if (p.seed() != null) root.put("seed", p.seed());
+        putSampling(root, p);
         if (stream) {
             root.put("stream", true);
             root.putObject("stream_options").put("include_usage", true);
@@ -350,10 +342,8 @@ public final class OpenAiChatModel implements ChatModel {
         return root.toString();
     }
 
-    String textRequestBody(String prompt, SamplingParams p) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("model", options.model());
-        root.put("prompt", prompt);
+    /** The sampling fields both routes take: temperature, top_p, max_tokens, n, stop, seed. */
+    private static void putSampling(ObjectNode root, SamplingParams p) {
         root.put("temperature", p.temperature());
         root.put("top_p", p.topP());
         root.put("max_tokens", p.maxTokens());
@@ -363,6 +353,13 @@ public final class OpenAiChatModel implements ChatModel {
             p.stop().forEach(stop::add);
         }
         if (p.seed() != null) root.put("seed", p.seed());
+    }
+
+    String textRequestBody(String prompt, SamplingParams p) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("model", options.model());
+        root.put("prompt", prompt);
+        putSampling(root, p);
         return root.toString();
     }
 

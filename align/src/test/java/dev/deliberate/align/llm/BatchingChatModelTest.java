@@ -93,4 +93,31 @@ class BatchingChatModelTest {
         assertEquals(List.of(1, 1, 1), echo.batchSizes, "the batch of three failed; q1 and q3 were answered alone");
         assertThrows(IllegalArgumentException.class, () -> new BatchingChatModel(echo, 0));
     }
+
+    /** Decorators hand raw text, reasoning prefixes and the model's own branching to the model they wrap. */
+    @Test
+    void decoratorsForwardTheOptionalCapabilities(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        var brancher = new ReasoningBrancher() {
+            public int steps() { return 2; }
+            public java.util.Optional<Branches> branch(int step, boolean late, long seed) { return java.util.Optional.empty(); }
+            public String method() { return "own"; }
+        };
+        ChatModel inner = new ChatModel() {
+            public String id() { return "inner"; }
+            public List<Completion> chat(List<Message> m, SamplingParams p) { return List.of(new Completion("", "chat", "stop", null)); }
+            public boolean completesText() { return true; }
+            public List<Completion> complete(String prompt, SamplingParams p) { return List.of(new Completion("", prompt + "!", "stop", null)); }
+            public boolean continuesReasoning() { return true; }
+            public List<Completion> continueReasoning(List<Message> m, String prefix, SamplingParams p) { return List.of(new Completion(prefix + " on", "a", "stop", null)); }
+            public java.util.Optional<ReasoningBrancher> reasoningBrancher(List<Message> prompt, long seed) { return java.util.Optional.of(brancher); }
+        };
+        var q = List.of(Message.user("q"));
+        for (ChatModel m : List.of(new BatchingChatModel(inner, 4), new CachedChatModel(inner, ResponseCache.open(tmp.resolve("c.sqlite")), true))) {
+            assertTrue(m.completesText() && m.continuesReasoning(), m.toString());
+            assertEquals("x!", m.complete("x", SamplingParams.greedy(4)).getFirst().answer());
+            assertEquals("p on", m.continueReasoning(q, "p", SamplingParams.greedy(4)).getFirst().reasoning());
+            assertSame(brancher, m.reasoningBrancher(q, 1).orElseThrow());
+            m.close();
+        }
+    }
 }
