@@ -2,6 +2,7 @@ package dev.deliberate.bench;
 
 import dev.deliberate.engine.backend.cpu.CpuBackend;
 import dev.deliberate.engine.backend.cpu.Parallel;
+import dev.deliberate.engine.model.BaseDtype;
 import dev.deliberate.engine.model.Batch;
 import dev.deliberate.engine.model.LoraConfig;
 import dev.deliberate.engine.model.ModelConfig;
@@ -22,7 +23,8 @@ import java.util.Random;
 /**
  * Fine-tuning a real model's shape on random weights: full fine-tuning vs LoRA, with or without activation
  * checkpointing — training tok/s (forward + backward + AdamW) and the process's peak resident memory (VmHWM).
- * One configuration per process, so each peak is its own; {@code bench/lora-0.5b.sh} runs the four.
+ * One configuration per process, so each peak is its own; {@code bench/lora-0.5b.sh} runs them. With a bf16 base the
+ * fp32 weights exist only until {@link Transformer#setBaseDtype} narrows them, before the first step.
  */
 public final class FineTuneBench {
     private FineTuneBench() {}
@@ -37,11 +39,14 @@ public final class FineTuneBench {
 
     /**
      * @param lora null for full fine-tuning
+     * @param baseDtype how the frozen base is held ({@link BaseDtype#BF16} needs {@code lora})
      */
-    public static Result run(ModelConfig cfg, int batch, int seq, LoraConfig lora, boolean checkpointing, int runs, PrintWriter log) {
+    public static Result run(ModelConfig cfg, int batch, int seq, LoraConfig lora, BaseDtype baseDtype, boolean checkpointing, int runs,
+                             PrintWriter log) {
         var model = new Transformer(cfg, new CpuBackend());
         model.initialize(0);
         if (lora != null) model.attachLora(lora, 0);
+        model.setBaseDtype(baseDtype);
         model.setCheckpointing(checkpointing);
         var rnd = new Random(0);
         var seqs = new ArrayList<int[]>();
@@ -50,7 +55,7 @@ public final class FineTuneBench {
         var trainer = new Trainer(model, new AdamW(model, AdamW.Config.defaults(0.0)), LrSchedule.constant(1e-4), 1.0);
         long trainable = model.trainableParameters().stream().mapToLong(p -> p.size()).sum();
         String name = (lora == null ? "full" : "lora r=" + lora.r() + " " + (lora.targets().equals(LoraConfig.MODULES) ? "all-linear" : String.join("+", lora.targets())))
-                + (checkpointing ? " + checkpointing" : "");
+                + (checkpointing ? " + checkpointing" : "") + (baseDtype == BaseDtype.BF16 ? " + bf16 base" : "");
         double[] times = new double[runs];
         for (int r = -1; r < runs; r++) { // one warm-up step
             long t0 = System.nanoTime();
@@ -77,9 +82,9 @@ public final class FineTuneBench {
     }
 
     public static String table(List<Result> results, int batch, int seq) {
-        var sb = new StringBuilder(String.format("%-32s %14s %10s %9s %14s%n", "0.5b " + batch + "×" + seq, "trainable", "tok/s", "s/step", "peak RSS GB"));
+        var sb = new StringBuilder(String.format("%-48s %14s %10s %9s %14s%n", "0.5b " + batch + "×" + seq, "trainable", "tok/s", "s/step", "peak RSS GB"));
         for (Result r : results)
-            sb.append(String.format("%-32s %14d %10.1f %9.1f %14.2f%n", r.config(), r.trainable(), r.tokS(), r.stepSeconds(), r.peakRssBytes() / 1e9));
+            sb.append(String.format("%-48s %14d %10.1f %9.1f %14.2f%n", r.config(), r.trainable(), r.tokS(), r.stepSeconds(), r.peakRssBytes() / 1e9));
         sb.append(String.format("median of %d step(s) after one warm-up, %d worker thread(s) (%s)%n", results.getFirst().runs(),
                 Parallel.threads(), new CpuBackend().name()));
         return sb.toString();

@@ -34,6 +34,10 @@ final class BenchEngineCommand implements Callable<Integer> {
     @Option(names = "--checkpointing", description = "0.5b only: activation checkpointing.")
     boolean checkpointing;
 
+    @Option(names = "--base-dtype", paramLabel = "fp32|bf16", defaultValue = "fp32",
+            description = "0.5b with --lora: hold the frozen base's weight matrices in bf16 (half their memory) or fp32 (default: ${DEFAULT-VALUE}).")
+    String baseDtype;
+
     @Option(names = "--backend", defaultValue = "cpu",
             description = "cpu or java (Java kernels) or cpu-blas (matmul through OpenBLAS; said once and Java used when none is found) (default: ${DEFAULT-VALUE}).")
     String backend;
@@ -60,11 +64,20 @@ final class BenchEngineCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--lora: " + e.getMessage());
             }
-            var r = dev.deliberate.bench.FineTuneBench.run(cfg, 4, 512, l, checkpointing, runs, spec.commandLine().getErr());
+            dev.deliberate.engine.model.BaseDtype d;
+            try {
+                d = dev.deliberate.engine.model.BaseDtype.parse(baseDtype);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--base-dtype: " + e.getMessage());
+            }
+            if (d == dev.deliberate.engine.model.BaseDtype.BF16 && l == null)
+                throw new CommandLine.ParameterException(spec.commandLine(), "--base-dtype bf16 needs --lora: only a frozen base can be held in bf16");
+            var r = dev.deliberate.bench.FineTuneBench.run(cfg, 4, 512, l, d, checkpointing, runs, spec.commandLine().getErr());
             spec.commandLine().getOut().print(dev.deliberate.bench.FineTuneBench.table(List.of(r), 4, 512));
             return 0;
         }
-        if (lora != null || checkpointing) throw new CommandLine.ParameterException(spec.commandLine(), "--lora and --checkpointing go with --shape 0.5b");
+        if (lora != null || checkpointing || !baseDtype.equalsIgnoreCase("fp32"))
+            throw new CommandLine.ParameterException(spec.commandLine(), "--lora, --checkpointing and --base-dtype go with --shape 0.5b");
         List<EngineBench.Shape> shapes;
         try {
             shapes = shape.equals("all") ? List.of(EngineBench.TINY, EngineBench.SMALL) : List.of(EngineBench.shape(shape));

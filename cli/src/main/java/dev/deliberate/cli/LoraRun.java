@@ -4,6 +4,7 @@ import dev.deliberate.engine.backend.cpu.CpuBackend;
 import dev.deliberate.engine.io.Checkpoint;
 import dev.deliberate.engine.io.PeftAdapter;
 import dev.deliberate.engine.io.Safetensors;
+import dev.deliberate.engine.model.BaseDtype;
 import dev.deliberate.engine.model.LoraConfig;
 import dev.deliberate.engine.model.Transformer;
 
@@ -12,8 +13,10 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * What {@code --lora}, {@code --merge} and {@code --checkpointing} change in a {@code train} run: the model a
- * reference names (a checkpoint, an adapter folder or {@code BASE+ADAPTER}), the adapter attached, and the output.
+ * What {@code --lora}, {@code --merge}, {@code --base-dtype} and {@code --checkpointing} change in a {@code train} run:
+ * the model a reference names (a checkpoint, an adapter folder or {@code BASE+ADAPTER}), the adapter attached, how the
+ * frozen base is held, and the output. The adapter's format does not depend on {@code --base-dtype}; with bf16,
+ * {@code --merge} writes the bf16-rounded base plus the adapter (as fp32).
  */
 final class LoraRun {
     private LoraRun() {}
@@ -32,6 +35,7 @@ final class LoraRun {
      * (its own settings; the spec must agree), else merged into the weights for full fine-tuning.
      */
     static Transformer load(Path modelRef, TrainOptions o) {
+        BaseDtype baseDtype = o.baseDtype(); // a wrong --base-dtype is said before the model is read
         PeftAdapter.Reference ref;
         Transformer m;
         try {
@@ -48,7 +52,10 @@ final class LoraRun {
             throw new UserError("--lora " + o.lora + " differs from the adapter being continued (" + ref.adapter() + ": " + m.lora().spec()
                     + "); give the same r, alpha and targets, or start from a merged checkpoint");
         else if (m.lora() == null && wanted != null) m.attachLora(wanted, o.seed);
-        if (m.lora() != null) o.loraBase = ref.base().toAbsolutePath().normalize();
+        if (m.lora() != null) {
+            o.loraBase = ref.base().toAbsolutePath().normalize();
+            m.setBaseDtype(baseDtype); // bf16: the frozen matrices now held once, at half the memory
+        }
         m.setCheckpointing(o.checkpointing);
         return m;
     }

@@ -1,5 +1,6 @@
 package dev.deliberate.cli;
 
+import dev.deliberate.engine.model.BaseDtype;
 import dev.deliberate.engine.train.TrainConfig;
 import picocli.CommandLine.Option;
 
@@ -69,10 +70,30 @@ final class TrainOptions {
     @Option(names = "--checkpointing", description = "Activation checkpointing: keep each layer's input only, recompute in the backward.")
     boolean checkpointing;
 
+    @Option(names = "--base-dtype", paramLabel = "fp32|bf16", defaultValue = "fp32", description = {
+            "With --lora: hold the frozen base's weight matrices (linear layers, embedding/LM head) in bf16, half their memory,",
+            "widened to fp32 inside the matrix multiplies; or fp32 (default: ${DEFAULT-VALUE}). --merge then writes bf16-rounded base + adapter."})
+    String baseDtype = "fp32";
+
     /** The base checkpoint of a LoRA run (set when the model is loaded; named in the adapter's config). */
     Path loraBase;
 
+    /** {@code --base-dtype}, checked: bf16 needs {@code --lora}, since a full fine-tune updates every weight in fp32. */
+    BaseDtype baseDtype() {
+        BaseDtype d;
+        try {
+            d = BaseDtype.parse(baseDtype);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--base-dtype " + baseDtype + ": " + e.getMessage());
+        }
+        if (d == BaseDtype.BF16 && lora == null)
+            throw new UserError("--base-dtype bf16 needs --lora: only a frozen base can be held in bf16 (a full fine-tune updates every"
+                    + " weight in fp32); add --lora r=16,alpha=32,targets=all-linear or drop --base-dtype");
+        return d;
+    }
+
     TrainConfig config() {
+        baseDtype();
         try {
             // eval-every 0 still evaluates before and after: the loop evaluates at 0 when evalEvery > 0, and at the end
             int eval = evalEvery > 0 ? evalEvery : Integer.MAX_VALUE / 2;
@@ -106,6 +127,7 @@ final class TrainOptions {
         m.put("lora", lora);
         m.put("merge", merge);
         m.put("checkpointing", checkpointing);
+        m.put("base_dtype", baseDtype().toString());
         return m;
     }
 }

@@ -80,4 +80,41 @@ class TrainLoraCommandTest {
         assertNotEquals(0, r.code());
         assertTrue(r.err().contains("--merge needs --lora"), r.err());
     }
+
+    @Test
+    void bf16BaseTrainsAndMergesTheRoundedBase(@TempDir Path tmp) throws Exception {
+        String t = tmp.toString();
+        TinyCheckpoint.write(tmp.resolve("base"), 5);
+        writeSftAndPrefs(tmp);
+        var r = run("train", "sft", "--data", t + "/sft.jsonl", "--model", t + "/base", "--max-steps", "2", "--batch", "4",
+                "--lr", "1e-2", "--max-seq-len", "256", "--lora", "r=4,alpha=8,targets=all-linear", "--base-dtype", "bf16", "--merge",
+                "--out", t + "/sft");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("bf16", new ObjectMapper().readTree(tmp.resolve("sft/config.json").toFile()).path("base_dtype").asText());
+        Path adapter = tmp.resolve("sft/adapter");
+        assertTrue(Files.isRegularFile(adapter.resolve("adapter_model.safetensors")));
+
+        // the merged checkpoint is the bf16-rounded base plus the adapter: base + adapter loaded, base held as bf16
+        var be = new CpuBackend();
+        var batch = Batch.of(List.of(new int[]{3, 8, 13, 21, 34}));
+        double merged = Checkpoint.load(tmp.resolve("sft/checkpoint"), be).sequenceLogProbs(batch, null)[0];
+        var adapted = PeftAdapter.load(PeftAdapter.resolve(adapter.toString()), be);
+        double fp32Base = adapted.sequenceLogProbs(batch, null)[0];
+        adapted.setBaseDtype(dev.deliberate.engine.model.BaseDtype.BF16);
+        double bf16Base = adapted.sequenceLogProbs(batch, null)[0];
+        assertEquals(bf16Base, merged, 1e-6);
+        assertTrue(Math.abs(fp32Base - merged) > 1e-5, "the unrounded base must differ for the comparison to mean something: " + fp32Base + " vs " + merged);
+
+        // DPO on the adapter with a bf16 base: the reference is the same bf16 base with the adapter off
+        r = run("train", "dpo", "--data", t + "/prefs.jsonl", "--model", adapter.toString(), "--lora", "r=4,alpha=8,targets=all-linear",
+                "--base-dtype", "bf16", "--max-steps", "1", "--batch", "2", "--max-seq-len", "256", "--out", t + "/dpo");
+        assertEquals(0, r.code(), r.err());
+
+        r = run("train", "sft", "--data", t + "/sft.jsonl", "--model", t + "/base", "--base-dtype", "bf16", "--out", t + "/bad");
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("--base-dtype bf16 needs --lora"), r.err());
+        r = run("train", "sft", "--data", t + "/sft.jsonl", "--model", t + "/base", "--lora", "r=4", "--base-dtype", "fp16", "--out", t + "/bad2");
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("--base-dtype fp16"), r.err());
+    }
 }

@@ -26,6 +26,26 @@ public interface Backend extends AutoCloseable {
 
     void zero(Tensor t);
 
+    /**
+     * A bf16 copy of the fp32 tensor {@code src} ({@link Bf16#fromFloat}: round to nearest even), for a frozen weight
+     * held at half the memory (LoRA's {@code --base-dtype bf16}); the caller drops {@code src}. Such a tensor is read
+     * only as {@link #matmul}'s B operand, by {@link #embedding} (as the table) and by {@link #download} (widened);
+     * every other kernel rejects it. Backends without bf16 storage say so.
+     */
+    default Tensor toBf16(Tensor src) {
+        throw new UnsupportedOperationException(name() + " cannot hold bf16 tensors (--base-dtype bf16); use --base-dtype fp32");
+    }
+
+    /** An fp32 copy of {@code src} (a bf16 tensor is widened exactly; an fp32 one copied). */
+    default Tensor toFp32(Tensor src) {
+        int n = Math.toIntExact(src.size());
+        float[] v = new float[n];
+        download(src, 0, v, 0, n);
+        Tensor out = allocate(n);
+        upload(v, 0, out, 0, n);
+        return out;
+    }
+
     void copy(Tensor src, long srcOff, Tensor dst, long dstOff, long n);
 
     /** {@code dst[r] = src[srcRows[r]]} for rows of {@code cols} elements. */
@@ -46,7 +66,9 @@ public interface Backend extends AutoCloseable {
 
     /**
      * {@code C[m×n] (+)= op(A)·op(B)} with contiguous rows: A is {@code m×k} ({@code k×m} if {@code transA}), B is
-     * {@code k×n} ({@code n×k} if {@code transB}), starting at the given element offsets.
+     * {@code k×n} ({@code n×k} if {@code transB}), starting at the given element offsets. B may be a bf16 tensor
+     * ({@link #toBf16}): it is widened to fp32 as it is read, so C is exactly what this kernel gives for fp32 B holding
+     * the widened values — no fp32 copy of B is kept.
      */
     void matmul(boolean transA, boolean transB, int m, int n, int k, Tensor a, long aOff, Tensor b, long bOff,
                 Tensor c, long cOff, boolean accumulate);
@@ -109,7 +131,7 @@ public interface Backend extends AutoCloseable {
     /** Overwrites dgate, dup. */
     void swigluBackward(Tensor dh, Tensor gate, Tensor up, Tensor dgate, Tensor dup, long n);
 
-    /** {@code out[r] = table[tokens[r]]}. */
+    /** {@code out[r] = table[tokens[r]]} ({@code table} may be bf16: rows widened). */
     void embedding(Tensor table, int[] tokens, Tensor out, int rows, int cols);
 
     /** {@code dtable[tokens[r]] += dout[r]}. */

@@ -77,6 +77,22 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public Tensor toBf16(Tensor src) {
+        long t0 = System.nanoTime();
+        Tensor r = inner.toBf16(src);
+        add("toBf16", t0);
+        return r;
+    }
+
+    @Override
+    public Tensor toFp32(Tensor src) {
+        long t0 = System.nanoTime();
+        Tensor r = inner.toFp32(src);
+        add("toFp32", t0);
+        return r;
+    }
+
+    @Override
     public void copy(Tensor src, long srcOff, Tensor dst, long dstOff, long n) {
         long t0 = System.nanoTime();
         inner.copy(src, srcOff, dst, dstOff, n);

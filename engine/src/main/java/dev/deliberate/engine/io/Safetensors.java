@@ -1,5 +1,7 @@
 package dev.deliberate.engine.io;
 
+import dev.deliberate.engine.backend.Bf16;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -120,7 +122,7 @@ public final class Safetensors {
                 case F32 -> MemorySegment.copy(s, F32, 0, dst, 0, dst.length);
                 case BF16 -> {
                     for (int i = 0; i < dst.length; i++)
-                        dst[i] = Float.intBitsToFloat((s.getAtIndex(I16, i) & 0xffff) << 16);
+                        dst[i] = Bf16.toFloat(s.getAtIndex(I16, i));
                 }
                 case F16 -> {
                     for (int i = 0; i < dst.length; i++) dst[i] = Float.float16ToFloat(s.getAtIndex(I16, i));
@@ -304,21 +306,13 @@ public final class Safetensors {
                         buf.clear();
                     }
                     if (dtype == DType.F32) buf.putFloat(f);
-                    else buf.putShort(toBf16(f));
+                    else buf.putShort(Bf16.fromFloat(f));
                 }
             }
             writeFully(ch, buf.flip());
             ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    /** fp32 → bf16 with round-to-nearest-even (NaN kept quiet), as torch does. */
-    static short toBf16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
-        int rounding = 0x7fff + ((bits >>> 16) & 1);
-        return (short) ((bits + rounding) >>> 16);
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {

@@ -11,7 +11,8 @@ import java.util.Arrays;
 public final class Parameter {
     private final String name;
     private final long[] shape;
-    private final Tensor value;
+    private Tensor value;
+    private BaseDtype dtype = BaseDtype.FP32;
     private Tensor grad;
     private boolean trainable = true;
 
@@ -43,12 +44,36 @@ public final class Parameter {
         return value;
     }
 
+    /** How the value is held: fp32, or bf16 for a frozen LoRA base weight ({@link Transformer#setBaseDtype}). */
+    public BaseDtype dtype() {
+        return dtype;
+    }
+
+    /** Bytes the value holds (4 per element in fp32, 2 in bf16; the gradient not counted). */
+    public long bytes() {
+        return value.bytes();
+    }
+
+    /**
+     * Re-stores the value as {@code to} and drops the old copy: to bf16 rounds to nearest even, back to fp32 widens
+     * exactly (the rounding stays). Only a frozen tensor may be held as bf16: no kernel updates one.
+     */
+    void storeAs(Backend backend, BaseDtype to) {
+        if (to == dtype) return;
+        if (to == BaseDtype.BF16 && trainable)
+            throw new IllegalStateException(name + " is trainable; only frozen weights can be held as bf16");
+        value = to == BaseDtype.BF16 ? backend.toBf16(value) : backend.toFp32(value);
+        dtype = to;
+    }
+
     /** Whether training updates this tensor (false for a LoRA run's frozen base weights). */
     public boolean trainable() {
         return trainable;
     }
 
     void setTrainable(boolean trainable) {
+        if (trainable && dtype != BaseDtype.FP32)
+            throw new IllegalStateException(name + " is held as " + dtype + "; widen it to fp32 before training it");
         this.trainable = trainable;
         if (!trainable) grad = null;
     }

@@ -130,6 +130,7 @@ public final class Transformer {
     private final Map<String, Parameter> adapterParams = new LinkedHashMap<>();
     private final Linear.Adapters adapters = new Linear.Adapters();
     private boolean checkpointing;
+    private BaseDtype baseDtype = BaseDtype.FP32;
     private long dropoutSeed = 0x10AAL, trainingForwards;
     private Tensor normGradSink; // dw of frozen RMSNorms: written, never read
 
@@ -567,6 +568,7 @@ public final class Transformer {
      */
     public void mergeAdapters() {
         if (lora == null) return;
+        setBaseDtype(BaseDtype.FP32); // a bf16 base is widened first: merged = bf16-rounded base + s·B·A
         for (Block blk : blocks)
             for (Linear lin : linears(blk))
                 if (lin.lora != null) {
@@ -578,6 +580,25 @@ public final class Transformer {
         adapters.scratch = null;
         adapters.enabled = true;
         lora = null;
+    }
+
+    /**
+     * Holds every frozen base matrix — the linear layers' weights and the embedding (which a tied model's LM head
+     * shares) — as {@code dtype}, once: bf16 halves their memory, and the matmul widens them to fp32 inside its
+     * packing, so the model computes exactly what it would with fp32 weights first rounded to bf16 (norm weights and
+     * biases stay fp32: they are vectors). Needs a frozen base, so call it after {@link #attachLora}. {@code FP32}
+     * widens them back (the rounding stays); {@link #mergeAdapters} does that first.
+     */
+    public void setBaseDtype(BaseDtype dtype) {
+        if (dtype == baseDtype) return;
+        if (dtype == BaseDtype.BF16 && lora == null)
+            throw new IllegalStateException("a bf16 base needs a frozen base: attach LoRA adapters first (--base-dtype bf16 goes with --lora)");
+        for (Parameter p : params.values()) if (p.shape().length == 2) p.storeAs(be, dtype);
+        baseDtype = dtype;
+    }
+
+    public BaseDtype baseDtype() {
+        return baseDtype;
     }
 
     /**

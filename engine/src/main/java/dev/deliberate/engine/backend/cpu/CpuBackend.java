@@ -1,6 +1,7 @@
 package dev.deliberate.engine.backend.cpu;
 
 import dev.deliberate.engine.backend.Backend;
+import dev.deliberate.engine.backend.Bf16;
 import dev.deliberate.engine.backend.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -26,8 +27,25 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    /** A frozen weight held as bf16 ({@link #toBf16}): half the memory, read only by matmul (as B), embedding, download. */
+    public record Bf16Tensor(short[] data) implements Tensor {
+        @Override
+        public long size() {
+            return data.length;
+        }
+
+        @Override
+        public long bytes() {
+            return (long) data.length * Short.BYTES;
+        }
+    }
+
     private static float[] a(Tensor t) {
-        return ((CpuTensor) t).data();
+        if (t instanceof CpuTensor c) return c.data();
+        if (t instanceof Bf16Tensor)
+            throw new IllegalArgumentException("a bf16 tensor (a --base-dtype bf16 frozen weight) reached a kernel that takes fp32;"
+                    + " only matmul's B operand, embedding's table and download read bf16");
+        throw new IllegalArgumentException("not a CPU tensor: " + t);
     }
 
     static {
@@ -111,7 +129,25 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void download(Tensor src, long srcOff, float[] dst, int dstOff, int n) {
-        System.arraycopy(a(src), (int) srcOff, dst, dstOff, n);
+        if (src instanceof Bf16Tensor h) Bf16.widen(h.data(), (int) srcOff, dst, dstOff, n);
+        else System.arraycopy(a(src), (int) srcOff, dst, dstOff, n);
+    }
+
+    @Override
+    public Tensor toBf16(Tensor src) {
+        if (src instanceof Bf16Tensor) return src;
+        float[] f = a(src);
+        short[] h = new short[f.length];
+        Parallel.forRange(f.length, 1 << 16, (lo, hi) -> Bf16.narrow(f, lo, h, lo, hi - lo));
+        return new Bf16Tensor(h);
+    }
+
+    @Override
+    public Tensor toFp32(Tensor src) {
+        if (!(src instanceof Bf16Tensor h)) return new CpuTensor(a(src).clone());
+        float[] f = new float[h.data().length];
+        Parallel.forRange(f.length, 1 << 16, (lo, hi) -> Bf16.widen(h.data(), lo, f, lo, hi - lo));
+        return new CpuTensor(f);
     }
 
     @Override
@@ -194,11 +230,45 @@ public final class CpuBackend implements Backend {
                 if (!accumulate) Arrays.fill(a(c), (int) cOff, (int) cOff + m * n, 0f);
                 return;
             }
-            blasSplit(transA, transB, m, n, k, a(a), (int) aOff, a(b), (int) bOff, a(c), (int) cOff, accumulate);
+            if (b instanceof Bf16Tensor h) blasBf16(transA, transB, m, n, k, a(a), (int) aOff, h.data(), (int) bOff, a(c), (int) cOff, accumulate);
+            else blasSplit(transA, transB, m, n, k, a(a), (int) aOff, a(b), (int) bOff, transB ? k : n, a(c), (int) cOff, n, accumulate);
             return;
         }
-        Gemm.gemm(transA, transB, m, n, k, a(a), (int) aOff, transA ? m : k, a(b), (int) bOff, transB ? k : n,
-                a(c), (int) cOff, n, accumulate);
+        if (b instanceof Bf16Tensor h) {
+            Gemm.gemm(transA, transB, m, n, k, a(a), (int) aOff, transA ? m : k, h.data(), (int) bOff, transB ? k : n,
+                    a(c), (int) cOff, n, accumulate);
+        } else {
+            Gemm.gemm(transA, transB, m, n, k, a(a), (int) aOff, transA ? m : k, a(b), (int) bOff, transB ? k : n,
+                    a(c), (int) cOff, n, accumulate);
+        }
+    }
+
+    /** Floats of a bf16 B that {@link #blasBf16} widens at a time (4 MiB). */
+    private static final int BLAS_WIDE_FLOATS = 1 << 20;
+    private static final ThreadLocal<float[][]> BLAS_WIDE = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * cpu-blas with a bf16 B: {@code cblas_sgemm} reads only fp32, so op(B) is widened a block of its columns at a time
+     * (about {@link #BLAS_WIDE_FLOATS}, into a scratch of the calling thread) and each block goes to {@link #blasSplit}:
+     * there is never a full fp32 copy of B, and the result is deterministic for a given thread count, as blasSplit's.
+     */
+    private void blasBf16(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, short[] b, int bOff,
+                          float[] c, int cOff, boolean accumulate) {
+        int cols = Math.min(n, Math.max(16, BLAS_WIDE_FLOATS / k));
+        float[][] holder = BLAS_WIDE.get();
+        if (holder[0].length < cols * k) holder[0] = new float[cols * k];
+        float[] w = holder[0];
+        for (int j0 = 0; j0 < n; j0 += cols) {
+            int nb = Math.min(cols, n - j0), j = j0;
+            if (transB) { // B is n×k: columns j0.. of op(B) are nb contiguous rows
+                Parallel.forRange(nb * k, 1 << 16, (lo, hi) -> Bf16.widen(b, bOff + j * k + lo, w, lo, hi - lo));
+            } else { // B is k×n: each depth step's nb values
+                Parallel.forRange(k, Math.max(1, (1 << 16) / nb), (p0, p1) -> {
+                    for (int p = p0; p < p1; p++) Bf16.widen(b, bOff + p * n + j, w, p * nb, nb);
+                });
+            }
+            blasSplit(transA, transB, m, nb, k, a, aOff, w, 0, transB ? k : nb, c, cOff + j0, n, accumulate);
+        }
     }
 
     /**
@@ -207,18 +277,18 @@ public final class CpuBackend implements Backend {
      * kernels, and fixed slices keep the result bit-identical for a given thread count.
      */
     private void blasSplit(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
-                           float[] c, int cOff, boolean accumulate) {
-        int lda = transA ? m : k, ldb = transB ? k : n;
+                           int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+        int lda = transA ? m : k;
         float beta = accumulate ? 1f : 0f;
         boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= 1L << 17;
         if (!parallel) {
-            blas.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, n);
+            blas.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else if (m >= 16 * Parallel.threads()) {
             Parallel.forRange(m, 16, (r0, r1) -> blas.sgemm(transA, transB, r1 - r0, n, k,
-                    a, aOff + (transA ? r0 : r0 * lda), lda, b, bOff, ldb, beta, c, cOff + r0 * n, n));
+                    a, aOff + (transA ? r0 : r0 * lda), lda, b, bOff, ldb, beta, c, cOff + r0 * ldc, ldc));
         } else {
             Parallel.forRange(n, 16, (j0, j1) -> blas.sgemm(transA, transB, m, j1 - j0, k,
-                    a, aOff, lda, b, bOff + (transB ? j0 * ldb : j0), ldb, beta, c, cOff + j0, n));
+                    a, aOff, lda, b, bOff + (transB ? j0 * ldb : j0), ldb, beta, c, cOff + j0, ldc));
         }
     }
 
@@ -586,7 +656,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void embedding(Tensor tablet, int[] tokens, Tensor outt, int rows, int cols) {
-        float[] t = a(tablet), o = a(outt);
+        float[] o = a(outt);
+        if (tablet instanceof Bf16Tensor h) {
+            for (int r = 0; r < rows; r++) Bf16.widen(h.data(), tokens[r] * cols, o, r * cols, cols);
+            return;
+        }
+        float[] t = a(tablet);
         for (int r = 0; r < rows; r++) System.arraycopy(t, tokens[r] * cols, o, r * cols, cols);
     }
 

@@ -56,12 +56,44 @@ public final class Gemm {
         gemm(GemmKernel.DEFAULT, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
+    /**
+     * As above with B held as bf16 ({@link dev.deliberate.engine.backend.Bf16}: a frozen weight at half the memory).
+     * B is widened to fp32 where it is read — inside the packing of each {@code KC×NC} block, or a few rows at a time
+     * on the narrow path — so there is never an fp32 copy of it, and C is bit for bit what the fp32 GEMM gives on the
+     * widened values.
+     */
+    public static void gemm(boolean transA, boolean transB, int m, int n, int k,
+                            float[] a, int aOff, int lda,
+                            short[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc,
+                            boolean accumulate) {
+        run(GemmKernel.DEFAULT, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
     /** As above with a given micro-kernel shape (tests force each one). */
     static void gemm(GemmKernel.Shape shape, boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda,
                      float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc,
                      boolean accumulate) {
+        run(shape, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /** The bf16-B form with a given micro-kernel shape. */
+    static void gemm(GemmKernel.Shape shape, boolean transA, boolean transB, int m, int n, int k,
+                     float[] a, int aOff, int lda,
+                     short[] b, int bOff, int ldb,
+                     float[] c, int cOff, int ldc,
+                     boolean accumulate) {
+        run(shape, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /** {@code b} is a {@code float[]} or a bf16 {@code short[]}; only the packing and the narrow path tell them apart. */
+    private static void run(GemmKernel.Shape shape, boolean transA, boolean transB, int m, int n, int k,
+                            float[] a, int aOff, int lda,
+                            Object b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc,
+                            boolean accumulate) {
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("gemm: negative size m=" + m + " n=" + n + " k=" + k);
         }
@@ -73,7 +105,8 @@ public final class Gemm {
             return;
         }
         if (m <= NARROW_M) {
-            GemmNarrow.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+            if (b instanceof short[] bh) GemmNarrow.gemm(transA, transB, m, n, k, a, aOff, lda, bh, bOff, ldb, c, cOff, ldc, accumulate);
+            else GemmNarrow.gemm(transA, transB, m, n, k, a, aOff, lda, (float[]) b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
         packed(shape, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
@@ -85,7 +118,7 @@ public final class Gemm {
      * does not hold the others back.
      */
     private static void packed(GemmKernel.Shape shape, boolean transA, boolean transB, int m, int n, int k,
-                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float[] a, int aOff, int lda, Object b, int bOff, int ldb,
                                float[] c, int cOff, int ldc, boolean accumulate) {
         float[] bp = PACKED_B.get();
         final int MR = shape.mr(), NR = shape.nr();

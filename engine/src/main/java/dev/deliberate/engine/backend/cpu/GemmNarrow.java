@@ -3,6 +3,7 @@ package dev.deliberate.engine.backend.cpu;
 import static dev.deliberate.engine.backend.cpu.GemmKernel.F;
 import static dev.deliberate.engine.backend.cpu.GemmKernel.VL;
 
+import dev.deliberate.engine.backend.Bf16;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
 
@@ -35,14 +36,7 @@ final class GemmNarrow {
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate) {
         if (transA) {
-            // Copy op(A) into contiguous rows once (m·k floats, small) so the loops below read it with vector loads.
-            float[][] holder = ROWS.get();
-            if (holder[0].length < m * k) holder[0] = new float[m * k];
-            float[] rows = holder[0];
-            for (int i = 0; i < m; i++) {
-                for (int p = 0; p < k; p++) rows[i * k + p] = a[aOff + p * lda + i];
-            }
-            a = rows;
+            a = rowsOf(m, k, a, aOff, lda);
             aOff = 0;
             lda = k;
         }
@@ -53,6 +47,83 @@ final class GemmNarrow {
             Parallel.forRange(n, grain, (s, e) -> dots(m, s, e, k, ar, arOff, ldar, b, bOff, ldb, c, cOff, ldc, accumulate));
         } else {
             Parallel.forRange(n, grain, (s, e) -> axpys(m, s, e, k, ar, arOff, ldar, b, bOff, ldb, c, cOff, ldc, accumulate));
+        }
+    }
+
+    /** Copies op(A) of a transA call into contiguous rows once (m·k floats, small) so the loops read it with vector loads. */
+    private static float[] rowsOf(int m, int k, float[] a, int aOff, int lda) {
+        float[][] holder = ROWS.get();
+        if (holder[0].length < m * k) holder[0] = new float[m * k];
+        float[] rows = holder[0];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) rows[i * k + p] = a[aOff + p * lda + i];
+        }
+        return rows;
+    }
+
+    /** Per worker: B rows widened from bf16 for {@link #dotsBf16}. */
+    private static final ThreadLocal<float[][]> WIDE = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** Floats of B widened at a time on the transB path: a few rows, so they stay in L1/L2 while A streams by. */
+    private static final int WIDE_FLOATS = 1 << 14;
+
+    /**
+     * As {@link #gemm} with B held as bf16. transB (decode's {@code x·Wᵀ}): GROUP-sized runs of B's rows are widened
+     * into a per-worker buffer and fed to {@link #dots}, the fp32 code itself. Otherwise ({@code dy·W} on a few rows)
+     * each output is the same fma chain over the depth as {@link #axpys} computes, with B widened in registers. Either
+     * way C is bit for bit the fp32 result on the widened B.
+     */
+    static void gemm(boolean transA, boolean transB, int m, int n, int k,
+                     float[] a, int aOff, int lda, short[] b, int bOff, int ldb,
+                     float[] c, int cOff, int ldc, boolean accumulate) {
+        if (transA) {
+            a = rowsOf(m, k, a, aOff, lda);
+            aOff = 0;
+            lda = k;
+        }
+        float[] ar = a;
+        int arOff = aOff, ldar = lda;
+        int grain = (int) Math.max(MIN_COLUMNS_PER_WORKER, MIN_WORK_PER_WORKER / Math.max(1L, (long) m * k));
+        if (transB) {
+            Parallel.forRange(n, grain, (s, e) -> dotsBf16(m, s, e, k, ar, arOff, ldar, b, bOff, ldb, c, cOff, ldc, accumulate));
+        } else {
+            Parallel.forRange(n, grain, (s, e) -> axpysBf16(m, s, e, k, ar, arOff, ldar, b, bOff, ldb, c, cOff, ldc, accumulate));
+        }
+    }
+
+    private static void dotsBf16(int m, int j0, int j1, int k, float[] a, int aOff, int lda, short[] b, int bOff, int ldb,
+                                 float[] c, int cOff, int ldc, boolean accumulate) {
+        int run = Math.max(1, WIDE_FLOATS / Math.max(1, k) / GROUP) * GROUP;
+        float[][] holder = WIDE.get();
+        if (holder[0].length < run * k) holder[0] = new float[run * k];
+        float[] w = holder[0];
+        for (int j = j0; j < j1; j += run) {
+            int rows = Math.min(run, j1 - j);
+            for (int r = 0; r < rows; r++) Bf16.widen(b, bOff + (j + r) * ldb, w, r * k, k);
+            dots(m, 0, rows, k, a, aOff, lda, w, 0, k, c, cOff + j, ldc, accumulate);
+        }
+    }
+
+    /** C[i][j0..j1) (+)= Σ_p A[i,p] · B[p, j0..j1), B stored k×n as bf16: the fma chain of {@link #axpys}. */
+    private static void axpysBf16(int m, int j0, int j1, int k, float[] a, int aOff, int lda, short[] b, int bOff, int ldb,
+                                  float[] c, int cOff, int ldc, boolean accumulate) {
+        int j = j0;
+        for (; j + VL <= j1; j += VL) {
+            for (int i = 0; i < m; i++) {
+                int ai = aOff + i * lda;
+                FloatVector s = FloatVector.zero(F);
+                for (int p = 0, bi = bOff + j; p < k; p++, bi += ldb) {
+                    s = FloatVector.broadcast(F, a[ai + p]).fma(Bf16.widen(b, bi), s);
+                }
+                put(c, cOff + i * ldc + j, s, accumulate);
+            }
+        }
+        for (; j < j1; j++) {
+            for (int i = 0; i < m; i++) {
+                int ai = aOff + i * lda;
+                float s = 0f;
+                for (int p = 0, bi = bOff + j; p < k; p++, bi += ldb) s = Math.fma(a[ai + p], Bf16.toFloat(b[bi]), s);
+                put(c, cOff + i * ldc + j, s, accumulate);
+            }
         }
     }
 

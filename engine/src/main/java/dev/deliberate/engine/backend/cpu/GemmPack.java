@@ -3,6 +3,8 @@ package dev.deliberate.engine.backend.cpu;
 import static dev.deliberate.engine.backend.cpu.GemmKernel.F;
 import static dev.deliberate.engine.backend.cpu.GemmKernel.VL;
 
+import dev.deliberate.engine.backend.Bf16;
+
 import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
@@ -82,6 +84,46 @@ final class GemmPack {
             } else {
                 // B is n×k (a weight [out, in]): each of the NR columns is a contiguous row.
                 interleave(b, bOff + (jc + jr) * ldb + pc, ldb, nr, kc, bp, dst, NR);
+            }
+        }
+    }
+
+    /** {@link #packB} for B as a {@code float[]} or a bf16 {@code short[]}. */
+    static void packB(int NR, boolean transB, Object b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp,
+                      int firstPanel, int endPanel) {
+        if (b instanceof short[] bh) packB(NR, transB, bh, bOff, ldb, pc, kc, jc, nc, bp, firstPanel, endPanel);
+        else packB(NR, transB, (float[]) b, bOff, ldb, pc, kc, jc, nc, bp, firstPanel, endPanel);
+    }
+
+    /**
+     * {@link #packB} with B held as bf16: each value is widened to fp32 as it is packed (the packed block is fp32, so
+     * the micro-kernel and the result are those of an fp32 B holding the widened values).
+     */
+    static void packB(int NR, boolean transB, short[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp,
+                      int firstPanel, int endPanel) {
+        for (int jr = firstPanel * NR; jr < Math.min(nc, endPanel * NR); jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int dst = jr * kc;
+            if (!transB) {
+                int src = bOff + pc * ldb + jc + jr;
+                if (nr == NR) {
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+                        for (int v = 0; v < NR; v += VL) Bf16.widen(b, src + v).intoArray(bp, dst + v);
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+                        for (int j = 0; j < nr; j++) bp[dst + j] = Bf16.toFloat(b[src + j]);
+                        Arrays.fill(bp, dst + nr, dst + NR, 0f);
+                    }
+                }
+            } else {
+                int from = bOff + (jc + jr) * ldb + pc;
+                for (int r = 0; r < nr; r++, from += ldb) {
+                    for (int p = 0, d = dst + r; p < kc; p++, d += NR) bp[d] = Bf16.toFloat(b[from + p]);
+                }
+                for (int r = nr; r < NR; r++) {
+                    for (int p = 0, d = dst + r; p < kc; p++, d += NR) bp[d] = 0f;
+                }
             }
         }
     }

@@ -205,6 +205,41 @@ class GemmTest {
         }
     }
 
+    /**
+     * B held as bf16 and widened inside the packing (or the narrow path) gives exactly the fp32 GEMM on the widened
+     * values: every transpose, odd and multi-block shapes, the narrow rows, every forced micro-kernel shape.
+     */
+    @Test
+    void bf16BGivesExactlyTheFp32ResultOnTheWidenedValues() {
+        var rnd = new Random(6);
+        int[][] shapes = {{13, 37, 19}, {1, 7, 5}, {3, 300, 65}, {Gemm.NARROW_M, 129, 771}, {Gemm.NARROW_M + 1, 33, 17},
+                {25, 70, 300}, {Gemm.MC + 7, 3 * GemmKernel.MAX_NR + 5, Gemm.KC + 3}, {40, Gemm.NC + 37, 20}, {9, 9, 9}};
+        int compared = 0;
+        for (int[] s : shapes) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    var t = Case.random(rnd, ta, tb, s[0], s[1], s[2], rnd.nextBoolean());
+                    short[] bh = dev.deliberate.engine.backend.Bf16.narrow(t.b);
+                    float[] widened = new float[bh.length];
+                    dev.deliberate.engine.backend.Bf16.widen(bh, 0, widened, 0, bh.length);
+                    assertNotEquals(java.util.Arrays.hashCode(t.b), java.util.Arrays.hashCode(widened), "rounding must change B for the test to mean something");
+                    var fp32 = new Case(ta, tb, t.m, t.n, t.k, t.a, t.aOff, t.lda, widened, t.bOff, t.ldb, t.c, t.cOff, t.ldc, t.accumulate);
+                    for (var shape : GemmKernel.ALL) {
+                        float[] want = fp32.run(shape);
+                        float[] got = t.c.clone();
+                        Gemm.gemm(shape, ta, tb, t.m, t.n, t.k, t.a, t.aOff, t.lda, bh, t.bOff, t.ldb, got, t.cOff, t.ldc, t.accumulate);
+                        assertArrayEquals(want, got, t + " with bf16 B, shape " + shape.name());
+                        compared++;
+                    }
+                    float[] viaDefault = t.c.clone();
+                    Gemm.gemm(ta, tb, t.m, t.n, t.k, t.a, t.aOff, t.lda, bh, t.bOff, t.ldb, viaDefault, t.cOff, t.ldc, t.accumulate);
+                    assertArrayEquals(fp32.run(), viaDefault, t + " with bf16 B, default shape");
+                }
+            }
+        }
+        assertEquals(shapes.length * 4 * GemmKernel.ALL.size(), compared);
+    }
+
     @Test
     void rejectsNegativeSizes() {
         var e = assertThrows(IllegalArgumentException.class,
