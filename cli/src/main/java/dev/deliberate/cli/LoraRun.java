@@ -50,7 +50,7 @@ final class LoraRun {
         if (m.lora() != null && wanted == null) m.mergeAdapters();
         else if (m.lora() != null && !sameShape(m.lora(), wanted))
             throw new UserError("--lora " + o.lora + " differs from the adapter being continued (" + ref.adapter() + ": " + m.lora().spec()
-                    + "); give the same r, alpha and targets, or start from a merged checkpoint");
+                    + "); give the same r, alpha, targets and save, or start from a merged checkpoint");
         else if (m.lora() == null && wanted != null) m.attachLora(wanted, o.seed);
         if (m.lora() != null) {
             o.loraBase = ref.base().toAbsolutePath().normalize();
@@ -61,7 +61,8 @@ final class LoraRun {
     }
 
     private static boolean sameShape(LoraConfig a, LoraConfig b) {
-        return a.r() == b.r() && a.alpha() == b.alpha() && a.targets().equals(b.targets()) && a.rsLora() == b.rsLora();
+        return a.r() == b.r() && a.alpha() == b.alpha() && a.targets().equals(b.targets()) && a.rsLora() == b.rsLora()
+                && a.modulesToSave().equals(b.modulesToSave());
     }
 
     static LoraConfig spec(TrainOptions o) {

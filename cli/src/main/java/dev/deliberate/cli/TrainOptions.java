@@ -60,7 +60,8 @@ final class TrainOptions {
     int limit;
 
     @Option(names = "--lora", paramLabel = "SPEC", description = {"Train a LoRA adapter on the frozen base instead of every weight,",
-            "e.g. r=16,alpha=32,targets=all-linear[,dropout=0.05][,rslora=true] (targets joined by +: q_proj+v_proj).",
+            "e.g. r=16,alpha=32,targets=all-linear[,dropout=0.05][,rslora=true][,save=embed_tokens+lm_head] (targets joined",
+            "by +: q_proj+v_proj; save = PEFT's modules_to_save: the embedding and LM head trained in full as a copy).",
             "Writes a PEFT adapter folder (out/adapter); DPO's and RL's reference is the base with the adapter off."})
     String lora;
 

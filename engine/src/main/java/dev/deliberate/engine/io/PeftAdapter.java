@@ -28,7 +28,11 @@ import java.util.Map;
  *       {@code lora_dropout}, {@code use_rslora}, {@code bias: "none"}, {@code base_model_name_or_path}, …;</li>
  *   <li>{@code adapter_model.safetensors}: for each adapted layer {@code base_model.model.<HF module path>.lora_A.weight}
  *       {@code [r, in]} and {@code ….lora_B.weight} {@code [out, r]} — the model's state-dict key with PEFT's two
- *       wrappers' {@code base_model.model.} prefix and without the adapter name ({@code .default}).</li>
+ *       wrappers' {@code base_model.model.} prefix and without the adapter name ({@code .default});</li>
+ *   <li>with {@code modules_to_save: ["embed_tokens", "lm_head"]}, the fully trained copies as
+ *       {@code base_model.model.model.embed_tokens.weight} and {@code base_model.model.lm_head.weight}: PEFT saves a
+ *       {@code ModulesToSaveWrapper}'s {@code modules_to_save.default} copy with that infix removed. A tied model
+ *       writes its one matrix under both names (PEFT wraps the two modules apart) and reads them back only if equal.</li>
  * </ul>
  * A model reference naming an adapter is either such a folder (its base from {@code base_model_name_or_path}) or
  * {@code BASE_DIR+ADAPTER_DIR}.
@@ -134,7 +138,10 @@ public final class PeftAdapter {
         unsupported(file, c, "rank_pattern", n -> n.isObject() && !n.isEmpty(), "per-layer ranks (rank_pattern)");
         unsupported(file, c, "alpha_pattern", n -> n.isObject() && !n.isEmpty(), "per-layer alphas (alpha_pattern)");
         unsupported(file, c, "layers_to_transform", n -> !n.isNull(), "layers_to_transform");
-        unsupported(file, c, "modules_to_save", n -> !n.isNull() && !(n.isArray() && n.isEmpty()), "modules_to_save (fully trained extra modules)");
+        JsonNode ms = c.path("modules_to_save");
+        var save = new ArrayList<String>();
+        if (ms.isArray()) for (JsonNode t : ms) save.add(t.asText());
+        else if (!ms.isMissingNode() && !ms.isNull()) throw new IOException(file + ": field 'modules_to_save' must be a list of module names or null");
         JsonNode tm = c.path("target_modules");
         var targets = new ArrayList<String>();
         if (tm.isTextual() && tm.asText().equals("all-linear")) targets.addAll(LoraConfig.MODULES);
@@ -142,7 +149,7 @@ public final class PeftAdapter {
         else throw new IOException(file + ": field 'target_modules' must be a list of module names or 'all-linear' (regular expressions are not supported)");
         double dropout = c.path("lora_dropout").asDouble(0);
         try {
-            var cfg = new LoraConfig(c.path("r").asInt(), c.path("lora_alpha").asDouble(), targets, dropout, c.path("use_rslora").asBoolean(false));
+            var cfg = new LoraConfig(c.path("r").asInt(), c.path("lora_alpha").asDouble(), targets, dropout, c.path("use_rslora").asBoolean(false), save);
             return new Info(cfg, c.path("base_model_name_or_path").isTextual() ? c.path("base_model_name_or_path").asText() : null);
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
@@ -166,12 +173,22 @@ public final class PeftAdapter {
         Map<String, Parameter> want = model.adapterParameters();
         var seen = new java.util.HashSet<String>();
         Backend be = model.backend();
+        float[] tiedHead = null;
         try (var r = Safetensors.open(file)) {
             for (var e : r.entries().values()) {
                 String name = e.name();
                 if (!name.startsWith(PREFIX))
                     throw new IOException(file + ": tensor '" + name + "' does not start with '" + PREFIX + "' (not a PEFT LoRA state dict)");
-                String inner = name.substring(PREFIX.length()).replace(".lora_A.default.", ".lora_A.").replace(".lora_B.default.", ".lora_B.");
+                String inner = name.substring(PREFIX.length()).replace(".lora_A.default.", ".lora_A.").replace(".lora_B.default.", ".lora_B.")
+                        .replace(".modules_to_save.default.", ".");
+                if (inner.equals(TIED_HEAD) && model.config().tieWordEmbeddings() && want.containsKey(EMBED)) {
+                    tiedHead = new float[Math.toIntExact(want.get(EMBED).size())]; // the same matrix as embed_tokens here: checked below
+                    if (!Arrays.equals(e.shape(), want.get(EMBED).shape()))
+                        throw new IOException(file + ": tensor '" + name + "' has shape " + Arrays.toString(e.shape()) + " but the tied embedding is "
+                                + Arrays.toString(want.get(EMBED).shape()));
+                    r.read(name, tiedHead);
+                    continue;
+                }
                 Parameter p = want.get(inner);
                 if (p == null)
                     throw new IOException(file + ": tensor '" + name + "' matches no adapted module of this model (target_modules "
@@ -186,8 +203,19 @@ public final class PeftAdapter {
             }
         }
         for (String n : want.keySet())
-            if (!seen.contains(n)) throw new IOException(file + ": tensor '" + PREFIX + n + "' is missing (target_modules " + info.config().targets() + ")");
+            if (!seen.contains(n)) throw new IOException(file + ": tensor '" + PREFIX + n + "' is missing (target_modules " + info.config().targets()
+                    + (info.config().modulesToSave().isEmpty() ? "" : ", modules_to_save " + info.config().modulesToSave()) + ")");
+        if (tiedHead != null) {
+            Parameter emb = want.get(EMBED);
+            float[] v = new float[tiedHead.length];
+            be.download(emb.value(), 0, v, 0, v.length);
+            if (!Arrays.equals(v, tiedHead))
+                throw new IOException(file + ": tensors '" + PREFIX + EMBED + "' and '" + PREFIX + TIED_HEAD + "' differ, but this model ties its "
+                        + "LM head to the embedding; the engine cannot hold two matrices for it");
+        }
     }
+
+    private static final String EMBED = "model.embed_tokens.weight", TIED_HEAD = "lm_head.weight";
 
     /**
      * Writes {@code model}'s adapters as a PEFT folder (temporary sibling, then renamed): tensors in F32, the config
@@ -207,6 +235,8 @@ public final class PeftAdapter {
             float[] v = new float[Math.toIntExact(p.size())];
             be.download(p.value(), 0, v, 0, v.length);
             tensors.put(PREFIX + p.name(), new Safetensors.Tensor(p.shape(), v));
+            // a tied model's one matrix under both names, so that PEFT (which wraps each module apart) loads the same model
+            if (p.name().equals(EMBED) && model.config().tieWordEmbeddings()) tensors.put(PREFIX + TIED_HEAD, new Safetensors.Tensor(p.shape(), v));
         }
         Safetensors.write(tmp.resolve(WEIGHTS), tensors, Safetensors.DType.F32);
         ObjectNode c = JSON.createObjectNode();
@@ -222,7 +252,8 @@ public final class PeftAdapter {
         if (cfg.alpha() == Math.rint(cfg.alpha())) c.put("lora_alpha", (long) cfg.alpha());
         else c.put("lora_alpha", cfg.alpha());
         c.put("lora_dropout", cfg.dropout());
-        c.putNull("modules_to_save");
+        if (cfg.modulesToSave().isEmpty()) c.putNull("modules_to_save");
+        else cfg.modulesToSave().forEach(c.putArray("modules_to_save")::add);
         c.put("peft_type", "LORA");
         c.put("r", cfg.r());
         c.putObject("rank_pattern");

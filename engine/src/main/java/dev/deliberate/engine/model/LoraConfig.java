@@ -10,11 +10,19 @@ import java.util.Set;
  * A LoRA adapter's settings as PEFT's {@code LoraConfig} names them (huggingface/peft
  * {@code src/peft/tuners/lora/config.py}): rank {@code r}, {@code lora_alpha}, {@code target_modules} (the short
  * module names {@code q_proj … down_proj}), {@code lora_dropout} on the adapter's input, and {@code use_rslora}
- * (scale α/√r instead of α/r, Kalajdzievski 2023).
+ * (scale α/√r instead of α/r, Kalajdzievski 2023), and {@code modules_to_save}: the embedding and LM head trained in
+ * full beside the adapters, as a copy (PEFT's {@code ModulesToSaveWrapper}), while the frozen original stays the
+ * reference when the adapters are off.
  */
-public record LoraConfig(int r, double alpha, List<String> targets, double dropout, boolean rsLora) {
+public record LoraConfig(int r, double alpha, List<String> targets, double dropout, boolean rsLora, List<String> modulesToSave) {
     /** The linear layers of a Llama-family block under PEFT's names; {@code all-linear} means all of them (not lm_head). */
     public static final List<String> MODULES = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    /** What {@code modules_to_save} may name: the token embedding and the LM head (one matrix in a tied model). */
+    public static final List<String> SAVABLE = List.of("embed_tokens", "lm_head");
+
+    public LoraConfig(int r, double alpha, List<String> targets, double dropout, boolean rsLora) {
+        this(r, alpha, targets, dropout, rsLora, List.of());
+    }
 
     public LoraConfig {
         if (r < 1) throw new IllegalArgumentException("LoRA rank r must be >= 1, got " + r);
@@ -25,6 +33,14 @@ public record LoraConfig(int r, double alpha, List<String> targets, double dropo
             if (!MODULES.contains(t))
                 throw new IllegalArgumentException("LoRA target '" + t + "' is not a linear layer of this model; expected all-linear or some of " + MODULES);
         targets = List.copyOf(new LinkedHashSet<>(targets));
+        for (String m : modulesToSave)
+            if (!SAVABLE.contains(m))
+                throw new IllegalArgumentException("modules_to_save '" + m + "' is not supported; the engine trains in full only " + SAVABLE);
+        modulesToSave = List.copyOf(new LinkedHashSet<>(modulesToSave));
+    }
+
+    public boolean saves(String module) {
+        return modulesToSave.contains(module);
     }
 
     /** The factor on {@code B·A·x}: α/r, or α/√r with rsLoRA (PEFT's {@code scaling}). */
@@ -38,14 +54,15 @@ public record LoraConfig(int r, double alpha, List<String> targets, double dropo
 
     /**
      * Parses {@code r=16,alpha=32,targets=all-linear[,dropout=0.05][,rslora=true]}; several targets are joined with
-     * {@code +} ({@code targets=q_proj+v_proj}). Defaults: r 16, alpha 2·r, all-linear, dropout 0, no rsLoRA.
+     * {@code +} ({@code targets=q_proj+v_proj}); {@code save=embed_tokens+lm_head} (PEFT's {@code modules_to_save})
+     * also trains those in full. Defaults: r 16, alpha 2·r, all-linear, dropout 0, no rsLoRA, nothing saved in full.
      */
     public static LoraConfig parse(String spec) {
         int r = 16;
         Double alpha = null;
         double dropout = 0;
         boolean rs = false;
-        List<String> targets = MODULES;
+        List<String> targets = MODULES, save = List.of();
         Set<String> seen = new LinkedHashSet<>();
         for (String part : spec.split(",")) {
             String p = part.strip();
@@ -70,18 +87,20 @@ public record LoraConfig(int r, double alpha, List<String> targets, double dropo
                             for (String t : v.split("\\+")) if (!t.isBlank()) targets.add(t.strip());
                         }
                     }
-                    default -> throw new IllegalArgumentException("unknown LoRA setting '" + k + "' (expected r, alpha, targets, dropout, rslora)");
+                    case "save", "modules_to_save" -> save = java.util.Arrays.stream(v.split("\\+")).map(String::strip).filter(t -> !t.isEmpty()).toList();
+                    default -> throw new IllegalArgumentException("unknown LoRA setting '" + k + "' (expected r, alpha, targets, dropout, rslora, save)");
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("LoRA setting " + k + "=" + v + " is not a number");
             }
         }
-        return new LoraConfig(r, alpha == null ? 2.0 * r : alpha, targets, dropout, rs);
+        return new LoraConfig(r, alpha == null ? 2.0 * r : alpha, targets, dropout, rs, save);
     }
 
     /** The spec {@link #parse} reads back. */
     public String spec() {
         String t = targets.equals(MODULES) ? "all-linear" : String.join("+", targets);
-        return "r=" + r + ",alpha=" + alpha + ",targets=" + t + ",dropout=" + dropout + (rsLora ? ",rslora=true" : "");
+        return "r=" + r + ",alpha=" + alpha + ",targets=" + t + ",dropout=" + dropout + (rsLora ? ",rslora=true" : "")
+                + (modulesToSave.isEmpty() ? "" : ",save=" + String.join("+", modulesToSave));
     }
 }

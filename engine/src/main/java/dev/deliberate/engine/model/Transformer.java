@@ -27,6 +27,9 @@ public final class Transformer {
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Parameter embed, finalNorm;
     private final Linear lmHead;
+    // LoRA's modules_to_save (PEFT's ModulesToSaveWrapper): trained copies used while the adapters are on; null without
+    private Parameter savedEmbed; // the embedding (a tied model's LM head too)
+    private Linear savedHead; // the LM head: over savedEmbed when tied
     private final Block[] blocks;
     private final Tensor ropeCos, ropeSin;
     private final int ropeLen;
@@ -269,7 +272,7 @@ public final class Transformer {
         int[] pos = trainingPositions(batch); // recomputed: a sequenceLogProbs call in between may have reused the array
         be.upload(dLogp, 0, hd0.weights, 0, n);
         be.crossEntropyBackward(hd0.logits, hd0.lse, batch.targets(), hd0.weights, n, cfg.vocabSize());
-        lmHead.backward(be, hd0.logits, hd0.lnf, g.dln, n, false);
+        head().backward(be, hd0.logits, hd0.lnf, g.dln, n, false);
         be.zero(g.dres);
         be.rmsnormBackward(g.dln, hd0.xf, finalNorm.value(), hd0.rstdf, g.dres, normGrad(finalNorm), n, hs);
         for (int l = blocks.length - 1; l >= 0; l--) {
@@ -300,7 +303,8 @@ public final class Transformer {
             b.v.backward(be, g.dv, a.ln1, g.dln, n, true, adapters);
             be.rmsnormBackward(g.dln, a.x, b.ln1.value(), a.rstd1, g.dres, normGrad(b.ln1), n, hs);
         }
-        if (embed.trainable()) be.embeddingBackward(g.dres, batch.tokens(), embed.grad(be), n, hs);
+        Parameter table = embedTable();
+        if (table.trainable()) be.embeddingBackward(g.dres, batch.tokens(), table.grad(be), n, hs);
     }
 
     private Tensor normGrad(Parameter norm) {
@@ -371,11 +375,11 @@ public final class Transformer {
     private void runBlocks(Batch batch, Acts[] acts, Head head) {
         int n = batch.rows(), hs = cfg.hiddenSize();
         int[] pos = trainingPositions(batch);
-        be.embedding(embed.value(), batch.tokens(), acts[0].x, n, hs);
+        be.embedding(embedTable().value(), batch.tokens(), acts[0].x, n, hs);
         for (int l = 0; l < blocks.length; l++)
             block(l, acts[l], n, pos, l + 1 < blocks.length ? acts[l + 1].x : head.xf, batch, null, null);
         be.rmsnorm(head.xf, finalNorm.value(), head.lnf, head.rstdf, n, hs, (float) cfg.rmsNormEps());
-        lmHead.forward(be, head.lnf, head.logits, n, false);
+        head().forward(be, head.lnf, head.logits, n, false);
     }
 
     /**
@@ -460,12 +464,12 @@ public final class Transformer {
         if (rows > workCap) allocateWork(rows);
         Acts a = workActs;
         Head head = workHead;
-        be.embedding(embed.value(), tokens, a.x, rows, hs);
+        be.embedding(embedTable().value(), tokens, a.x, rows, hs);
         for (int l = 0; l < blocks.length; l++) block(l, a, rows, positions, a.x, null, cache, slots);
         int m = logitRows.length;
         be.gatherRows(a.x, head.xf, m, hs, logitRows);
         be.rmsnorm(head.xf, finalNorm.value(), head.lnf, head.rstdf, m, hs, (float) cfg.rmsNormEps());
-        lmHead.forward(be, head.lnf, head.logits, m, false);
+        head().forward(be, head.lnf, head.logits, m, false);
         be.download(head.logits, 0, logitsOut, 0, m * cfg.vocabSize());
     }
 
@@ -482,7 +486,7 @@ public final class Transformer {
         int n = batch.rows(), hs = cfg.hiddenSize();
         if (n > workCap) allocateWork(n);
         int[] pos = trainingPositions(batch);
-        be.embedding(embed.value(), batch.tokens(), workActs.x, n, hs);
+        be.embedding(embedTable().value(), batch.tokens(), workActs.x, n, hs);
         for (int l = 0; l < layers; l++) block(l, workActs, n, pos, workActs.x, batch, null, null);
         float[] out = new float[n * hs];
         be.download(workActs.x, 0, out, 0, out.length);
@@ -498,7 +502,8 @@ public final class Transformer {
 
     /**
      * Puts a LoRA adapter on every targeted linear layer of every block and freezes all base parameters: from now on
-     * only the adapters' A and B train. A is initialised as PEFT does (seeded), B is zero.
+     * only the adapters' A and B train (and the modules_to_save copies of the embedding and LM head, if asked for).
+     * A is initialised as PEFT does (seeded), B is zero.
      */
     public void attachLora(LoraConfig config, long seed) {
         if (lora != null) throw new IllegalStateException("this model already has LoRA adapters (" + lora.spec() + ")");
@@ -522,9 +527,47 @@ public final class Transformer {
             }
         }
         for (Parameter p : params.values()) p.setTrainable(false);
+        boolean tied = cfg.tieWordEmbeddings();
+        if (tied && !config.modulesToSave().isEmpty()) // one matrix: saving either saves both, as PEFT must load them
+            config = new LoraConfig(config.r(), config.alpha(), config.targets(), config.dropout(), config.rsLora(), LoraConfig.SAVABLE);
+        if (config.saves("embed_tokens")) {
+            savedEmbed = copyOf(embed);
+            adapterParams.put(savedEmbed.name(), savedEmbed);
+        }
+        if (tied && savedEmbed != null) savedHead = new Linear(savedEmbed, null, lmHead.in, lmHead.out);
+        else if (config.saves("lm_head")) {
+            Parameter w = copyOf(lmHead.weight);
+            adapterParams.put(w.name(), w);
+            savedHead = new Linear(w, lmHead.bias, lmHead.in, lmHead.out);
+        }
         adapters.scratch = new Lora.Scratch(config.r(), maxIn);
         adapters.enabled = true;
         lora = config;
+    }
+
+    private void copyInto(Parameter from, Parameter to) {
+        float[] v = new float[Math.toIntExact(from.size())];
+        be.download(from.value(), 0, v, 0, v.length);
+        be.upload(v, 0, to.value(), 0, v.length);
+    }
+
+    /** A trainable fp32 copy of a base matrix, under its name: the start of a modules_to_save module. */
+    private Parameter copyOf(Parameter p) {
+        var c = new Parameter(be, p.name(), p.shape());
+        float[] v = new float[Math.toIntExact(p.size())];
+        be.download(p.value(), 0, v, 0, v.length);
+        be.upload(v, 0, c.value(), 0, v.length);
+        return c;
+    }
+
+    /** The embedding in use: the trained copy while the adapters are on, else the base's. */
+    private Parameter embedTable() {
+        return savedEmbed != null && adapters.enabled ? savedEmbed : embed;
+    }
+
+    /** The LM head in use: the trained copy while the adapters are on, else the base's. */
+    private Linear head() {
+        return savedHead != null && adapters.enabled ? savedHead : lmHead;
     }
 
     /** A block's linear layers in {@link LoraConfig#MODULES} order. */
@@ -563,8 +606,9 @@ public final class Transformer {
     }
 
     /**
-     * Folds every adapter into its base weight ({@code W += s·B·A}, PEFT's {@code merge_and_unload}), removes the
-     * adapters and makes the base trainable again: the model is then a plain checkpoint.
+     * Folds every adapter into its base weight ({@code W += s·B·A}, PEFT's {@code merge_and_unload}) and the
+     * modules_to_save copies over their originals, removes the adapters and makes the base trainable again: the model
+     * is then a plain checkpoint.
      */
     public void mergeAdapters() {
         if (lora == null) return;
@@ -575,6 +619,10 @@ public final class Transformer {
                     lin.lora.mergeInto(be, lin.weight.value(), 1f);
                     lin.lora = null;
                 }
+        if (savedEmbed != null) copyInto(savedEmbed, embed);
+        if (savedHead != null && savedHead.weight != savedEmbed) copyInto(savedHead.weight, lmHead.weight);
+        savedEmbed = null;
+        savedHead = null;
         adapterParams.clear();
         for (Parameter p : params.values()) p.setTrainable(true);
         adapters.scratch = null;

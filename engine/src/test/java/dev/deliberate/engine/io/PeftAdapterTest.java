@@ -119,6 +119,69 @@ class PeftAdapterTest {
         assertTrue(worst <= 1e-5, "merged logits differ by " + worst);
     }
 
+    /**
+     * modules_to_save: the embedding (here tied to the LM head) trains as a copy beside the adapters; with the adapters
+     * off the model is the base exactly (DPO's and RL's reference); the folder names the copy as PEFT does, under both
+     * of the tied matrix's names; read back and merged it gives the same logits.
+     */
+    @Test
+    void modulesToSaveTrainACopyOfTheTiedEmbeddingThatRoundTripsAndMerges() throws IOException {
+        Path baseDir = dir.resolve("base");
+        Transformer m = base();
+        Checkpoint.save(m, baseDir);
+        float[] plain = logits(m);
+        m.attachLora(LoraConfig.parse("r=2,alpha=4,targets=q_proj+v_proj,save=embed_tokens"), 5);
+        assertEquals(LoraConfig.SAVABLE, m.lora().modulesToSave(), "a tied model saves both names of its one matrix");
+        Parameter copy = m.adapterParameters().get("model.embed_tokens.weight");
+        assertNotNull(copy);
+        assertTrue(m.trainableParameters().contains(copy));
+        assertTrue(m.parameters().values().stream().noneMatch(Parameter::trainable), "the base stays frozen");
+        var rnd = new Random(6);
+        for (Parameter p : m.adapterParameters().values()) {
+            float[] v = new float[(int) p.size()];
+            be.download(p.value(), 0, v, 0, v.length);
+            for (int i = 0; i < v.length; i++) v[i] += (float) rnd.nextGaussian() * 0.1f;
+            be.upload(v, 0, p.value(), 0, v.length);
+        }
+        float[] want = logits(m);
+        assertFalse(Arrays.equals(plain, want));
+        assertArrayEquals(plain, m.withoutAdapters(() -> logits(m)), "adapters off: the base's own embedding and head");
+
+        Path adapter = dir.resolve("adapter");
+        PeftAdapter.write(m, adapter, baseDir.toAbsolutePath().toString(), null);
+        var names = shapes(adapter.resolve(PeftAdapter.WEIGHTS));
+        assertEquals(List.of(19L, 16L), names.get("base_model.model.model.embed_tokens.weight"));
+        assertEquals(List.of(19L, 16L), names.get("base_model.model.lm_head.weight"));
+        JsonNode cfg = new ObjectMapper().readTree(adapter.resolve(PeftAdapter.CONFIG).toFile());
+        assertEquals("[\"embed_tokens\",\"lm_head\"]", cfg.get("modules_to_save").toString());
+
+        Transformer back = PeftAdapter.load(PeftAdapter.resolve(adapter.toString()), be);
+        assertArrayEquals(want, logits(back));
+        assertArrayEquals(plain, back.withoutAdapters(() -> logits(back)));
+        back.mergeAdapters();
+        float[] merged = logits(back);
+        double worst = 0;
+        for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i] - merged[i]));
+        assertTrue(worst <= 1e-5, "merged logits differ by " + worst);
+
+        // a tied model cannot hold two different matrices: an adapter whose two copies differ is refused, naming both
+        Path bad = dir.resolve("bad");
+        Files.createDirectories(bad);
+        Files.copy(adapter.resolve(PeftAdapter.CONFIG), bad.resolve(PeftAdapter.CONFIG));
+        var tensors = new java.util.LinkedHashMap<String, Safetensors.Tensor>();
+        try (var r = Safetensors.open(adapter.resolve(PeftAdapter.WEIGHTS))) {
+            for (var e : r.entries().values()) {
+                float[] v = new float[Math.toIntExact(Arrays.stream(e.shape()).reduce(1, (a, b) -> a * b))];
+                r.read(e.name(), v);
+                if (e.name().endsWith("lm_head.weight")) v[3] += 1;
+                tensors.put(e.name(), new Safetensors.Tensor(e.shape(), v));
+            }
+        }
+        Safetensors.write(bad.resolve(PeftAdapter.WEIGHTS), tensors, Safetensors.DType.F32);
+        var e = assertThrows(IOException.class, () -> PeftAdapter.apply(base(), bad));
+        assertTrue(e.getMessage().contains("embed_tokens.weight") && e.getMessage().contains("lm_head.weight") && e.getMessage().contains("differ"), e.getMessage());
+    }
+
     @Test
     void badAdaptersGetErrorsNamingTheTensor() throws IOException {
         // rank in the config disagrees with the tensors
