@@ -105,8 +105,7 @@ public final class Gemm {
             return;
         }
         if (m <= NARROW_M) {
-            if (b instanceof short[] bh) GemmNarrow.gemm(transA, transB, m, n, k, a, aOff, lda, bh, bOff, ldb, c, cOff, ldc, accumulate);
-            else GemmNarrow.gemm(transA, transB, m, n, k, a, aOff, lda, (float[]) b, bOff, ldb, c, cOff, ldc, accumulate);
+            GemmNarrow.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
         packed(shape, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);

@@ -32,24 +32,6 @@ final class GemmNarrow {
 
     private GemmNarrow() {}
 
-    static void gemm(boolean transA, boolean transB, int m, int n, int k,
-                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                     float[] c, int cOff, int ldc, boolean accumulate) {
-        if (transA) {
-            a = rowsOf(m, k, a, aOff, lda);
-            aOff = 0;
-            lda = k;
-        }
-        float[] ar = a;
-        int arOff = aOff, ldar = lda;
-        int grain = (int) Math.max(MIN_COLUMNS_PER_WORKER, MIN_WORK_PER_WORKER / Math.max(1L, (long) m * k));
-        if (transB) {
-            Parallel.forRange(n, grain, (s, e) -> dots(m, s, e, k, ar, arOff, ldar, b, bOff, ldb, c, cOff, ldc, accumulate));
-        } else {
-            Parallel.forRange(n, grain, (s, e) -> axpys(m, s, e, k, ar, arOff, ldar, b, bOff, ldb, c, cOff, ldc, accumulate));
-        }
-    }
-
     /** Copies op(A) of a transA call into contiguous rows once (m·k floats, small) so the loops read it with vector loads. */
     private static float[] rowsOf(int m, int k, float[] a, int aOff, int lda) {
         float[][] holder = ROWS.get();
@@ -67,13 +49,14 @@ final class GemmNarrow {
     private static final int WIDE_FLOATS = 1 << 14;
 
     /**
-     * As {@link #gemm} with B held as bf16. transB (decode's {@code x·Wᵀ}): GROUP-sized runs of B's rows are widened
-     * into a per-worker buffer and fed to {@link #dots}, the fp32 code itself. Otherwise ({@code dy·W} on a few rows)
-     * each output is the same fma chain over the depth as {@link #axpys} computes, with B widened in registers. Either
-     * way C is bit for bit the fp32 result on the widened B.
+     * {@code C (+)= op(A)·op(B)} for a few rows, B a {@code float[]} or a bf16 {@code short[]}. With bf16, transB
+     * (decode's {@code x·Wᵀ}): GROUP-sized runs of B's rows are widened into a per-worker buffer and fed to
+     * {@link #dots}, the fp32 code itself; otherwise ({@code dy·W} on a few rows) each output is the same fma chain over
+     * the depth as {@link #axpys} computes, with B widened in registers. Either way C is bit for bit the fp32 result on
+     * the widened B.
      */
     static void gemm(boolean transA, boolean transB, int m, int n, int k,
-                     float[] a, int aOff, int lda, short[] b, int bOff, int ldb,
+                     float[] a, int aOff, int lda, Object b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate) {
         if (transA) {
             a = rowsOf(m, k, a, aOff, lda);
@@ -83,12 +66,16 @@ final class GemmNarrow {
         float[] ar = a;
         int arOff = aOff, ldar = lda;
         int grain = (int) Math.max(MIN_COLUMNS_PER_WORKER, MIN_WORK_PER_WORKER / Math.max(1L, (long) m * k));
-        if (transB) {
-            Parallel.forRange(n, grain, (s, e) -> dotsBf16(m, s, e, k, ar, arOff, ldar, b, bOff, ldb, c, cOff, ldc, accumulate));
+        if (b instanceof short[] bh) {
+            if (transB) Parallel.forRange(n, grain, (s, e) -> dotsBf16(m, s, e, k, ar, arOff, ldar, bh, bOff, ldb, c, cOff, ldc, accumulate));
+            else Parallel.forRange(n, grain, (s, e) -> axpysBf16(m, s, e, k, ar, arOff, ldar, bh, bOff, ldb, c, cOff, ldc, accumulate));
         } else {
-            Parallel.forRange(n, grain, (s, e) -> axpysBf16(m, s, e, k, ar, arOff, ldar, b, bOff, ldb, c, cOff, ldc, accumulate));
+            float[] bf = (float[]) b;
+            if (transB) Parallel.forRange(n, grain, (s, e) -> dots(m, s, e, k, ar, arOff, ldar, bf, bOff, ldb, c, cOff, ldc, accumulate));
+            else Parallel.forRange(n, grain, (s, e) -> axpys(m, s, e, k, ar, arOff, ldar, bf, bOff, ldb, c, cOff, ldc, accumulate));
         }
     }
+
 
     private static void dotsBf16(int m, int j0, int j1, int k, float[] a, int aOff, int lda, short[] b, int bOff, int ldb,
                                  float[] c, int cOff, int ldc, boolean accumulate) {
