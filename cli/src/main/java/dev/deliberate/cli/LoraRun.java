@@ -48,7 +48,7 @@ final class LoraRun {
         }
         LoraConfig wanted = spec(o);
         if (m.lora() != null && wanted == null) m.mergeAdapters();
-        else if (m.lora() != null && !sameShape(m.lora(), wanted))
+        else if (m.lora() != null && !sameShape(m.lora(), m.effective(wanted)))
             throw new UserError("--lora " + o.lora + " differs from the adapter being continued (" + ref.adapter() + ": " + m.lora().spec()
                     + "); give the same r, alpha, targets and save, or start from a merged checkpoint");
         else if (m.lora() == null && wanted != null) m.attachLora(wanted, o.seed);

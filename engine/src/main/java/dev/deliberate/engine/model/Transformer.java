@@ -528,8 +528,7 @@ public final class Transformer {
         }
         for (Parameter p : params.values()) p.setTrainable(false);
         boolean tied = cfg.tieWordEmbeddings();
-        if (tied && !config.modulesToSave().isEmpty()) // one matrix: saving either saves both, as PEFT must load them
-            config = new LoraConfig(config.r(), config.alpha(), config.targets(), config.dropout(), config.rsLora(), LoraConfig.SAVABLE);
+        config = effective(config);
         if (config.saves("embed_tokens")) {
             savedEmbed = copyOf(embed);
             adapterParams.put(savedEmbed.name(), savedEmbed);
@@ -549,6 +548,12 @@ public final class Transformer {
         float[] v = new float[Math.toIntExact(from.size())];
         be.download(from.value(), 0, v, 0, v.length);
         be.upload(v, 0, to.value(), 0, v.length);
+    }
+
+    /** {@code config} as this model applies it: a tied model has one matrix, so saving either module saves both, as PEFT must load them. */
+    public LoraConfig effective(LoraConfig config) {
+        if (!cfg.tieWordEmbeddings() || config.modulesToSave().isEmpty()) return config;
+        return new LoraConfig(config.r(), config.alpha(), config.targets(), config.dropout(), config.rsLora(), LoraConfig.SAVABLE);
     }
 
     /** A trainable fp32 copy of a base matrix, under its name: the start of a modules_to_save module. */

@@ -132,6 +132,8 @@ class PeftAdapterTest {
         float[] plain = logits(m);
         m.attachLora(LoraConfig.parse("r=2,alpha=4,targets=q_proj+v_proj,save=embed_tokens"), 5);
         assertEquals(LoraConfig.SAVABLE, m.lora().modulesToSave(), "a tied model saves both names of its one matrix");
+        assertEquals(m.lora(), m.effective(LoraConfig.parse("r=2,alpha=4,targets=q_proj+v_proj,save=lm_head")),
+                "continuing the adapter with either name is the same adapter");
         Parameter copy = m.adapterParameters().get("model.embed_tokens.weight");
         assertNotNull(copy);
         assertTrue(m.trainableParameters().contains(copy));
