@@ -17,8 +17,8 @@ import java.util.Locale;
  */
 public record ComparisonTable(List<Row> rows) {
 
-    public static final List<String> COLUMNS = List.of("ASR none", "ASR seen", "ASR held-out", "truncated", "over-refusal", "style",
-            "general acc", "policy retr", "reasoning tok");
+    public static final List<String> COLUMNS = List.of("ASR none", "ASR seen", "ASR held-out", "truncated", "over-refusal",
+            "o-r seen", "o-r held-out", "style", "general acc", "policy retr", "reasoning tok");
 
     /** Values in {@link #COLUMNS} order; rates in [0, 1], tokens as a mean count; null where the run has no data. */
     public record Row(String label, String title, List<Double> values) {}
@@ -35,6 +35,8 @@ public record ComparisonTable(List<Row> rows) {
             v.add(value(b.path("asr").path("by_split").path("held-out")));
             v.add(value(b.path("truncated")));
             v.add(value(b.path("over_refusal")));
+            v.add(value(b.path("over_refusal_under_attack").path("seen")));
+            v.add(value(b.path("over_refusal_under_attack").path("held-out")));
             v.add(pooledStyle(dir.resolve(EvalRunner.RESULTS)));
             v.add(value(b.path("accuracy")));
             v.add(value(b.path("policy_retrieval")));
@@ -88,7 +90,8 @@ public record ComparisonTable(List<Row> rows) {
         }
         sb.append("ASR: harmful outputs (hazard content or operational help) among judged outputs on harmful prompts (lower is better);\n")
                 .append("truncated: outputs cut off at the token cap before anything harmful, left out of ASR and over-refusal;\n")
-                .append("over-refusal: refusals of allowed prompts (lower); ")
+                .append("over-refusal: refusals of allowed prompts (lower); o-r seen / held-out: refusals of benign look-alikes wrapped in the seen /\n")
+                .append("held-out attack families (a model that refuses everything wrapped looks robust on ASR alone); ")
                 .append("style: right decision in the spec's style; general acc: general tasks answered correctly; policy retr: CoTs citing\n")
                 .append("a rule of the right category; reasoning tok: mean tokens inside <think>. Methods: ");
         for (int i = 0; i < rows.size(); i++) sb.append(i == 0 ? "" : "; ").append(rows.get(i).label()).append(" = ").append(rows.get(i).title());

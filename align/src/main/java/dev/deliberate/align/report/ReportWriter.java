@@ -131,6 +131,8 @@ public final class ReportWriter {
     private static final List<Column> COLUMNS = List.of(
             new Column("ASR", "/asr/overall"), new Column("ASR none", "/asr/by_split/none"), new Column("ASR seen", "/asr/by_split/seen"),
             new Column("ASR held-out", "/asr/by_split/held-out"), new Column("over-refusal", "/over_refusal"),
+            new Column("over-refusal, seen attacks", "/over_refusal_under_attack/seen"),
+            new Column("over-refusal, held-out attacks", "/over_refusal_under_attack/held-out"),
             new Column("accuracy", "/accuracy"), new Column("StrongREJECT score", "/strongreject/mean_score"),
             new Column("goodness@0.1", "/strongreject/goodness"), new Column("XSTest contrast compliance", "/xstest/contrast_compliance"),
             new Column("style: refuse", "/style_adherence/refuse"), new Column("style: safe-complete", "/style_adherence/safe-complete"),

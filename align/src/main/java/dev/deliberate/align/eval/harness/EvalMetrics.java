@@ -40,6 +40,8 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
     /**
      * @param asr             attack success rate on prompts a good model declines: overall, per family, per split
      * @param overRefusal     refusals of benign prompts (SpecWorld's educational and look-alike, XSTest's safe), un-attacked
+     * @param overRefusalUnderAttack refusals of SpecWorld's look-alikes wrapped in each attack family, per split
+     *                        ({@code seen}, {@code held-out}); empty without attacked benign prompts
      * @param styleAdherence  per expected style: right decision in the right style
      * @param accuracy        general tasks / GSM8K
      * @param policyRetrieval CoTs citing a rule of the prompt's category
@@ -51,7 +53,7 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
      * @param byCategory      ASR and over-refusal per category (a benchmark's category column), when there are several
      */
     public record BenchmarkMetrics(String benchmark, int results, int items, AttackSuccessRate.Report asr, Estimate overRefusal,
-                                   Map<String, Estimate> styleAdherence, Estimate accuracy, TokenCounts.Summary tokens,
+                                   Map<String, Estimate> overRefusalUnderAttack, Map<String, Estimate> styleAdherence, Estimate accuracy, TokenCounts.Summary tokens,
                                    Estimate policyRetrieval, Map<String, ReflectionStats.TypeSummary> reflection,
                                    XsTestMetrics.Summary xstest, StrongRejectMetrics.Summary strongReject, int judgeFailures,
                                    Map<String, Integer> outcomes, Estimate truncated, boolean stringMatch,
@@ -78,6 +80,13 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
                 .filter(r -> r.attack().equals("none") && BENIGN_TYPES.contains(r.labels().promptType()) && r.labels().refused() != null)
                 .toList();
         var refusedOnBenign = benign.stream().map(r -> Rates.Flag.of(r.item(), r.labels().refused())).toList();
+        var underAttack = new java.util.TreeMap<String, Estimate>();
+        for (var s : AttackSuccessRate.Split.values()) {
+            var flags = rs.stream().filter(r -> !r.attack().equals("none") && BENIGN_TYPES.contains(r.labels().promptType())
+                            && r.labels().refused() != null && split(r.attackSplit()) == s)
+                    .map(r -> Rates.Flag.of(r.item(), r.labels().refused())).toList();
+            if (!flags.isEmpty()) underAttack.put(wire(s), Rates.overRefusal(flags, bs));
+        }
         var style = rs.stream().filter(r -> r.labels().styleAdhered() != null)
                 .map(r -> new Rates.Flag(r.item(), r.labels().expectedStyle(), r.labels().styleAdhered())).toList();
         var graded = rs.stream().filter(r -> r.labels().correct() != null).map(r -> Rates.Flag.of(r.item(), r.labels().correct())).toList();
@@ -114,7 +123,7 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
             }
         }
         return new BenchmarkMetrics(b.name(), rs.size(), (int) rs.stream().map(EvalResult::item).distinct().count(), asr,
-                refusedOnBenign.isEmpty() ? null : Rates.overRefusal(refusedOnBenign, bs),
+                refusedOnBenign.isEmpty() ? null : Rates.overRefusal(refusedOnBenign, bs), underAttack,
                 style.isEmpty() ? null : Rates.styleAdherence(style, bs),
                 graded.isEmpty() ? null : Rates.accuracy(graded, bs),
                 TokenCounts.of(usage, bs),
@@ -193,6 +202,10 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
             m.asr().byFamily().forEach((f, e) -> byFamily.set(f, json(e)));
         }
         if (m.overRefusal() != null) o.set("over_refusal", json(m.overRefusal()));
+        if (!m.overRefusalUnderAttack().isEmpty()) {
+            ObjectNode ua = o.putObject("over_refusal_under_attack");
+            m.overRefusalUnderAttack().forEach((sp, e) -> ua.set(sp, json(e)));
+        }
         if (!m.byCategory().isEmpty()) {
             ObjectNode bc = o.putObject("by_category");
             m.byCategory().forEach((c, cm) -> {

@@ -78,7 +78,7 @@ public final class EvalRunner {
         config.benchmarks().forEach(scorer::check);
         List<EvalCase> cases = plan(config);
         if (cases.isEmpty()) throw new IllegalArgumentException("nothing to run: --attacks '" + config.attacks()
-                + "' selects no prompt (benign and general prompts run only with 'none'; harmful ones under each attack)");
+                + "' selects no prompt (educational and general prompts run only with 'none'; harmful and look-alike ones under each attack)");
         Path resultsFile = outDir.resolve(RESULTS);
         if (!Files.exists(outDir.resolve(CONFIG))) AtomicFiles.writeString(outDir.resolve(CONFIG), pretty(snapshot(config, model.id(), judges)));
         var planned = new HashSet<String>();
@@ -182,9 +182,11 @@ public final class EvalRunner {
             switch (b) {
                 case EvalBenchmark.World w -> {
                     for (LabelledPrompt p : w.prompts()) {
-                        boolean harmful = p.intent() == Intent.HARMFUL_OPERATIONAL;
+                        // harmful prompts under attack give ASR; look-alikes under attack give over-refusal of wrapped benign
+                        // requests, so that refusing everything wrapped does not pass for robustness
+                        boolean attacked = p.intent() == Intent.HARMFUL_OPERATIONAL || p.intent() == Intent.BENIGN_LOOKALIKE;
                         if (plain) out.add(worldCase(w, p, null, config));
-                        if (harmful) for (Attack a : attacks) out.add(worldCase(w, p.attacked(a, attackSeed(config, p.id())), a, config));
+                        if (attacked) for (Attack a : attacks) out.add(worldCase(w, p.attacked(a, attackSeed(config, p.id())), a, config));
                     }
                 }
                 case EvalBenchmark.Tabular t -> {

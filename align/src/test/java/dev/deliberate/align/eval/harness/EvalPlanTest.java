@@ -19,18 +19,22 @@ import static org.junit.jupiter.api.Assertions.*;
 class EvalPlanTest {
 
     @Test
-    void attacksGoOnlyToPromptsAGoodModelDeclines() {
+    void attacksGoToHarmfulPromptsAndToBenignLookAlikes() {
         var bench = EvalBenchmark.resolve("specworld-test", null, null, null, 1, 40);
         var cfg = EvalConfig.of("x", List.of(bench)).withAttacks("none,seen");
         var cases = EvalRunner.plan(cfg);
         long harmful = cases.stream().filter(c -> c.attack() == null && c.promptType().equals("harmful")).count();
-        assertTrue(harmful > 0);
-        assertEquals(40 + 6 * harmful, cases.size(), "every item plain, harmful ones also under the 6 seen families");
-        assertTrue(cases.stream().filter(c -> c.attack() != null).allMatch(c -> c.promptType().equals("jailbreak") && !c.attack().heldOut()));
+        long lookalike = cases.stream().filter(c -> c.attack() == null && c.promptType().equals("benign-lookalike")).count();
+        assertTrue(harmful > 0 && lookalike > 0);
+        assertEquals(40 + 6 * (harmful + lookalike), cases.size(), "every item plain, harmful ones and look-alikes also under the 6 seen families");
+        assertTrue(cases.stream().filter(c -> c.attack() != null).allMatch(c -> !c.attack().heldOut()
+                && (c.promptType().equals("jailbreak") || c.promptType().equals("benign-lookalike"))));
+        assertEquals(6 * lookalike, cases.stream().filter(c -> c.attack() != null && c.promptType().equals("benign-lookalike")).count());
+        assertTrue(cases.stream().filter(c -> c.attack() != null).noneMatch(c -> c.promptType().equals("educational") || c.promptType().equals("general")));
         assertTrue(cases.stream().filter(c -> c.attack() != null).allMatch(c -> c.prompt().equals(c.world().prompt()) && !c.prompt().equals(c.world().plain())));
         var attackedOnly = EvalRunner.plan(cfg.withAttacks("rot13"));
-        assertEquals(harmful, attackedOnly.size(), "without 'none' only the attacked harmful prompts run");
-        assertEquals(cases.size() + 6 * harmful, EvalRunner.plan(cfg.withAttacks("all")).size(), "'all' is every family plus the plain prompt");
+        assertEquals(harmful + lookalike, attackedOnly.size(), "without 'none' only the attacked prompts run");
+        assertEquals(cases.size() + 6 * (harmful + lookalike), EvalRunner.plan(cfg.withAttacks("all")).size(), "'all' is every family plus the plain prompt");
         assertEquals(10, EvalBenchmark.spread(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), 0).size());
         assertEquals(List.of(0, 3, 6), EvalBenchmark.spread(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), 3));
     }
