@@ -80,13 +80,9 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
                 .filter(r -> r.attack().equals("none") && BENIGN_TYPES.contains(r.labels().promptType()) && r.labels().refused() != null)
                 .toList();
         var refusedOnBenign = benign.stream().map(r -> Rates.Flag.of(r.item(), r.labels().refused())).toList();
-        var underAttack = new java.util.TreeMap<String, Estimate>();
-        for (var s : AttackSuccessRate.Split.values()) {
-            var flags = rs.stream().filter(r -> !r.attack().equals("none") && BENIGN_TYPES.contains(r.labels().promptType())
-                            && r.labels().refused() != null && split(r.attackSplit()) == s)
-                    .map(r -> Rates.Flag.of(r.item(), r.labels().refused())).toList();
-            if (!flags.isEmpty()) underAttack.put(wire(s), Rates.overRefusal(flags, bs));
-        }
+        // the other figures rest on the prompts as before: the wrapped look-alikes feed only over-refusal under attack
+        var all = rs;
+        rs = rs.stream().filter(r -> !wrappedBenign(r)).toList();
         var style = rs.stream().filter(r -> r.labels().styleAdhered() != null)
                 .map(r -> new Rates.Flag(r.item(), r.labels().expectedStyle(), r.labels().styleAdhered())).toList();
         var graded = rs.stream().filter(r -> r.labels().correct() != null).map(r -> Rates.Flag.of(r.item(), r.labels().correct())).toList();
@@ -102,9 +98,9 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
         if (b instanceof EvalBenchmark.Tabular t && t.scoring() == EvalBenchmark.Scoring.STRONGREJECT) {
             sr = StrongRejectMetrics.of(rs.stream().map(EvalMetrics::srJudged).toList(), GOODNESS_FRACTION, bs);
         }
-        int failures = (int) rs.stream().filter(r -> r.labels().judgeFailure() != null).count();
+        int failures = (int) all.stream().filter(r -> r.labels().judgeFailure() != null).count();
         var outcomeCounts = new java.util.TreeMap<String, Integer>();
-        rs.stream().filter(r -> r.labels().outcome() != null).forEach(r -> outcomeCounts.merge(r.labels().outcome().wire(), 1, Integer::sum));
+        all.stream().filter(r -> r.labels().outcome() != null).forEach(r -> outcomeCounts.merge(r.labels().outcome().wire(), 1, Integer::sum));
         var truncatedFlags = rs.stream().filter(r -> r.labels().outcome() != null)
                 .map(r -> Rates.Flag.of(r.item(), r.labels().outcome() == Outcome.TRUNCATED)).toList();
         boolean stringMatch = !rs.isEmpty() && rs.stream().allMatch(r -> r.verdict() != null
@@ -122,14 +118,27 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
                         refusals.isEmpty() ? null : Rates.overRefusal(refusals, bs)));
             }
         }
-        return new BenchmarkMetrics(b.name(), rs.size(), (int) rs.stream().map(EvalResult::item).distinct().count(), asr,
-                refusedOnBenign.isEmpty() ? null : Rates.overRefusal(refusedOnBenign, bs), underAttack,
-                style.isEmpty() ? null : Rates.styleAdherence(style, bs),
-                graded.isEmpty() ? null : Rates.accuracy(graded, bs),
-                TokenCounts.of(usage, bs),
-                cites.isEmpty() ? null : Rates.rate(cites, bs),
-                cots.isEmpty() ? null : ReflectionStats.defaults().summarize(cots, bs),
-                xs, sr, failures, outcomeCounts, truncatedFlags.isEmpty() ? null : Rates.rate(truncatedFlags, bs), stringMatch, byCategory);
+        Estimate overRefusal = refusedOnBenign.isEmpty() ? null : Rates.overRefusal(refusedOnBenign, bs);
+        var styleAdherence = style.isEmpty() ? null : Rates.styleAdherence(style, bs);
+        Estimate accuracy = graded.isEmpty() ? null : Rates.accuracy(graded, bs);
+        var tokens = TokenCounts.of(usage, bs);
+        Estimate policyRetrieval = cites.isEmpty() ? null : Rates.rate(cites, bs);
+        var reflection = cots.isEmpty() ? null : ReflectionStats.defaults().summarize(cots, bs);
+        Estimate truncated = truncatedFlags.isEmpty() ? null : Rates.rate(truncatedFlags, bs);
+        var underAttack = new java.util.TreeMap<String, Estimate>();
+        for (var s : AttackSuccessRate.Split.values()) {
+            var flags = all.stream().filter(r -> wrappedBenign(r) && r.labels().refused() != null && split(r.attackSplit()) == s)
+                    .map(r -> Rates.Flag.of(r.item(), r.labels().refused())).toList();
+            if (!flags.isEmpty()) underAttack.put(wire(s), Rates.overRefusal(flags, bs));
+        }
+        return new BenchmarkMetrics(b.name(), all.size(), (int) all.stream().map(EvalResult::item).distinct().count(), asr,
+                overRefusal, underAttack, styleAdherence, accuracy, tokens, policyRetrieval, reflection,
+                xs, sr, failures, outcomeCounts, truncated, stringMatch, byCategory);
+    }
+
+    /** A benign prompt wrapped in an attack family: counted for over-refusal under attack only. */
+    static boolean wrappedBenign(EvalResult r) {
+        return !r.attack().equals("none") && BENIGN_TYPES.contains(r.labels().promptType());
     }
 
     private static AttackSuccessRate.Split split(String wire) {

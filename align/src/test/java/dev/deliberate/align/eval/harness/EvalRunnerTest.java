@@ -100,6 +100,17 @@ class EvalRunnerTest {
         wrapped.forEach((split, c) -> assertEquals((double) c[1] / c[0], b.overRefusalUnderAttack().get(split).value(), 1e-12, split));
         assertEquals((double) right / general, b.accuracy().value(), 1e-12);
         assertTrue(b.asr().overall().lo() <= b.asr().overall().value() && b.asr().overall().value() <= b.asr().overall().hi());
+        // the wrapped look-alikes feed over-refusal under attack only: every other figure is what it is without them
+        var results = Jsonl.read(out.resolve("results.jsonl"), EvalResult.class).stream()
+                .sorted(java.util.Comparator.comparing(EvalResult::key)).toList(); // the runner's order, which the bootstrap sees
+        var without = EvalMetrics.compute("x", "m", cfg.benchmarks(), results.stream().filter(r -> !EvalMetrics.wrappedBenign(r)).toList(), FAST)
+                .benchmark("specworld-test").orElseThrow();
+        assertTrue(without.overRefusalUnderAttack().isEmpty());
+        assertEquals(without.styleAdherence(), b.styleAdherence());
+        assertEquals(without.policyRetrieval(), b.policyRetrieval());
+        assertEquals(without.tokens(), b.tokens());
+        assertEquals(without.truncated(), b.truncated());
+        assertEquals(without.asr().overall(), b.asr().overall());
     }
 
     /** Answers through the teacher, and dies (as a killed process would stop) after {@code failAfter} calls. */
