@@ -63,21 +63,19 @@ public final class ContinuationBrancher implements ReasoningBrancher {
     @Override
     public Optional<Branches> branch(int step, boolean late, long seed) {
         List<String> prefix = source.steps().subList(0, step);
+        String given = String.join("\n\n", prefix);
         List<String> rest;
         Completion c;
         if (model.continuesReasoning()) {
-            String head = String.join("\n\n", prefix) + "\n\n" + REFLECTION;
-            List<Completion> out = model.continueReasoning(prompt, head, params.withSeed(seed));
+            List<Completion> out = model.continueReasoning(prompt, given + "\n\n" + REFLECTION, params.withSeed(seed));
             if (out.isEmpty()) return Optional.empty();
             c = out.getFirst();
             // the model's reasoning begins with the prefix it was given; the branch is what follows it
-            String reasoning = c.reasoning();
-            String given = String.join("\n\n", prefix);
-            if (!reasoning.startsWith(given)) return Optional.empty();
-            rest = Deliberation.steps(reasoning.substring(given.length()));
+            if (!c.reasoning().startsWith(given)) return Optional.empty();
+            rest = Deliberation.steps(c.reasoning().substring(given.length()));
         } else {
             var msgs = new ArrayList<>(prompt);
-            msgs.add(Message.user(CONTINUE.formatted(String.join("\n\n", prefix))));
+            msgs.add(Message.user(CONTINUE.formatted(given)));
             List<Completion> out = model.chat(msgs, params.withSeed(seed));
             if (out.isEmpty()) return Optional.empty();
             c = out.getFirst();
