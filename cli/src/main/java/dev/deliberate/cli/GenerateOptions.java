@@ -57,6 +57,9 @@ final class GenerateOptions {
     @Option(names = "--general-fraction", paramLabel = "F", description = "Target share of general-task prompts in the mix (default: 0.2; saro-prefs makes pairs for safety prompts only, default 0).")
     Double generalFraction;
 
+    @Option(names = "--only", paramLabel = "general|safety", description = "Work on one kind of prompt only: general (general tasks, none mixed or attacked: a base model's general data) or safety (no general tasks).")
+    String only;
+
     @Option(names = "--spec", paramLabel = "FILE", description = "Safety spec (default: the built-in SpecWorld spec).")
     Path spec;
 

@@ -46,6 +46,9 @@ final class GenerateRun implements AutoCloseable {
     static final Set<String> MUTABLE = Set.of("limit", "threads", "no-cache", "cache", "export-llamafactory", "out", "api-key-env", "request-timeout", "retries",
             "total-timeout", "engine", "master", "partitions");
 
+    /** The run folder's copy of the prompt mix it works on (attacked prompts as attacked), for {@code train rl --prompts}. */
+    static final String PROMPTS = "prompts.jsonl";
+
     /** A command's defaults where the shared options leave them open. */
     record Defaults(String teacher, int k, double generalFraction) {}
 
@@ -75,7 +78,11 @@ final class GenerateRun implements AutoCloseable {
         if (o.out == null) throw new UserError("--out DIR is required (or 'out:' in the run file): the run folder to write, or to resume");
         if (o.teacher == null) o.teacher = d.teacher();
         if (o.k == null) o.k = d.k();
-        if (o.generalFraction == null) o.generalFraction = d.generalFraction();
+        if (o.only != null && !o.only.equals("general") && !o.only.equals("safety"))
+            throw new UserError("--only must be general or safety, got '" + o.only + "'");
+        if ("general".equals(o.only) && o.generalFraction != null)
+            throw new UserError("--only general takes every general task as it is; --general-fraction has nothing to mix into");
+        if (o.generalFraction == null) o.generalFraction = "safety".equals(o.only) ? 0 : d.generalFraction();
         if (o.k < 1) throw new UserError("--k must be >= 1, got " + o.k);
         if (o.limit < 0) throw new UserError("--limit must be >= 0, got " + o.limit);
         if (!(o.threshold >= 0 && o.threshold <= 1)) throw new UserError("--threshold must be in [0, 1], got " + o.threshold);
@@ -101,7 +108,7 @@ final class GenerateRun implements AutoCloseable {
         options = o.cache.apply(options);
         options = options.withLimits(Math.max(o.threads, 1), options.maxRetries(), options.requestTimeout());
 
-        List<LabelledPrompt> all = loadPrompts(o, spec);
+        List<LabelledPrompt> all = only(loadPrompts(o, spec), o);
         List<Attack> families;
         try {
             families = Attacks.select(Attacks.builtin(), o.attacks);
@@ -110,13 +117,14 @@ final class GenerateRun implements AutoCloseable {
         }
         List<LabelledPrompt> prompts;
         try {
-            prompts = PromptMix.select(all, o.generalFraction, o.attackFraction, families, o.seed, o.limit);
+            // general tasks alone: NaN keeps the input's own mix, every general task in the seeded order
+            prompts = PromptMix.select(all, "general".equals(o.only) ? Double.NaN : o.generalFraction, o.attackFraction, families, o.seed, o.limit);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
         if (prompts.isEmpty()) throw new UserError("no prompts to work on" + (o.prompts != null ? " in " + o.prompts : ""));
         long safety = all.stream().filter(p -> !p.isGeneral()).count(), general = all.size() - safety;
-        if (o.generalFraction > 0 && safety > 0 && general < Math.round(safety * o.generalFraction / (1 - o.generalFraction)))
+        if (o.only == null && o.generalFraction > 0 && safety > 0 && general < Math.round(safety * o.generalFraction / (1 - o.generalFraction)))
             cl.getErr().printf(java.util.Locale.ROOT, "note: only %d general-task prompts for %d safety prompts, so general tasks are %.1f%% of the mix, not %.1f%%%n",
                     general, safety, 100.0 * general / all.size(), 100 * o.generalFraction);
 
@@ -151,11 +159,19 @@ final class GenerateRun implements AutoCloseable {
                 throw new UserError("cannot create " + o.out + ": " + e.getMessage());
             }
             RunConfig.write(o.out, config);
+            Jsonl.write(o.out.resolve(PROMPTS), prompts); // the mix as worked on: RL's prompts are the SFT data's
             return run;
         } catch (RuntimeException e) {
             run.close();
             throw e;
         }
+    }
+
+    /** {@code --only}: the prompts of one kind. */
+    private static List<LabelledPrompt> only(List<LabelledPrompt> all, GenerateOptions o) {
+        if (o.only == null) return all;
+        boolean general = o.only.equals("general");
+        return all.stream().filter(p -> p.isGeneral() == general).toList();
     }
 
     private static List<LabelledPrompt> loadPrompts(GenerateOptions o, Spec spec) {

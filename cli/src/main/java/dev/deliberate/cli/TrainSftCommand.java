@@ -43,8 +43,12 @@ final class TrainSftCommand implements Callable<Integer> {
     @Mixin
     RunFileOption runFile;
 
-    @Option(names = "--data", paramLabel = "FILE", description = "SFT records (TRL messages JSONL, e.g. sft.jsonl from 'generate').")
-    Path data;
+    @Option(names = "--data", split = ",", paramLabel = "FILE", description = "SFT records (TRL messages JSONL, e.g. sft.jsonl from 'generate'); several files are joined in order.")
+    List<Path> data;
+
+    @Option(names = "--documents", paramLabel = "FILE", description = {"Documents learned on every token, one example each (JSONL of {\"text\": …}, e.g. 'world corpus''s",
+            "documents.jsonl; cut at --max-seq-len), after the --data records: pretraining beside chat data."})
+    Path documents;
 
     @Option(names = "--val", paramLabel = "FILE", description = "Held-out SFT records for the eval loss.")
     Path val;
@@ -55,7 +59,8 @@ final class TrainSftCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "Start from this Hugging Face checkpoint (or a PEFT adapter folder, or BASE_DIR+ADAPTER_DIR).")
     Path model;
 
-    @Option(names = "--init", paramLabel = "tiny|small|CONFIG.json", description = "Start from random weights of this shape (vocabulary from --tokenizer).")
+    @Option(names = "--init", paramLabel = "tiny|small|CONFIG.json|SHAPE", description = {"Start from random weights of this shape (vocabulary from --tokenizer): a preset, a",
+            "config.json, or hidden=H,intermediate=I,layers=L,heads=N[,kv-heads=K][,context=C][,tied=true|false] (a Llama; context 1024, untied by default)."})
     String init;
 
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer folder (default: the --model folder).")
@@ -66,10 +71,12 @@ final class TrainSftCommand implements Callable<Integer> {
         runFile.apply();
         RunFileOption.require(train.out, "--out", "the run folder (created; rerun into it to resume)");
         if (TrainRun.alreadyFinished(train, cmd.commandLine().getErr())) return 0;
-        if ((data == null) == (text == null)) throw new UserError("give either --data FILE (SFT) or --text FILE|specworld (pretraining)");
+        if (data == null && documents == null && text == null) throw new UserError("give --data FILE (SFT), --documents FILE or --text FILE|specworld (pretraining)");
+        if (text != null && (data != null || documents != null)) throw new UserError("--text packs plain text on its own; to join chat records and documents give --data and --documents");
         if ((model == null) == (init == null)) throw new UserError("give either --model DIR or --init tiny|small|CONFIG.json");
         if (init != null && tokenizerDir == null) throw new UserError("--init needs --tokenizer DIR (the vocabulary comes from it)");
-        TrainRun.requireFile(data, "--data", "SFT records as JSONL");
+        if (data != null) for (Path d : data) TrainRun.requireFile(d, "--data", "SFT records as JSONL");
+        TrainRun.requireFile(documents, "--documents", "documents as JSONL of {\"text\": …}");
         TrainRun.requireFile(val, "--val", "SFT records as JSONL");
         if (model == null && train.lora != null) throw new UserError("--lora needs --model DIR: the adapter trains on a frozen checkpoint");
         Path tokDir = tokenizerDir != null ? tokenizerDir : LoraRun.tokenizerDir(model);
@@ -81,11 +88,21 @@ final class TrainSftCommand implements Callable<Integer> {
 
         List<TokenizedExample> trainSet, valSet;
         int records;
-        if (data != null) {
+        if (text == null) {
             var ex = new ChatExamples(tok, TrainRun.template(tok, tokDir), train.maxSeqLen);
-            var recs = train.limited(Jsonl.read(data, SftRecord.class));
-            records = recs.size();
-            trainSet = ex.sft(recs);
+            var all = new ArrayList<SftRecord>();
+            if (data != null) for (Path d : data) all.addAll(Jsonl.read(d, SftRecord.class));
+            var recs = train.limited(all);
+            var examples = new ArrayList<>(ex.sft(recs));
+            int docs = 0;
+            if (documents != null) // every token learned, one example a document, as pretraining does
+                for (var d : Jsonl.readTrees(documents)) {
+                    if (!d.hasNonNull("text")) throw new UserError("--documents " + documents + ": record " + (docs + 1) + " has no \"text\"");
+                    examples.add(ex.document(d.get("text").asText()));
+                    docs++;
+                }
+            records = recs.size() + docs;
+            trainSet = examples.stream().filter(e -> e.targets() > 0).toList();
             valSet = val == null ? List.of() : ex.sft(Jsonl.read(val, SftRecord.class));
         } else {
             var corpus = pretrainingText(tok);
@@ -96,7 +113,8 @@ final class TrainSftCommand implements Callable<Integer> {
         if (trainSet.isEmpty()) throw new UserError("no training example has a learned token within --max-seq-len " + train.maxSeqLen);
 
         var settings = new LinkedHashMap<String, Object>();
-        settings.put("data", data == null ? null : data.toString());
+        settings.put("data", data == null ? null : data.stream().map(Path::toString).toList());
+        settings.put("documents", documents == null ? null : documents.toString());
         settings.put("val", val == null ? null : val.toString());
         settings.put("text", text);
         settings.put("model", model == null ? null : model.toString());
@@ -107,7 +125,7 @@ final class TrainSftCommand implements Callable<Integer> {
             var summary = SftTrainer.train(cfg, m, trainSet, valSet, run.loopOptions(text != null ? "pretrain" : "sft"));
             long tokens = trainSet.stream().mapToLong(TokenizedExample::targets).sum();
             run.finish(m, tokDir, summary, Map.of("records", records, "examples", trainSet.size(),
-                    "dropped", data != null ? records - trainSet.size() : 0, "learned_tokens", tokens, "val_examples", valSet.size()));
+                    "dropped", text == null ? records - trainSet.size() : 0, "learned_tokens", tokens, "val_examples", valSet.size()));
         }
         return 0;
     }
@@ -116,13 +134,38 @@ final class TrainSftCommand implements Callable<Integer> {
         List<Integer> eos = List.of(tok.specialTokens().eos());
         ModelConfig c;
         try {
-            c = ModelPresets.NAMES.contains(init) ? ModelPresets.of(init, tok.vocabSize(), eos) : ModelConfig.read(Path.of(init));
+            c = ModelPresets.NAMES.contains(init) ? ModelPresets.of(init, tok.vocabSize(), eos)
+                    : init.contains("=") ? ModelPresets.withEos(shape(init, tok.vocabSize()), eos) : ModelConfig.read(Path.of(init));
         } catch (IOException | RuntimeException e) {
             throw new UserError("--init " + init + ": " + e.getMessage());
         }
         var m = new Transformer(c, new CpuBackend());
         m.initialize(train.seed);
         return m;
+    }
+
+    /** {@code hidden=H,intermediate=I,layers=L,heads=N[,kv-heads=K][,context=C][,tied=B]}: a Llama of that shape. */
+    static ModelConfig shape(String spec, int vocab) {
+        var kv = new LinkedHashMap<String, String>();
+        for (String part : spec.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq < 1) throw new IllegalArgumentException("'" + part + "' is not KEY=VALUE");
+            kv.put(part.substring(0, eq).strip(), part.substring(eq + 1).strip());
+        }
+        var known = List.of("hidden", "intermediate", "layers", "heads", "kv-heads", "context", "tied");
+        for (String k : kv.keySet()) if (!known.contains(k)) throw new IllegalArgumentException("unknown key '" + k + "' (known: " + String.join(", ", known) + ")");
+        for (String k : List.of("hidden", "intermediate", "layers", "heads"))
+            if (!kv.containsKey(k)) throw new IllegalArgumentException("the shape needs " + k + "=N");
+        try {
+            int heads = Integer.parseInt(kv.get("heads"));
+            var c = ModelConfig.llama(Integer.parseInt(kv.get("hidden")), Integer.parseInt(kv.get("intermediate")), Integer.parseInt(kv.get("layers")),
+                    heads, Integer.parseInt(kv.getOrDefault("kv-heads", "" + heads)), vocab, Integer.parseInt(kv.getOrDefault("context", "1024")));
+            String tied = kv.getOrDefault("tied", "false");
+            if (!tied.equals("true") && !tied.equals("false")) throw new IllegalArgumentException("tied must be true or false, got '" + tied + "'");
+            return c.withTiedEmbeddings(Boolean.parseBoolean(tied));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a whole number: " + e.getMessage());
+        }
     }
 
     /** [train, val] pretraining examples: every token learned. */

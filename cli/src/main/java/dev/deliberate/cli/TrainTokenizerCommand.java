@@ -24,7 +24,9 @@ final class TrainTokenizerCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec cmd;
 
     @Option(names = "--corpus", required = true, split = ",", paramLabel = "FILE|specworld",
-            description = "Text files (one document a line), or 'specworld': every SpecWorld prompt with the teacher's completion.")
+            description = {"Text files (one document a line); JSONL files (.jsonl), of which each record gives its messages' contents",
+                    "(TRL SFT records), its 'text' (documents) or its 'prompt' (labelled prompts); or 'specworld': every SpecWorld",
+                    "prompt with the teacher's completion."})
     List<String> corpus;
 
     @Option(names = "--vocab", defaultValue = "4096", description = "Vocabulary size incl. 256 bytes and special tokens (default: ${DEFAULT-VALUE}).")
@@ -39,6 +41,26 @@ final class TrainTokenizerCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR")
     Path out;
 
+    /** A JSONL corpus file's texts, in order: each record's message contents, else its text, else its prompt. */
+    static List<String> jsonlTexts(Path f) {
+        var out = new ArrayList<String>();
+        List<com.fasterxml.jackson.databind.JsonNode> records;
+        try {
+            records = dev.deliberate.align.io.Jsonl.readTrees(f);
+        } catch (RuntimeException e) {
+            throw new UserError("--corpus " + f + ": " + e.getMessage());
+        }
+        int line = 0;
+        for (var r : records) {
+            line++;
+            if (r.has("messages")) r.get("messages").forEach(m -> out.add(m.path("content").asText()));
+            else if (r.hasNonNull("text")) out.add(r.get("text").asText());
+            else if (r.hasNonNull("prompt")) out.add(r.get("prompt").asText());
+            else throw new UserError("--corpus " + f + ": record " + line + " has no messages, text or prompt field");
+        }
+        return out;
+    }
+
     @Override
     public Integer call() throws IOException {
         var texts = new ArrayList<String>();
@@ -50,7 +72,8 @@ final class TrainTokenizerCommand implements Callable<Integer> {
             } else {
                 Path f = Path.of(c);
                 if (!Files.isRegularFile(f)) throw new UserError("--corpus " + c + ": no such file (or give 'specworld')");
-                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) if (!line.isBlank()) texts.add(line);
+                if (c.endsWith(".jsonl")) texts.addAll(jsonlTexts(f));
+                else for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) if (!line.isBlank()) texts.add(line);
             }
         }
         BpeTrainer.Config config;

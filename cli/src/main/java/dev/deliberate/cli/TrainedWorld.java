@@ -29,7 +29,8 @@ record TrainedWorld(Path worldDir, Long seed, String evidence) {
             Path run = at.getParent();
             JsonNode train = json(run == null ? null : run.resolve("config.json"));
             if (train == null || !train.path("command").asText().startsWith("train")) return Optional.empty();
-            String data = train.path("data").asText(null);
+            JsonNode dataNode = train.path("data"); // one file, or the first of several (--data a,b)
+            String data = dataNode.isArray() ? (dataNode.isEmpty() ? null : dataNode.get(0).asText()) : dataNode.asText(null);
             if (data != null) {
                 Path dataFile = resolve(run, data);
                 JsonNode gen = json(dataFile.getParent() == null ? null : dataFile.getParent().resolve("config.json"));

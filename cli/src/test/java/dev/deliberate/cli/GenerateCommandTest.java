@@ -186,6 +186,6 @@ class GenerateCommandTest {
         assertTrue(r.err().contains(bad + ":2:"), r.err());
         r = run("generate");
         assertNotEquals(0, r.code());
-        assertTrue(r.err().contains("deliberative, saro-rw or saro-prefs"), r.err());
+        assertTrue(r.err().contains("deliberative, saro-rw, saro-prefs or answer-only"), r.err());
     }
 }

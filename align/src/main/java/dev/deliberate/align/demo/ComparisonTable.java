@@ -23,9 +23,9 @@ public record ComparisonTable(List<Row> rows) {
     /** Values in {@link #COLUMNS} order; rates in [0, 1], tokens as a mean count; null where the run has no data. */
     public record Row(String label, String title, List<Double> values) {}
 
-    static ComparisonTable read(Path evalDir, List<DemoRun.Method> methods) {
+    public static ComparisonTable read(Path evalDir, List<DemoMethod> methods) {
         var rows = new ArrayList<Row>();
-        for (DemoRun.Method m : methods) {
+        for (DemoMethod m : methods) {
             Path dir = evalDir.resolve(m.label);
             if (!Files.isRegularFile(dir.resolve(EvalRunner.METRICS))) continue;
             JsonNode b = readTree(dir.resolve(EvalRunner.METRICS)).path("benchmarks").path(EvalBenchmark.SPECWORLD_TEST);

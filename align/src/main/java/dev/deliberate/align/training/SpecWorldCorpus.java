@@ -1,6 +1,8 @@
 package dev.deliberate.align.training;
 
+import dev.deliberate.align.data.AnswerOnlyData;
 import dev.deliberate.align.data.SftRecord;
+import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.data.Turn;
 import dev.deliberate.align.deliberative.SpecAugmentedPrompt;
 import dev.deliberate.align.llm.Completion;
@@ -13,6 +15,7 @@ import dev.deliberate.align.world.ScriptedTeacher;
 import dev.deliberate.align.attack.TransformationPractice;
 import dev.deliberate.align.world.Lexicon;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.SplittableRandom;
 import java.util.List;
@@ -37,7 +40,7 @@ public final class SpecWorldCorpus {
     public record DecodingTask(String family, String prompt, String gold) {
         /** The task as a validation exchange: the prompt, then the gold answer. */
         public SftRecord asRecord() {
-            return new SftRecord(List.of(new Turn("user", prompt), new Turn("assistant", gold)), Map.of("source", "decoding-check", "kind", family));
+            return new SftRecord(List.of(new Turn("user", prompt), new Turn("assistant", gold)), meta("source", "decoding-check", "kind", family));
         }
     }
 
@@ -134,7 +137,7 @@ public final class SpecWorldCorpus {
     }
 
     private static SftRecord exchange(String user, String assistant, String source) {
-        return new SftRecord(List.of(new Turn("user", user), new Turn("assistant", assistant)), Map.of("source", "specworld-corpus", "kind", source));
+        return new SftRecord(List.of(new Turn("user", user), new Turn("assistant", assistant)), meta("source", "specworld-corpus", "kind", source));
     }
 
     static String cap(String s) {
@@ -170,9 +173,51 @@ public final class SpecWorldCorpus {
         for (var p : prompts) {
             var c = teach(teacher, spec, p, 0);
             out.add(new SftRecord(List.of(new Turn("user", p.prompt()), new Turn("assistant", withReasoning ? c.text() : c.answer())),
-                    Map.of("key", p.id(), "source", source, "teacher", teacher.id())));
+                    meta("key", p.id(), "source", source, "teacher", teacher.id())));
         }
         return out;
+    }
+
+    /** Provenance in the order given ({@code Map.of}'s order changes from one JVM to the next, and the files with it). */
+    private static Map<String, Object> meta(String... kv) {
+        var m = new java.util.LinkedHashMap<String, Object>();
+        for (int i = 0; i < kv.length; i += 2) m.put(kv[i], kv[i + 1]);
+        return m;
+    }
+
+    /** The files of a corpus folder ({@link #write}). */
+    public static final String DOCUMENTS = "documents.jsonl", CHAT = "chat.jsonl", VAL_COT = "val-cot.jsonl",
+            VAL_ANSWER = "val-answer.jsonl", VAL_GENERAL = "val-general.jsonl";
+
+    /**
+     * Writes a base model's corpus folder: {@link #pretraining}'s documents ({@code {"text": …}} lines) and chat
+     * exchanges, and the validation sets every SFT stage's curve is measured on — the clean teacher on {@code valPrompts}
+     * test-split prompts spread over the split, with the CoT ({@code val-cot}) and without ({@code val-answer}), and the
+     * test split's general tasks with held-out decoding checks ({@code val-general}).
+     *
+     * @return the counts, for the folder's summary
+     */
+    public static Map<String, Object> write(Path dir, Lexicon lex, Spec spec, List<LabelledPrompt> test, long seed,
+                                            int practicePerTransformation, int valPrompts) {
+        var c = pretraining(lex, seed, practicePerTransformation);
+        Jsonl.write(dir.resolve(DOCUMENTS), c.documents().stream().map(d -> Map.of("text", d)).toList());
+        Jsonl.write(dir.resolve(CHAT), c.conversations());
+        var clean = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
+        int n = Math.min(test.size(), valPrompts);
+        var val = new ArrayList<LabelledPrompt>(n);
+        for (int i = 0; i < n; i++) val.add(test.get((int) ((long) i * test.size() / n)));
+        var withCot = reasoningConversations(val, clean, spec);
+        Jsonl.write(dir.resolve(VAL_COT), withCot);
+        Jsonl.write(dir.resolve(VAL_ANSWER), AnswerOnlyData.sft(withCot));
+        var general = new ArrayList<>(generalConversations(test, clean, spec));
+        general.addAll(decodingChecks(lex, seed, 10).stream().map(DecodingTask::asRecord).toList());
+        Jsonl.write(dir.resolve(VAL_GENERAL), general);
+        var counts = new java.util.LinkedHashMap<String, Object>();
+        counts.put("documents", c.documents().size());
+        counts.put("conversations", c.conversations().size());
+        counts.put("val_cot", withCot.size());
+        counts.put("val_general", general.size());
+        return counts;
     }
 
     /** Texts to train a tokenizer on: each prompt and its teacher completion with reasoning. */

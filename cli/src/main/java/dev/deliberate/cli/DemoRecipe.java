@@ -1,0 +1,205 @@
+package dev.deliberate.cli;
+
+import dev.deliberate.align.demo.DemoMethod;
+import dev.deliberate.align.demo.DemoPreset;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The main job as the commands a user would type: named stages, each a list of {@code deliberate} command lines with
+ * the preset's sizes as named flags. {@code deliberate demo} runs these very commands in-process; {@code --print-commands}
+ * prints them, and run by hand in that order they make the same datasets and weights (a test compares them).
+ *
+ * <p>Stages: (1) SpecWorld prompts, the base model's corpus and validation sets, the teacher's judged datasets and the
+ * baselines' CoT-free copies; (2) a BPE tokenizer; (3) the base model from scratch; (4–9) five branches —
+ * (b) direct-refusal SFT, (c) (b) + answer-only DPO, (d) Deliberative Alignment (CoT SFT, then judge-reward RL on the
+ * answer only), (e) SaRO (reasoning warmup, then SRPO); (10) evaluation of every method on held-out SpecWorld prompts
+ * under no attack, seen and held-out attack families, and the base model's decoding check; (11) the report.
+ */
+record DemoRecipe(DemoPreset preset, long seed, Path out, List<Stage> stages) {
+
+    /** The teacher of every generator: SpecWorld's, with a realistic error rate and verbosity, so the judge has work. */
+    static final String TEACHER = "world:teacher?error=0.25&verbosity=0.5";
+    /** The judge's minimum score of a kept sample. */
+    static final double THRESHOLD = 0.9;
+    /** Shares of the safety mix: general tasks mixed in, safety prompts wrapped in a seen attack family. */
+    static final double GENERAL_FRACTION = 0.2, ATTACK_FRACTION = 0.2;
+    /** GRPO's KL weight and clip. */
+    static final double KL_BETA = 0.04, CLIP = 0.2;
+    /** SaRO's PP-COT pairs whose rejected side reflects late, and the share of prompts held out for DPO's metrics. */
+    static final double LATE_REFLECTION = 0.25, PREF_VAL_FRACTION = 0.1;
+    /** Concurrent evaluation calls (a local checkpoint decodes them as one batch). */
+    static final int EVAL_THREADS = 32;
+
+    /**
+     * One command line, and the file whose presence says it finished (null: always run).
+     *
+     * @param args the arguments after {@code deliberate}
+     */
+    record Step(List<String> args, Path done) {
+        boolean finished() {
+            return done != null && Files.exists(done);
+        }
+
+        /** The line as typed in a POSIX shell. */
+        String shell() {
+            var sb = new StringBuilder("bin/deliberate");
+            for (String a : args) sb.append(' ').append(quote(a));
+            return sb.toString();
+        }
+    }
+
+    /** @param weight the stage's share of the run's time as measured on the presets: the overall ETA's basis */
+    record Stage(String title, double weight, List<Step> steps) {
+        boolean finished() {
+            return steps.stream().allMatch(Step::finished);
+        }
+    }
+
+    static DemoRecipe of(DemoPreset p, long seed, Path out) {
+        var r = new Builder(p, seed, out);
+        r.data();
+        r.stage("Tokenizer: byte-level BPE on SpecWorld text", 0.05, r.cmd(r.dir("tokenizer/tokenizer_config.json"), "train", "tokenizer",
+                "--corpus", String.join(",", r.dir("data/world/train.jsonl").toString(), r.dir("data/general/sft.jsonl").toString(),
+                        r.dir("data/deliberative/sft.jsonl").toString(), r.dir("data/saro-rw/sft.jsonl").toString(),
+                        r.dir("data/corpus/documents.jsonl").toString(), r.dir("data/corpus/chat.jsonl").toString()),
+                "--vocab", p.vocab(), "--out", r.dir("tokenizer")));
+        r.stage("Base model: pretraining from scratch on the SpecWorld corpus and general tasks", 3, r.train("sft", "base", null,
+                List.of("--init", "hidden=" + p.hidden() + ",intermediate=" + p.intermediate() + ",layers=" + p.layers() + ",heads=" + p.heads()
+                                + ",context=" + p.maxSeq() + ",tied=true", "--tokenizer", r.dir("tokenizer").toString(),
+                        "--data", r.dir("data/general/sft.jsonl") + "," + r.dir("data/corpus/chat.jsonl"),
+                        "--documents", r.dir("data/corpus/documents.jsonl").toString(), "--val", r.dir("data/corpus/val-general.jsonl").toString()),
+                p.baseSteps(), p.batch(), p.baseLr()));
+        r.stage("(b) Direct-refusal SFT (answers only)", 0.85, r.sft("direct-sft", "data/direct-refusal/sft.jsonl", "val-answer.jsonl"));
+        r.stage("(c) Answer-only DPO on top of (b)", 0.4, r.dpo("direct-dpo", "direct-sft", "data/answer-dpo"));
+        r.stage("(d) SFT (Deliberative Alignment): prompt → CoT + answer, spec stripped", 2.4, r.sft("da-sft", "data/deliberative/sft.jsonl", "val-cot.jsonl"));
+        int promptsPerStep = Math.max(1, p.batch() / p.rlGroup());
+        r.stage("(d) RL (Deliberative Alignment): judge reward on the answer only", 1, r.train("rl", "deliberative", "da-sft",
+                List.of("--prompts", r.dir("data/deliberative/" + GenerateRun.PROMPTS).toString(), "--judge", "world:judge",
+                        "--group", "" + p.rlGroup(), "--kl-beta", num(KL_BETA), "--clip", num(CLIP), "--temperature", "1",
+                        "--max-new-tokens", "" + p.evalMaxTokens()), p.prefSteps(), promptsPerStep, p.prefLr()));
+        r.stage("(e) SaRO reasoning warmup (shortest rejection sampling)", 2.2, r.sft("saro-rw", "data/saro-rw/sft.jsonl", "val-cot.jsonl"));
+        r.stage("(e) SaRO SRPO: DPO on OP-COT + PP-COT", 1.6, r.dpo("saro", "saro-rw", "data/saro-prefs"));
+        r.evaluation();
+        var report = new ArrayList<Object>(List.of("report"));
+        for (DemoMethod m : DemoMethod.values()) report.add(r.dir("eval/" + m.label));
+        for (DemoMethod m : DemoMethod.values()) if (!report.contains(r.dir(m.run))) report.add(r.dir(m.run));
+        report.addAll(List.of("--out", r.dir(DemoCommand.REPORT)));
+        r.stage("Report: " + DemoCommand.REPORT, 0.05, r.cmd(null, report.toArray()));
+        return new DemoRecipe(p, seed, out, List.copyOf(r.stages));
+    }
+
+    /** The whole recipe as a shell script: stage titles as comments, one command a line. */
+    String script() {
+        var sb = new StringBuilder();
+        sb.append("# deliberate demo --preset ").append(preset.name()).append(" --seed ").append(seed).append(" --out ").append(quote(out.toString()))
+                .append(", as the commands it runs (in this order; each resumes where it stopped)\n");
+        for (int i = 0; i < stages.size(); i++) {
+            sb.append("\n# [").append(i + 1).append('/').append(stages.size()).append("] ").append(stages.get(i).title()).append('\n');
+            for (Step s : stages.get(i).steps()) sb.append(s.shell()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./:=,+@%-]+");
+
+    static String quote(String a) {
+        return PLAIN.matcher(a).matches() ? a : "'" + a.replace("'", "'\\''") + "'";
+    }
+
+    /** A number as typed: 0.003, 5e-05 as 0.00005, 1.0 as 1. */
+    static String num(double d) {
+        return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
+    }
+
+    private static final class Builder {
+        final DemoPreset p;
+        final long seed;
+        final Path out;
+        final List<Stage> stages = new ArrayList<>();
+
+        Builder(DemoPreset p, long seed, Path out) {
+            this.p = p;
+            this.seed = seed;
+            this.out = out;
+        }
+
+        Path dir(String rel) {
+            return out.resolve(rel);
+        }
+
+        void stage(String title, double weight, Step... steps) {
+            stages.add(new Stage(title, weight, List.of(steps)));
+        }
+
+        Step cmd(Path done, Object... args) {
+            var a = new ArrayList<String>();
+            for (Object o : args) a.add(o instanceof Double d ? num(d) : o.toString());
+            return new Step(List.copyOf(a), done);
+        }
+
+        /** SpecWorld, the corpus, four judged datasets from the teacher, and the baselines' copies without CoT. */
+        void data() {
+            String world = dir("data/world").toString(), train = dir("data/world/train.jsonl").toString();
+            var steps = new ArrayList<Step>();
+            steps.add(cmd(dir("data/world/world.json"), "world", "generate", "--out", world, "--seed", seed, "--per-cell", p.perCell(),
+                    "--general-per-kind", p.generalPerKind(), "--test-fraction", 0.25));
+            steps.add(cmd(dir("data/corpus/summary.json"), "world", "corpus", "--out", dir("data/corpus"), "--world", world, "--seed", seed,
+                    "--practice", p.practicePerTransformation(), "--val-prompts", Math.max(8, p.evalPrompts() / 2)));
+            steps.add(generate("deliberative", "general", train, "--only", "general"));
+            steps.add(generate("deliberative", "deliberative", train, "--general-fraction", GENERAL_FRACTION, "--attack-fraction", ATTACK_FRACTION,
+                    "--limit", p.safetyPrompts()));
+            steps.add(generate("saro-rw", "saro-rw", train, "--general-fraction", GENERAL_FRACTION, "--attack-fraction", ATTACK_FRACTION,
+                    "--limit", p.safetyPrompts()));
+            steps.add(generate("saro-prefs", "saro-prefs", train, "--general-fraction", 0.0, "--attack-fraction", ATTACK_FRACTION,
+                    "--limit", p.safetyPrompts(), "--levels", "output,process", "--late-reflection", LATE_REFLECTION, "--val-fraction", PREF_VAL_FRACTION));
+            steps.add(cmd(dir("data/direct-refusal/summary.json"), "generate", "answer-only", "--from", dir("data/deliberative"), "--out", dir("data/direct-refusal")));
+            steps.add(cmd(dir("data/answer-dpo/summary.json"), "generate", "answer-only", "--from", dir("data/saro-prefs"), "--out", dir("data/answer-dpo")));
+            stage("Data: SpecWorld prompts, teacher CoTs, judged datasets", 0.15, steps.toArray(Step[]::new));
+        }
+
+        Step generate(String generator, String name, String prompts, Object... more) {
+            var a = new ArrayList<Object>(List.of("generate", generator, "--out", dir("data/" + name), "--prompts", prompts, "--teacher", TEACHER,
+                    "--k", p.k(), "--threshold", THRESHOLD, "--seed", seed, "--threads", 2, "--no-cache"));
+            a.addAll(List.of(more));
+            return cmd(dir("data/" + name + "/summary.json"), a.toArray());
+        }
+
+        /** The same loop for every stage of a kind: steps, batch, learning rate, warmup and cosine, evals, saves. */
+        Step train(String kind, String name, String from, List<String> inputs, int steps, int batch, double lr) {
+            var a = new ArrayList<Object>(List.of("train", kind));
+            if (from != null) a.addAll(List.of("--model", dir(from + "/checkpoint")));
+            a.addAll(inputs);
+            a.addAll(List.of("--out", dir(name), "--max-steps", steps, "--batch", batch, "--micro-batch", Math.max(1, batch / 2), "--lr", lr,
+                    "--warmup-ratio", 0.1, "--min-lr-ratio", 0.1, "--weight-decay", 0.0, "--max-grad-norm", 1.0, "--seed", seed,
+                    "--eval-every", Math.max(1, steps / 5), "--save-every", Math.max(10, steps / 4), "--max-seq-len", p.maxSeq()));
+            return cmd(dir(name + "/summary.json"), a.toArray());
+        }
+
+        Step sft(String name, String data, String val) {
+            return train("sft", name, "base", List.of("--data", dir(data).toString(), "--val", dir("data/corpus/" + val).toString()),
+                    p.sftSteps(), p.batch(), p.lr());
+        }
+
+        Step dpo(String name, String from, String data) {
+            return train("dpo", name, from, List.of("--data", dir(data + "/prefs.jsonl").toString(), "--val", dir(data + "/prefs.val.jsonl").toString(),
+                    "--beta", num(p.dpoBeta())), p.prefSteps(), p.batch(), p.prefLr());
+        }
+
+        void evaluation() {
+            var steps = new ArrayList<Step>();
+            for (DemoMethod m : DemoMethod.values())
+                steps.add(cmd(dir("eval/" + m.label + "/summary.json"), "eval", "--model", dir(m.run + "/checkpoint"), "--label", m.label,
+                        "--bench", "specworld-test", "--world", dir("data/world"), "--attacks", "none,seen,held-out", "--limit", p.evalPrompts(),
+                        "--temperature", 0.0, "--max-tokens", p.evalMaxTokens(), "--seed", seed, "--threads", EVAL_THREADS, "--out", dir("eval/" + m.label)));
+            steps.add(cmd(dir("eval/decoding.json"), "world", "decoding-check", "--model", dir(DemoMethod.NONE.run + "/checkpoint"),
+                    "--checks", p.decodingChecks(), "--seed", seed + 1, "--out", dir("eval/decoding.json")));
+            stage("Evaluate the five students (and two first stages) on held-out SpecWorld prompts", 2.7, steps.toArray(Step[]::new));
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.deliberate.cli;
+
+import dev.deliberate.align.data.AnswerOnlyData;
+import dev.deliberate.align.io.AtomicFiles;
+import dev.deliberate.align.io.Jsonl;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.concurrent.Callable;
+
+@Command(name = "answer-only", mixinStandardHelpOptions = true,
+        description = {"The no-reasoning baselines' data from a generation run folder: its SFT records (direct-refusal SFT) or",
+                "output-level pairs (answer-only DPO) with the chain of thought removed, under the same file names."})
+final class GenerateAnswerOnlyCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec cmd;
+
+    @Option(names = "--from", required = true, paramLabel = "DIR", description = "A 'generate deliberative', 'saro-rw' or 'saro-prefs' run folder.")
+    Path from;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder: the converted files and summary.json.")
+    Path out;
+
+    @Override
+    public Integer call() throws java.io.IOException {
+        if (!Files.isRegularFile(from.resolve("summary.json")))
+            throw new UserError("--from " + from + " is not a finished generation run (no summary.json); finish it first");
+        java.util.Map<String, Integer> written;
+        try {
+            written = AnswerOnlyData.convert(from, out);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--from " + e.getMessage());
+        }
+        var summary = new LinkedHashMap<String, Object>();
+        summary.put("records", written);
+        summary.put("from", from.toString());
+        summary.put("what", "chain of thought removed" + (written.containsKey(AnswerOnlyData.PREFS) ? "; output-level pairs only" : ""));
+        AtomicFiles.writeString(out.resolve("summary.json"), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(summary) + "\n");
+        var o = cmd.commandLine().getOut();
+        written.forEach((f, n) -> o.println("wrote " + out.resolve(f) + " (" + n + " records)"));
+        o.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.deliberate.cli;
+
+import dev.deliberate.align.io.AtomicFiles;
+import dev.deliberate.align.io.Jsonl;
+import dev.deliberate.align.training.SpecWorldCorpus;
+import dev.deliberate.align.world.SpecWorld;
+import dev.deliberate.align.world.WorldData;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "corpus", mixinStandardHelpOptions = true,
+        description = {"A base model's pretraining corpus from SpecWorld's knowledge (documents about every topic of both splits,",
+                "the world's facts, practice of every attack's transformation on benign sentences; no safety content) and the",
+                "validation sets of the SFT stages (the clean teacher on test-split prompts, with and without the CoT, and the",
+                "test split's general tasks). Writes documents.jsonl, chat.jsonl, val-cot.jsonl, val-answer.jsonl,",
+                "val-general.jsonl and, last, summary.json. Train on them with 'train sft --documents … --data …'."})
+final class WorldCorpusCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec cmd;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created if needed).")
+    Path out;
+
+    @Option(names = "--world", required = true, paramLabel = "DIR", description = "A 'world generate' folder: its test split gives the validation prompts.")
+    Path world;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the corpus and the decoding checks (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--practice", defaultValue = "150", paramLabel = "N", description = "Practice tasks per attack transformation (default: ${DEFAULT-VALUE}).")
+    int practice;
+
+    @Option(names = "--val-prompts", defaultValue = "60", paramLabel = "N", description = "Test-split prompts in val-cot and val-answer, spread over the split (default: ${DEFAULT-VALUE}).")
+    int valPrompts;
+
+    @Override
+    public Integer call() throws IOException {
+        if (practice < 0 || valPrompts < 1) throw new UserError("--practice must be >= 0 and --val-prompts >= 1");
+        if (!Files.isRegularFile(world.resolve("test.jsonl"))) throw new UserError("--world " + world + " has no test.jsonl (make it with 'deliberate world generate')");
+        java.util.List<dev.deliberate.align.prompt.LabelledPrompt> test;
+        try {
+            test = WorldData.read(world.resolve("test.jsonl"));
+        } catch (RuntimeException e) {
+            throw new UserError(e.getMessage());
+        }
+        var sw = SpecWorld.builtin();
+        var counts = new java.util.LinkedHashMap<>(SpecWorldCorpus.write(out, sw.lexicon(), sw.spec(), test, seed, practice, valPrompts));
+        counts.put("world", world.toString());
+        AtomicFiles.writeString(out.resolve("summary.json"), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(counts) + "\n");
+        cmd.commandLine().getOut().println("wrote " + out + ": " + counts);
+        cmd.commandLine().getOut().flush();
+        return 0;
+    }
+}

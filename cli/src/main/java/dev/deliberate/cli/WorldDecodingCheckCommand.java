@@ -1,0 +1,74 @@
+package dev.deliberate.cli;
+
+import dev.deliberate.align.eval.analysis.DecodingCheck;
+import dev.deliberate.align.io.AtomicFiles;
+import dev.deliberate.align.io.Jsonl;
+import dev.deliberate.align.llm.BatchingChatModel;
+import dev.deliberate.align.llm.ChatModel;
+import dev.deliberate.align.llm.ChatModels;
+import dev.deliberate.align.llm.LocalChatModel;
+import dev.deliberate.align.training.SpecWorldCorpus;
+import dev.deliberate.align.world.SpecWorld;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "decoding-check", mixinStandardHelpOptions = true,
+        description = {"Learnability of the held-out attacks: can the model decode their encodings (rot13, word reversal, Pig Latin)",
+                "on sentences no practice task used? Exact match of the greedy answer, per family, written as one JSON file."})
+final class WorldDecodingCheckCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec cmd;
+
+    @Option(names = "--model", required = true, paramLabel = "REF", description = "A checkpoint directory, or any model reference.")
+    String model;
+
+    @Option(names = "--checks", defaultValue = "40", paramLabel = "N", description = "Checks per encoding (default: ${DEFAULT-VALUE}).")
+    int checks;
+
+    @Option(names = "--seed", defaultValue = "2", description = "Seed of the checks' sentences (default: ${DEFAULT-VALUE}; the corpus's seed + 1 keeps them apart from its own).")
+    long seed;
+
+    @Option(names = "--threads", defaultValue = "16", paramLabel = "N", description = "Checks in flight at once (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The JSON file to write.")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        if (checks < 1 || threads < 1) throw new UserError("--checks and --threads must be >= 1");
+        dev.deliberate.align.Models.installDefaults();
+        var tasks = SpecWorldCorpus.decodingChecks(SpecWorld.builtin().lexicon(), seed, checks);
+        ChatModel m;
+        try {
+            m = ChatModels.global().open(model, ChatModels.OpenOptions.defaults().withNoCache());
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--model: " + e.getMessage());
+        }
+        DecodingCheck.Result r;
+        try (ChatModel asked = m instanceof LocalChatModel ? new BatchingChatModel(m, Math.min(threads, LocalChatModel.MAX_BATCH_SLOTS)) : m) {
+            r = DecodingCheck.run(asked, tasks, seed, threads);
+        }
+        var byFamily = new LinkedHashMap<String, Object>();
+        r.byFamily().forEach((f, v) -> byFamily.put(f, java.util.Map.of("exact", v.exact(), "n", v.n())));
+        var json = new LinkedHashMap<String, Object>();
+        json.put("model", model);
+        json.put("exact", r.exact());
+        json.put("n", r.n());
+        json.put("by_family", byFamily);
+        json.put("examples", r.examples());
+        if (out.getParent() != null) java.nio.file.Files.createDirectories(out.getParent());
+        AtomicFiles.writeString(out, Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n");
+        var o = cmd.commandLine().getOut();
+        o.printf(Locale.ROOT, "held-out decoding (exact): %.1f%% of %d %s%n", 100 * r.exact(), r.n(), byFamily);
+        o.flush();
+        return 0;
+    }
+}
