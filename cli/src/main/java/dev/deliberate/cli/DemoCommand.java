@@ -3,7 +3,6 @@ package dev.deliberate.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deliberate.align.demo.ComparisonTable;
-import dev.deliberate.align.demo.DemoMethod;
 import dev.deliberate.align.demo.DemoPreset;
 import dev.deliberate.align.io.AtomicFiles;
 import dev.deliberate.align.io.Jsonl;
@@ -16,7 +15,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -33,7 +31,7 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;
 
-    @Option(names = "--preset", defaultValue = "small", description = "tiny (about a minute and a half on 2 cores; CI's smoke run) or small (the default, about 7–11 minutes, under 20).")
+    @Option(names = "--preset", defaultValue = "small", description = "tiny (one seed, about a minute and a half on 2 cores; CI's smoke run) or small (the default: two seeds, about 16–17 minutes, under 20).")
     String preset;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs/demo", description = "Folder of the stages' run folders and the report (default: ${DEFAULT-VALUE}).")
@@ -41,6 +39,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed for SpecWorld, data, initialisation and sampling (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--seeds", paramLabel = "N", description = {"Run the whole comparison for seeds S … S+N-1 (the first in DIR, the others in",
+            "DIR/seeds/seed-S/) and pool them in the table, with intervals (default: the preset's, small 2, tiny 1)."})
+    Integer seeds;
 
     @Option(names = "--print-commands", description = "Print the deliberate commands the demo runs, in order, and exit (nothing is run or written).")
     boolean printCommands;
@@ -53,16 +55,20 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--preset: " + e.getMessage());
         }
-        var recipe = DemoRecipe.of(p, seed, out);
+        int n = seeds == null ? p.seeds() : seeds;
+        if (n < 1) throw new UserError("--seeds must be >= 1, got " + n);
+        var recipe = DemoRecipe.of(p, seed, n, out);
         PrintWriter w = cmd.commandLine().getOut(), err = cmd.commandLine().getErr();
         if (printCommands) {
             w.print(recipe.script());
             w.flush();
             return 0;
         }
-        checkManifest(p);
+        var folders = recipe.seedFolders();
+        for (int i = 0; i < folders.size(); i++) checkManifest(p, folders.get(i), seed + i);
         AtomicFiles.writeString(out.resolve(COMMANDS), "#!/bin/sh\nset -e\n" + recipe.script());
-        w.printf(Locale.ROOT, "deliberate demo: preset %s, seed %d, into %s (its commands: %s)%n", p.name(), seed, out, out.resolve(COMMANDS));
+        w.printf(Locale.ROOT, "deliberate demo: preset %s, seed%s %s, into %s (its commands: %s)%n", p.name(), n == 1 ? "" : "s",
+                n == 1 ? "" + seed : seed + "–" + (seed + n - 1), out, out.resolve(COMMANDS));
         w.flush();
 
         long t0 = System.nanoTime();
@@ -90,7 +96,7 @@ final class DemoCommand implements Callable<Integer> {
         double total = (System.nanoTime() - t0) / 1e9;
         writeTimes(times, total);
 
-        var table = ComparisonTable.read(out.resolve("eval"), List.of(DemoMethod.values()));
+        var table = ComparisonTable.ofDemo(out); // as the report pools it: every seed folder under out
         w.println();
         w.print(table.render());
         w.println();
@@ -119,7 +125,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** {@code demo.json}: preset, seed and sizes; a folder holding another demo is refused rather than mixed into. */
-    private void checkManifest(DemoPreset p) throws IOException {
+    private static void checkManifest(DemoPreset p, Path out, long seed) throws IOException {
         Path f = out.resolve(MANIFEST);
         Files.createDirectories(out);
         if (Files.isRegularFile(f)) {

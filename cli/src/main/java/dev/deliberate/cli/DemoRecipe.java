@@ -1,5 +1,6 @@
 package dev.deliberate.cli;
 
+import dev.deliberate.align.demo.ComparisonTable;
 import dev.deliberate.align.demo.DemoMethod;
 import dev.deliberate.align.demo.DemoPreset;
 
@@ -21,7 +22,7 @@ import java.util.regex.Pattern;
  * answer only), (e) SaRO (reasoning warmup, then SRPO); (10) evaluation of every method on held-out SpecWorld prompts
  * under no attack, seen and held-out attack families, and the base model's decoding check; (11) the report.
  */
-record DemoRecipe(DemoPreset preset, long seed, Path out, List<Stage> stages) {
+record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage> stages) {
 
     /** The teacher of every generator: SpecWorld's, with a realistic error rate and verbosity, so the judge has work. */
     static final String TEACHER = "world:teacher?error=0.25&verbosity=0.5";
@@ -61,8 +62,35 @@ record DemoRecipe(DemoPreset preset, long seed, Path out, List<Stage> stages) {
         }
     }
 
-    static DemoRecipe of(DemoPreset p, long seed, Path out) {
-        var r = new Builder(p, seed, out);
+    /** The whole comparison for seeds {@code seed … seed+seeds-1} (folders: {@link ComparisonTable#seedFolder}), then one report. */
+    static DemoRecipe of(DemoPreset p, long seed, int seeds, Path out) {
+        var all = new ArrayList<Stage>();
+        for (int i = 0; i < seeds; i++) {
+            var r = new Builder(p, seed + i, ComparisonTable.seedFolder(out, i, seed + i), seeds > 1 ? "seed " + (seed + i) + " · " : "");
+            comparison(r);
+            all.addAll(r.stages);
+        }
+        var r = new Builder(p, seed, out, "");
+        var report = new ArrayList<Object>(List.of("report"));
+        for (DemoMethod m : DemoMethod.values()) report.add(r.dir("eval/" + m.label));
+        for (DemoMethod m : DemoMethod.values()) if (!report.contains(r.dir(m.run))) report.add(r.dir(m.run));
+        report.addAll(List.of("--demo", out, "--out", r.dir(DemoCommand.REPORT)));
+        r.stage("Report: " + DemoCommand.REPORT + (seeds > 1 ? " (the table pooled over " + seeds + " seeds, the rest from seed " + seed + ")" : ""),
+                0.05, r.cmd(null, report.toArray()));
+        all.addAll(r.stages);
+        return new DemoRecipe(p, seed, seeds, out, List.copyOf(all));
+    }
+
+    /** The folders of every seed's run, first seed first. */
+    List<Path> seedFolders() {
+        var out = new ArrayList<Path>();
+        for (int i = 0; i < seeds; i++) out.add(ComparisonTable.seedFolder(this.out, i, seed + i));
+        return out;
+    }
+
+    /** One seed's whole comparison: data, tokenizer, base model, the five branches, evaluation. */
+    private static void comparison(Builder r) {
+        DemoPreset p = r.p;
         r.data();
         r.stage("Tokenizer: byte-level BPE on SpecWorld text", 0.05, r.cmd(r.dir("tokenizer/tokenizer_config.json"), "train", "tokenizer",
                 "--corpus", String.join(",", r.dir("data/world/train.jsonl").toString(), r.dir("data/general/sft.jsonl").toString(),
@@ -86,18 +114,13 @@ record DemoRecipe(DemoPreset preset, long seed, Path out, List<Stage> stages) {
         r.stage("(e) SaRO reasoning warmup (shortest rejection sampling)", 2.2, r.sft("saro-rw", "data/saro-rw/sft.jsonl", "val-cot.jsonl"));
         r.stage("(e) SaRO SRPO: DPO on OP-COT + PP-COT", 1.6, r.dpo("saro", "saro-rw", "data/saro-prefs"));
         r.evaluation();
-        var report = new ArrayList<Object>(List.of("report"));
-        for (DemoMethod m : DemoMethod.values()) report.add(r.dir("eval/" + m.label));
-        for (DemoMethod m : DemoMethod.values()) if (!report.contains(r.dir(m.run))) report.add(r.dir(m.run));
-        report.addAll(List.of("--out", r.dir(DemoCommand.REPORT)));
-        r.stage("Report: " + DemoCommand.REPORT, 0.05, r.cmd(null, report.toArray()));
-        return new DemoRecipe(p, seed, out, List.copyOf(r.stages));
     }
 
     /** The whole recipe as a shell script: stage titles as comments, one command a line. */
     String script() {
         var sb = new StringBuilder();
-        sb.append("# deliberate demo --preset ").append(preset.name()).append(" --seed ").append(seed).append(" --out ").append(quote(out.toString()))
+        sb.append("# deliberate demo --preset ").append(preset.name()).append(" --seed ").append(seed).append(" --seeds ").append(seeds)
+                .append(" --out ").append(quote(out.toString()))
                 .append(", as the commands it runs (in this order; each resumes where it stopped)\n");
         for (int i = 0; i < stages.size(); i++) {
             sb.append("\n# [").append(i + 1).append('/').append(stages.size()).append("] ").append(stages.get(i).title()).append('\n');
@@ -121,12 +144,14 @@ record DemoRecipe(DemoPreset preset, long seed, Path out, List<Stage> stages) {
         final DemoPreset p;
         final long seed;
         final Path out;
+        final String prefix;
         final List<Stage> stages = new ArrayList<>();
 
-        Builder(DemoPreset p, long seed, Path out) {
+        Builder(DemoPreset p, long seed, Path out, String prefix) {
             this.p = p;
             this.seed = seed;
             this.out = out;
+            this.prefix = prefix;
         }
 
         Path dir(String rel) {
@@ -134,7 +159,7 @@ record DemoRecipe(DemoPreset preset, long seed, Path out, List<Stage> stages) {
         }
 
         void stage(String title, double weight, Step... steps) {
-            stages.add(new Stage(title, weight, List.of(steps)));
+            stages.add(new Stage(prefix + title, weight, List.of(steps)));
         }
 
         Step cmd(Path done, Object... args) {

@@ -1,8 +1,6 @@
 package dev.deliberate.cli;
 
 import dev.deliberate.align.data.AnswerOnlyData;
-import dev.deliberate.align.io.AtomicFiles;
-import dev.deliberate.align.io.Jsonl;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,7 +37,7 @@ final class GenerateAnswerOnlyCommand implements Callable<Integer> {
         summary.put("records", written);
         summary.put("from", from.toString());
         summary.put("what", "chain of thought removed" + (written.containsKey(AnswerOnlyData.PREFS) ? "; output-level pairs only" : ""));
-        AtomicFiles.writeString(out.resolve("summary.json"), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(summary) + "\n");
+        TrainRun.writeJson(out.resolve("summary.json"), summary); // written last: the folder's commit marker
         var o = cmd.commandLine().getOut();
         written.forEach((f, n) -> o.println("wrote " + out.resolve(f) + " (" + n + " records)"));
         o.flush();

@@ -1,5 +1,6 @@
 package dev.deliberate.cli;
 
+import dev.deliberate.align.demo.ComparisonTable;
 import dev.deliberate.align.report.ReportWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,13 +30,25 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--baseline", paramLabel = "LABEL", description = "Add accuracy changes against this method (the model before safety training).")
     String baseline;
 
+    @Option(names = "--demo", paramLabel = "DIR", description = {"A demo folder: put its comparison table pooled over every seed it holds (DIR and",
+            "DIR/seeds/seed-S/), with intervals and marks, first in the page, and write it as DIR/table.json."})
+    Path demo;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         Path file = out != null ? out : runs.size() == 1 ? runs.getFirst().resolve("report.html") : Path.of("report.html");
         for (Path r : runs) if (!Files.isDirectory(r)) throw new UserError(r + " is not a folder; give run folders (those written with --out)");
         ReportWriter.Written w;
         try {
-            w = ReportWriter.write(runs, baseline, file);
+            var first = new java.util.ArrayList<ReportWriter.Section>();
+            if (demo != null) {
+                if (ComparisonTable.seedFolders(demo).isEmpty()) throw new UserError("--demo " + demo + " holds no evaluated demo (no eval/ in it or in seeds/seed-S/)");
+                var table = ComparisonTable.ofDemo(demo);
+                dev.deliberate.align.io.AtomicFiles.writeString(demo.resolve("table.json"),
+                        dev.deliberate.align.io.Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(table.toJson()) + "\n");
+                first.add(new ReportWriter.Section("The comparison over " + table.seeds() + " seed(s)", table.toHtml()));
+            }
+            w = ReportWriter.write(runs, baseline, first, file);
         } catch (IllegalArgumentException | UncheckedIOException e) {
             throw new UserError(e.getMessage());
         }

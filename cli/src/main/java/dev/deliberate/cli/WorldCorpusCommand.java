@@ -1,7 +1,5 @@
 package dev.deliberate.cli;
 
-import dev.deliberate.align.io.AtomicFiles;
-import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.training.SpecWorldCorpus;
 import dev.deliberate.align.world.SpecWorld;
 import dev.deliberate.align.world.WorldData;
@@ -52,7 +50,7 @@ final class WorldCorpusCommand implements Callable<Integer> {
         var sw = SpecWorld.builtin();
         var counts = new java.util.LinkedHashMap<>(SpecWorldCorpus.write(out, sw.lexicon(), sw.spec(), test, seed, practice, valPrompts));
         counts.put("world", world.toString());
-        AtomicFiles.writeString(out.resolve("summary.json"), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(counts) + "\n");
+        TrainRun.writeJson(out.resolve("summary.json"), counts); // written last: the folder's commit marker
         cmd.commandLine().getOut().println("wrote " + out + ": " + counts);
         cmd.commandLine().getOut().flush();
         return 0;

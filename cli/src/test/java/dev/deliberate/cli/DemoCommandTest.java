@@ -79,7 +79,7 @@ class DemoCommandTest {
         assertFalse(general.isEmpty());
         assertTrue(general.stream().allMatch(dev.deliberate.align.prompt.LabelledPrompt::isGeneral));
 
-        var table = ComparisonTable.read(out.resolve("eval"), List.of(DemoMethod.values()));
+        var table = ComparisonTable.ofDemo(out);
         assertEquals(DemoMethod.values().length, table.rows().size());
         for (var row : table.rows())
             for (int i = 0; i < ComparisonTable.COLUMNS.size() - 1; i++) {
@@ -92,7 +92,7 @@ class DemoCommandTest {
         assertEquals(0, again.code(), again.err());
         assertEquals(10, again.out().lines().filter(l -> l.endsWith("done before, skipped")).count(), again.out());
         assertEquals(1, again.out().lines().filter(l -> l.startsWith("  $ ")).count(), "only the report reruns:\n" + again.out());
-        assertEquals(table, ComparisonTable.read(out.resolve("eval"), List.of(DemoMethod.values())));
+        assertEquals(table, ComparisonTable.ofDemo(out));
 
         var other = run("demo", "--preset", "tiny", "--out", out.toString());
         assertEquals(2, other.code());
@@ -117,6 +117,32 @@ class DemoCommandTest {
                 "data/saro-prefs/prefs.jsonl", "data/corpus/documents.jsonl", "data/world/test.jsonl")), demoFiles.keySet().toString());
         assertEquals(7, demoFiles.keySet().stream().filter(k -> k.endsWith("model.safetensors")).count(), demoFiles.keySet().toString());
         assertEquals(demoFiles, hashes(byHand), "the demo and its commands run by hand make the same files");
+    }
+
+    @Test
+    void secondSeedRunsInItsOwnFolderAndThePooledTableCountsBoth(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("demo");
+        var r = run("demo", "--preset", "test", "--out", out.toString(), "--seed", "4", "--seeds", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("seeds 4–5") && r.out().contains("seed 5 · (e) SaRO SRPO"), r.out());
+        assertTrue(Files.isRegularFile(out.resolve("seeds/seed-5/saro/checkpoint/model.safetensors")));
+        assertTrue(r.out().contains("2 seeds; each cell"), r.out());
+        var table = ComparisonTable.ofDemo(out);
+        assertEquals(2, table.seeds());
+        var one = ComparisonTable.read(List.of(out.resolve("eval")), List.of(DemoMethod.values()));
+        for (int i = 0; i < table.rows().size(); i++) {
+            var a = table.rows().get(i).cells().get(ComparisonTable.COLUMNS.indexOf("truncated"));
+            var b = one.rows().get(i).cells().get(ComparisonTable.COLUMNS.indexOf("truncated"));
+            assertEquals(2 * b.n(), a.n(), "two seeds of the same preset: twice the outputs");
+            assertTrue(a.lo() <= a.value() && a.value() <= a.hi(), a.toString());
+        }
+        var json = Jsonl.MAPPER.readTree(out.resolve("table.json").toFile());
+        assertEquals(2, json.path("seeds").asInt());
+        assertEquals(DemoMethod.values().length, json.path("rows").size());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("The comparison over 2 seed(s)"));
+        var bad = run("demo", "--preset", "test", "--out", tmp.resolve("x").toString(), "--seeds", "0");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--seeds must be >= 1"), bad.err());
     }
 
     /** sha256 of every dataset, the tokenizer and every checkpoint's weights, by path under {@code root}. */

@@ -52,15 +52,27 @@ public final class ReportWriter {
      * safety training), paired over the items both answered; null = no baseline.
      */
     public static Written write(List<Path> roots, String baseline, Path out) {
+        return write(roots, baseline, List.of(), out);
+    }
+
+    /** A section of the caller's, shown first (e.g. the demo's table pooled over seeds). */
+    public record Section(String heading, String html) {}
+
+    /** As {@link #write(List, String, Path)}, with {@code first} shown before the per-run sections. */
+    public static Written write(List<Path> roots, String baseline, List<Section> first, Path out) {
         List<RunFolder> runs = RunFolder.discover(roots);
         var notes = new ArrayList<String>();
-        String page = render(runs, baseline, notes);
+        String page = render(runs, baseline, first, notes);
         AtomicFiles.writeString(out, page);
         return new Written(out, runs, notes);
     }
 
     /** The page for these runs; {@code notes} collects what is missing (also printed in the page). */
     public static String render(List<RunFolder> runs, String baseline, List<String> notes) {
+        return render(runs, baseline, List.of(), notes);
+    }
+
+    private static String render(List<RunFolder> runs, String baseline, List<Section> first, List<String> notes) {
         var body = new ArrayList<String>();
         var evals = runs.stream().filter(RunFolder::isEval).toList();
         var trains = runs.stream().filter(RunFolder::isTraining).toList();
@@ -68,6 +80,10 @@ public final class ReportWriter {
                 + "Intervals are bootstrap 95% over prompts."));
         if (runs.isEmpty()) notes.add("no run folders found (a run folder holds metrics.json, results.jsonl or metrics.jsonl)");
         for (RunFolder r : runs) for (String p : r.problems()) notes.add(r.label() + ": " + p);
+        for (Section sec : first) {
+            body.add(Html.heading(sec.heading()));
+            body.add(sec.html());
+        }
 
         body.add(Html.heading("Comparison"));
         body.add(comparison(evals, baseline, notes));

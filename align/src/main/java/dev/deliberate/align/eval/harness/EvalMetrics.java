@@ -137,8 +137,13 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
     }
 
     /** A benign prompt wrapped in an attack family: counted for over-refusal under attack only. */
-    static boolean wrappedBenign(EvalResult r) {
+    public static boolean wrappedBenign(EvalResult r) {
         return !r.attack().equals("none") && BENIGN_TYPES.contains(r.labels().promptType());
+    }
+
+    /** A prompt a good model answers (educational, benign look-alike, or a benchmark's safe item): over-refusal's base. */
+    public static boolean benignType(String promptType) {
+        return BENIGN_TYPES.contains(promptType);
     }
 
     private static AttackSuccessRate.Split split(String wire) {
