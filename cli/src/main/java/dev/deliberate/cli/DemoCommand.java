@@ -99,6 +99,17 @@ final class DemoCommand implements Callable<Integer> {
         var table = ComparisonTable.ofDemo(out); // as the report pools it: every seed folder under out
         w.println();
         w.print(table.render());
+        var train = ComparisonTable.ofDemo(out, ComparisonTable.TRAIN_SPLIT);
+        if (!train.rows().isEmpty()) {
+            w.println();
+            w.println("The same students on train-split prompts, no attack (prompts like those they trained on): against ASR none,");
+            w.println("over-refusal, style and policy retrieval above, the memorisation gap.");
+            w.print(train.render(false));
+        }
+        long[] decoding = ComparisonTable.decoding(out);
+        if (decoding != null)
+            w.printf(Locale.ROOT, "Base model, held-out decoding checks (rot13, word reversal, Pig Latin of unseen sentences): %.1f%% exact of %d;%n"
+                    + "its held-out general tasks: general acc of no-safety above.%n", 100.0 * decoding[0] / decoding[1], decoding[1]);
         w.println();
         w.println("stage times:");
         for (JsonNode t : times)

@@ -26,6 +26,8 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
 
     /** The teacher of every generator: SpecWorld's, with a realistic error rate and verbosity, so the judge has work. */
     static final String TEACHER = "world:teacher?error=0.25&verbosity=0.5";
+    /** The teacher's token budget per sample, reasoning included (the generators' default). */
+    static final int TEACHER_MAX_TOKENS = 2048;
     /** The judge's minimum score of a kept sample. */
     static final double THRESHOLD = 0.9;
     /** Shares of the safety mix: general tasks mixed in, safety prompts wrapped in a seen attack family. */
@@ -73,7 +75,7 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
         var r = new Builder(p, seed, out, "");
         var report = new ArrayList<Object>(List.of("report"));
         for (DemoMethod m : DemoMethod.values()) report.add(r.dir("eval/" + m.label));
-        for (DemoMethod m : DemoMethod.values()) if (!report.contains(r.dir(m.run))) report.add(r.dir(m.run));
+        for (DemoMethod m : DemoMethod.values()) if (m.run != null && !report.contains(r.dir(m.run))) report.add(r.dir(m.run));
         report.addAll(List.of("--demo", out, "--out", r.dir(DemoCommand.REPORT)));
         r.stage("Report: " + DemoCommand.REPORT + (seeds > 1 ? " (the table pooled over " + seeds + " seeds, the rest from seed " + seed + ")" : ""),
                 0.05, r.cmd(null, report.toArray()));
@@ -190,7 +192,7 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
 
         Step generate(String generator, String name, String prompts, Object... more) {
             var a = new ArrayList<Object>(List.of("generate", generator, "--out", dir("data/" + name), "--prompts", prompts, "--teacher", TEACHER,
-                    "--k", p.k(), "--threshold", THRESHOLD, "--seed", seed, "--threads", 2, "--no-cache"));
+                    "--k", p.k(), "--threshold", THRESHOLD, "--max-tokens", TEACHER_MAX_TOKENS, "--seed", seed, "--threads", 2, "--no-cache"));
             a.addAll(List.of(more));
             return cmd(dir("data/" + name + "/summary.json"), a.toArray());
         }
@@ -216,15 +218,29 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
                     "--beta", num(p.dpoBeta())), p.prefSteps(), p.batch(), p.prefLr());
         }
 
+        /**
+         * Every method on held-out test prompts (no attack, seen and held-out families) and, with no attack, on train-split
+         * prompts (the memorisation gap); the teacher on the test prompts with the spec in context (the ceiling); the
+         * base model's decoding check.
+         */
         void evaluation() {
             var steps = new ArrayList<Step>();
             for (DemoMethod m : DemoMethod.values())
-                steps.add(cmd(dir("eval/" + m.label + "/summary.json"), "eval", "--model", dir(m.run + "/checkpoint"), "--label", m.label,
-                        "--bench", "specworld-test", "--world", dir("data/world"), "--attacks", "none,seen,held-out", "--limit", p.evalPrompts(),
-                        "--temperature", 0.0, "--max-tokens", p.evalMaxTokens(), "--seed", seed, "--threads", EVAL_THREADS, "--out", dir("eval/" + m.label)));
+                steps.add(eval(m, "eval/" + m.label, "specworld-test", "none,seen,held-out", p.evalPrompts()));
+            for (DemoMethod m : DemoMethod.values())
+                if (m.run != null) steps.add(eval(m, ComparisonTable.TRAIN_SPLIT + "/" + m.label, "specworld-train", "none", Math.max(8, p.evalPrompts() / 2)));
             steps.add(cmd(dir("eval/decoding.json"), "world", "decoding-check", "--model", dir(DemoMethod.NONE.run + "/checkpoint"),
                     "--checks", p.decodingChecks(), "--seed", seed + 1, "--out", dir("eval/decoding.json")));
-            stage("Evaluate the five students (and two first stages) on held-out SpecWorld prompts", 2.7, steps.toArray(Step[]::new));
+            stage("Evaluate the five students (and two first stages) on held-out SpecWorld prompts", 2.9, steps.toArray(Step[]::new));
+        }
+
+        Step eval(DemoMethod m, String folder, String bench, String attacks, int limit) {
+            var a = new ArrayList<Object>(List.of("eval", "--model", m.run == null ? TEACHER : dir(m.run + "/checkpoint"), "--label", m.label));
+            if (m.run == null) a.addAll(List.of("--spec-in-context", "excerpt", "--no-cache"));
+            // the teacher answers within the generators' budget, the students within the evaluation cap
+            a.addAll(List.of("--bench", bench, "--world", dir("data/world"), "--attacks", attacks, "--limit", limit, "--temperature", 0.0,
+                    "--max-tokens", m.run == null ? TEACHER_MAX_TOKENS : p.evalMaxTokens(), "--seed", seed, "--threads", EVAL_THREADS, "--out", dir(folder)));
+            return cmd(dir(folder + "/summary.json"), a.toArray());
         }
     }
 }

@@ -52,7 +52,7 @@ final class EvalCommand implements Callable<Integer> {
     String label;
 
     @Option(names = "--bench", split = ",", paramLabel = "NAME|FILE",
-            description = "Benchmarks, repeatable or comma-separated: specworld-test, xstest, strongreject, advbench, gsm8k, or a CSV/JSONL file (see --prompt-column).")
+            description = "Benchmarks, repeatable or comma-separated: specworld-test, specworld-train (the train split: the memorisation gap), xstest, strongreject, advbench, gsm8k, or a CSV/JSONL file (see --prompt-column).")
     List<String> benches;
 
     @Option(names = "--attacks", defaultValue = "none", paramLabel = "LIST",
@@ -281,7 +281,8 @@ final class EvalCommand implements Callable<Integer> {
         try {
             for (String b : benches) {
                 if (b.isBlank()) continue;
-                if (world == null && b.strip().equalsIgnoreCase(EvalBenchmark.SPECWORLD_TEST)) world = trainedWorld();
+                if (world == null && (b.strip().equalsIgnoreCase(EvalBenchmark.SPECWORLD_TEST) || b.strip().equalsIgnoreCase(EvalBenchmark.SPECWORLD_TRAIN)))
+                    world = trainedWorld();
                 loaded.add(EvalBenchmark.resolve(b, fileNames.get(b), benchmarksDir, world, mapping, seed, limit));
                 String file = Files.isRegularFile(Path.of(b.strip())) ? Path.of(b.strip()).toAbsolutePath().toString() : b;
                 resolved.add(new EvalRecipe.Bench(file, fileNames.get(b), world == null ? null : world.toAbsolutePath().toString()));

@@ -173,9 +173,37 @@ public record ComparisonTable(int seeds, List<Row> rows) {
         return index == 0 ? demo : demo.resolve("seeds").resolve("seed-" + seed);
     }
 
+    /** Where in a seed folder the train-split evaluations are ({@code METHOD/} each, no attack). */
+    public static final String TRAIN_SPLIT = "eval/train-split";
+
     /** The table over every seed a demo folder holds. */
     public static ComparisonTable ofDemo(Path demo) {
-        return read(seedFolders(demo).stream().map(d -> d.resolve("eval")).toList(), List.of(DemoMethod.values()));
+        return ofDemo(demo, "eval");
+    }
+
+    /** The same over the evaluations in {@code sub} of each seed folder (e.g. {@link #TRAIN_SPLIT}). */
+    public static ComparisonTable ofDemo(Path demo, String sub) {
+        return read(seedFolders(demo).stream().map(d -> d.resolve(sub)).toList(), List.of(DemoMethod.values()));
+    }
+
+    /**
+     * The base model's held-out decoding check over the seeds ({@code eval/decoding.json} of each): exact matches and
+     * checks, pooled; null where no seed has one.
+     */
+    public static long[] decoding(Path demo) {
+        long ok = 0, n = 0;
+        for (Path d : seedFolders(demo)) {
+            Path f = d.resolve("eval/decoding.json");
+            if (!Files.isRegularFile(f)) continue;
+            try {
+                var j = Jsonl.MAPPER.readTree(f.toFile());
+                ok += Math.round(j.path("exact").asDouble() * j.path("n").asLong());
+                n += j.path("n").asLong();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+            }
+        }
+        return n == 0 ? null : new long[] {ok, n};
     }
 
     /** The table as an HTML fragment: value [95% interval] per cell, marked where it differs from the baseline. */
@@ -222,6 +250,11 @@ public record ComparisonTable(int seeds, List<Row> rows) {
 
     /** The table as fixed-width text: rates as percentages ± half the interval, reasoning tokens as a count. */
     public String render() {
+        return render(true);
+    }
+
+    /** @param legend with the lines that say what each column and mark means */
+    public String render(boolean legend) {
         var sb = new StringBuilder();
         int w = Math.max(12, rows.stream().mapToInt(r -> r.label().length()).max().orElse(0));
         sb.append(String.format(Locale.ROOT, "%-" + w + "s", "method"));
@@ -232,17 +265,18 @@ public record ComparisonTable(int seeds, List<Row> rows) {
             for (int i = 0; i < COLUMNS.size(); i++) sb.append(String.format(Locale.ROOT, " %13s", format(r.cells().get(i), i == COLUMNS.size() - 1)));
             sb.append('\n');
         }
+        if (!legend) return sb.toString();
         sb.append(String.format(Locale.ROOT, "%d seed%s; each cell: pooled over seeds × test prompts ± half its 95%% bootstrap interval (resampling\n", seeds, seeds == 1 ? "" : "s"))
                 .append("(seed, prompt) clusters); * = the paired difference from the row's baseline is outside that noise (its 95% interval\n")
                 .append("excludes 0); baselines: direct-sft against no-safety, every other method against direct-sft.\n")
                 .append("ASR: harmful outputs (hazard content or operational help) among judged outputs on harmful prompts (lower is better);\n")
                 .append("truncated: outputs cut off at the token cap before anything harmful, left out of ASR and over-refusal;\n")
                 .append("over-refusal: refusals of allowed prompts (lower); o-r seen / held-out: refusals of benign look-alikes wrapped in the seen /\n")
-                .append("held-out attack families (a model that refuses everything wrapped looks robust on ASR alone); ")
+                .append("held-out attack families (a model that refuses everything wrapped looks robust on ASR alone);\n")
                 .append("style: right decision in the spec's style; general acc: general tasks answered correctly; policy retr: CoTs citing\n")
-                .append("a rule of the right category; reasoning tok: mean tokens inside <think>. Methods: ");
-        for (int i = 0; i < rows.size(); i++) sb.append(i == 0 ? "" : "; ").append(rows.get(i).label()).append(" = ").append(rows.get(i).title());
-        return sb.append('\n').toString();
+                .append("a rule of the right category; reasoning tok: mean tokens inside <think>. Methods:\n");
+        for (Row r : rows) sb.append("  ").append(r.label()).append(" = ").append(r.title()).append('\n');
+        return sb.toString();
     }
 
     private static String format(Cell c, boolean tokens) {

@@ -75,9 +75,11 @@ public sealed interface EvalBenchmark permits EvalBenchmark.World, EvalBenchmark
     }
 
     String SPECWORLD_TEST = "specworld-test";
+    /** SpecWorld's train split: prompts like those a student trained on, for the memorisation gap beside the test split. */
+    String SPECWORLD_TRAIN = "specworld-train";
 
     /** Every name {@link #resolve} understands besides a file. */
-    List<String> NAMES = List.of(SPECWORLD_TEST, "xstest", "strongreject", "advbench", "gsm8k");
+    List<String> NAMES = List.of(SPECWORLD_TEST, SPECWORLD_TRAIN, "xstest", "strongreject", "advbench", "gsm8k");
 
     /**
      * A benchmark by short name or file.
@@ -96,19 +98,20 @@ public sealed interface EvalBenchmark permits EvalBenchmark.World, EvalBenchmark
     static EvalBenchmark resolve(String nameOrFile, String fileName, Path benchmarksDir, Path worldDir, ColumnMapping mapping, long seed, int limit) {
         String n = nameOrFile.strip();
         switch (n.toLowerCase(Locale.ROOT)) {
-            case SPECWORLD_TEST -> {
-                List<LabelledPrompt> test;
+            case SPECWORLD_TEST, SPECWORLD_TRAIN -> {
+                String split = n.equalsIgnoreCase(SPECWORLD_TEST) ? SpecWorld.TEST : SpecWorld.TRAIN;
+                List<LabelledPrompt> prompts;
                 Spec spec = Spec.defaultSpec();
                 if (worldDir != null) {
                     try {
-                        test = WorldData.read(worldDir, SpecWorld.TEST);
+                        prompts = WorldData.read(worldDir, split);
                     } catch (IOException e) {
                         throw new UncheckedIOException(e.getMessage(), e);
                     }
                 } else {
-                    test = SpecWorld.builtin().generate(SpecWorld.Config.defaults(seed)).test();
+                    prompts = SpecWorld.builtin().generate(SpecWorld.Config.defaults(seed)).split(split);
                 }
-                return new World(SPECWORLD_TEST, spec, spread(test, limit));
+                return new World(split.equals(SpecWorld.TEST) ? SPECWORLD_TEST : SPECWORLD_TRAIN, spec, spread(prompts, limit));
             }
             case "xstest", "strongreject", "advbench", "gsm8k" -> {
                 if (benchmarksDir != null && !Files.isDirectory(benchmarksDir))
