@@ -82,6 +82,39 @@ class LocalChatModelTest {
         assertFalse(g.text().isEmpty());
     }
 
+    /**
+     * Continuous batching over the engine: 12 callers on 6 threads, prompts and lengths of every size (so slots free
+     * and refill between steps), two-sample requests, a prompt too long for the context: each caller gets exactly
+     * what it would get alone, and the bad request fails alone.
+     */
+    @Test
+    void concurrentCallersThroughTheBatchingModelGetWhatEachGetsAlone() throws Exception {
+        var batching = new BatchingChatModel(model, 4);
+        var calls = new ArrayList<java.util.concurrent.Callable<List<Completion>>>();
+        var alone = new ArrayList<List<Completion>>();
+        for (int i = 0; i < 12; i++) {
+            var msgs = List.of(Message.user("Question " + i + ": " + "what is two plus two? ".repeat(1 + i % 4)));
+            var p = i % 5 == 0 ? new SamplingParams(1.0, 0.95, 6 + i, 2, List.of(), 40L + i) : SamplingParams.greedy(4 + 3 * i).withSeed(1L);
+            alone.add(model.chat(msgs, p));
+            calls.add(() -> batching.chat(msgs, p));
+        }
+        var tooLong = List.of(Message.user("x ".repeat(model.checkpoint().model().config().maxPositionEmbeddings() + 8)));
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            var futures = pool.invokeAll(calls);
+            var bad = pool.submit(() -> batching.chat(tooLong, SamplingParams.greedy(4)));
+            for (int i = 0; i < calls.size(); i++) assertEquals(alone.get(i), futures.get(i).get(), "caller " + i);
+            var e = assertThrows(java.util.concurrent.ExecutionException.class, bad::get);
+            assertInstanceOf(RuntimeException.class, e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        long[] counts = batching.counts();
+        assertEquals(13, counts[1], "every request went through the shared session");
+        assertTrue(counts[0] < alone.stream().mapToLong(c -> c.stream().mapToLong(x -> x.usage().completionTokens()).sum()).sum(),
+                "samples shared decode steps: " + java.util.Arrays.toString(counts));
+    }
+
     @Test
     void seededSamplesDifferFromEachOtherAndRepeat() {
         var p = new SamplingParams(1.0, 0.95, 16, 3, List.of(), 42L);
