@@ -17,9 +17,6 @@ import java.util.function.Consumer;
  *
  * <p>When a batch fails, each of its requests is retried alone with {@link ChatModel#chat}, so one bad request (a
  * prompt too long for the context, say) fails only its own caller.
- *
- * <p>Over a {@link StepwiseChatModel} (the local engine) the batch is continuous instead: one shared decode session,
- * and a free slot takes the next waiting request between two decode steps (see {@link #continuous}).
  */
 public final class BatchingChatModel implements ChatModel.Delegating {
     private final ChatModel model;
@@ -56,7 +53,6 @@ public final class BatchingChatModel implements ChatModel.Delegating {
 
     @Override
     public List<Completion> chat(List<Message> messages, SamplingParams params) {
-        if (model instanceof StepwiseChatModel sw) return continuous(sw, messages, params);
         var mine = new Pending(new ChatRequest(messages, params), new CompletableFuture<>());
         synchronized (lock) {
             queue.add(mine);
@@ -121,162 +117,7 @@ public final class BatchingChatModel implements ChatModel.Delegating {
         }
     }
 
-    // ---- iteration-level scheduling over a model that decodes step by step --------------------------------------
-
-    /** A request's samples in the shared session: which are admitted, which are done. */
-    private static final class InFlight {
-        final ChatRequest request;
-        final CompletableFuture<List<Completion>> result = new CompletableFuture<>();
-        final Completion[] done;
-        int admitted, remaining;
-
-        InFlight(ChatRequest request) {
-            this.request = request;
-            this.done = new Completion[request.params().n()];
-            this.remaining = done.length;
-        }
-    }
-
-    private record Sample(InFlight owner, int index) {}
-
-    private final ArrayDeque<InFlight> admitting = new ArrayDeque<>();
-    private final java.util.Map<Long, Sample> running = new java.util.HashMap<>();
-    private StepwiseChatModel.DecodeSession session;
-
-    /**
-     * Continuous batching (Orca, Yu et al. 2022): one decode session of {@code maxBatch} slots is shared by every
-     * caller, and between two steps each free slot takes the next waiting sample, so a short answer never waits for a
-     * long one and the batch stays full. No thread of its own: one caller at a time drives the session until its own
-     * request is answered, then the next waiting caller whose request is still running takes over. A sample the
-     * session refuses (a prompt too long for the context) fails its own request; when a step fails, the requests it
-     * held are answered alone with {@link ChatModel#chat}.
-     */
-    private List<Completion> continuous(StepwiseChatModel sw, List<Message> messages, SamplingParams params) {
-        var mine = new InFlight(new ChatRequest(messages, params));
-        synchronized (lock) {
-            admitting.add(mine);
-            requests++;
-        }
-        while (true) {
-            synchronized (lock) {
-                while (decoding && !mine.result.isDone()) {
-                    try {
-                        lock.wait();
-                    } catch (InterruptedException e) {
-                        if (mine.admitted == 0 && admitting.remove(mine)) {
-                            Thread.currentThread().interrupt();
-                            throw new ModelCallException("interrupted while waiting for a batch", 0, false, e);
-                        }
-                        Thread.currentThread().interrupt(); // its samples are running: wait for them, keep the flag
-                    }
-                }
-                if (mine.result.isDone()) break;
-                decoding = true;
-            }
-            try {
-                drive(sw, mine);
-            } finally {
-                synchronized (lock) {
-                    decoding = false;
-                    if (running.isEmpty() && admitting.isEmpty() && session != null) {
-                        session.close();
-                        session = null;
-                    }
-                    lock.notifyAll();
-                }
-            }
-        }
-        try {
-            return mine.result.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw e;
-        }
-    }
-
-    /** Steps the shared session until {@code mine} is answered (the caller holds the driving role). */
-    private void drive(StepwiseChatModel sw, InFlight mine) {
-        while (!mine.result.isDone()) {
-            synchronized (lock) {
-                if (session == null) session = sw.open(maxBatch);
-                while (session.free() > 0 && !admitting.isEmpty()) {
-                    InFlight next = admitting.peek();
-                    try {
-                        long id = session.admit(next.request.messages(), next.request.params(), next.admitted);
-                        running.put(id, new Sample(next, next.admitted++));
-                    } catch (RuntimeException e) { // this request alone cannot be decoded: its caller hears why
-                        admitting.poll();
-                        cancelRunning(next);
-                        next.result.completeExceptionally(e);
-                        continue;
-                    }
-                    if (next.admitted == next.done.length) admitting.poll();
-                }
-                if (running.isEmpty()) return; // nothing left to step (mine failed at admission)
-            }
-            List<StepwiseChatModel.Step> steps;
-            try {
-                steps = session.step();
-            } catch (RuntimeException e) {
-                answerAlone();
-                continue;
-            }
-            synchronized (lock) {
-                batches++;
-                for (var st : steps) {
-                    if (st.finished() == null) continue;
-                    Sample smp = running.remove(st.sequence());
-                    if (smp == null) continue;
-                    smp.owner().done[smp.index()] = st.finished();
-                    if (--smp.owner().remaining == 0) smp.owner().result.complete(List.of(smp.owner().done));
-                }
-                lock.notifyAll();
-            }
-        }
-    }
-
-    /** A request failed: its other samples leave the session. */
-    private void cancelRunning(InFlight r) {
-        for (var it = running.entrySet().iterator(); it.hasNext(); ) {
-            var e = it.next();
-            if (e.getValue().owner() == r) {
-                session.cancel(e.getKey());
-                it.remove();
-            }
-        }
-    }
-
-    /** A step failed: the session is dropped and every request it held is answered alone. */
-    private void answerAlone() {
-        var held = new java.util.LinkedHashSet<InFlight>();
-        synchronized (lock) {
-            for (Sample smp : running.values()) held.add(smp.owner());
-            running.clear();
-            try {
-                session.close();
-            } catch (RuntimeException ignored) {
-                // the session is gone either way
-            }
-            session = null;
-            for (InFlight r : held) admitting.remove(r);
-        }
-        for (InFlight r : held) {
-            try {
-                r.result.complete(model.chat(r.request.messages(), r.request.params()));
-            } catch (RuntimeException | Error e) {
-                r.result.completeExceptionally(e);
-            }
-        }
-        synchronized (lock) {
-            lock.notifyAll();
-        }
-    }
-
-    /**
-     * For tests and logs: batches decoded and requests they held; for a model that decodes step by step, decode steps
-     * and requests.
-     */
+    /** How many batches were decoded and how many requests they held, for tests and logs. */
     public long[] counts() {
         synchronized (lock) {
             return new long[] {batches, requests};
