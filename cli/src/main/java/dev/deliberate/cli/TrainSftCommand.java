@@ -73,7 +73,7 @@ final class TrainSftCommand implements Callable<Integer> {
         if (TrainRun.alreadyFinished(train, cmd.commandLine().getErr())) return 0;
         if (data == null && documents == null && text == null) throw new UserError("give --data FILE (SFT), --documents FILE or --text FILE|specworld (pretraining)");
         if (text != null && (data != null || documents != null)) throw new UserError("--text packs plain text on its own; to join chat records and documents give --data and --documents");
-        if ((model == null) == (init == null)) throw new UserError("give either --model DIR or --init tiny|small|CONFIG.json");
+        if ((model == null) == (init == null)) throw new UserError("give either --model DIR or --init tiny|small|CONFIG.json|hidden=…,intermediate=…,layers=…,heads=…");
         if (init != null && tokenizerDir == null) throw new UserError("--init needs --tokenizer DIR (the vocabulary comes from it)");
         if (data != null) for (Path d : data) TrainRun.requireFile(d, "--data", "SFT records as JSONL");
         TrainRun.requireFile(documents, "--documents", "documents as JSONL of {\"text\": …}");

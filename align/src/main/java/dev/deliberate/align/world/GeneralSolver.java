@@ -55,13 +55,24 @@ public final class GeneralSolver {
                     "This is a two-step word problem. First the total: " + nums.get(0) + " × " + nums.get(1) + " = " + total + ".",
                     "Then subtract what is lost or given away: " + total + " − " + nums.get(2) + " = " + left + "."), "" + left));
         }
+        // the country the question names as a whole word; of two that both fit, the longer name
+        Lexicon.Fact named = null;
         for (var f : (Iterable<Lexicon.Fact>) lexicon.facts()::iterator) {
-            if (!q.contains(f.subject().toLowerCase(Locale.ROOT))) continue;
+            String s = f.subject().toLowerCase(Locale.ROOT);
+            int at = q.indexOf(s);
+            while (at >= 0 && !wholeWord(q, at, s.length())) at = q.indexOf(s, at + 1);
+            if (at >= 0 && (named == null || s.length() > named.subject().length())) named = f;
+        }
+        for (var f : named == null ? List.<Lexicon.Fact>of() : List.of(named)) {
             if (q.contains("capital"))
                 return Optional.of(new Solution(List.of("This is a question about Tessaly's world: the capital of " + f.subject() + " is " + f.capital() + "."), f.capital()));
             if (q.contains("export"))
                 return Optional.of(new Solution(List.of("This is a question about Tessaly's world: " + f.subject() + " mainly exports " + f.export() + "."), f.export()));
         }
         return Optional.empty();
+    }
+
+    private static boolean wholeWord(String text, int at, int len) {
+        return (at == 0 || !Character.isLetterOrDigit(text.charAt(at - 1))) && (at + len == text.length() || !Character.isLetterOrDigit(text.charAt(at + len)));
     }
 }
