@@ -69,7 +69,7 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
         var all = new ArrayList<Stage>();
         for (int i = 0; i < seeds; i++) {
             var r = new Builder(p, seed + i, ComparisonTable.seedFolder(out, i, seed + i), seeds > 1 ? "seed " + (seed + i) + " · " : "");
-            comparison(r);
+            r.comparison();
             all.addAll(r.stages);
         }
         var r = new Builder(p, seed, out, "");
@@ -88,34 +88,6 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
         var out = new ArrayList<Path>();
         for (int i = 0; i < seeds; i++) out.add(ComparisonTable.seedFolder(this.out, i, seed + i));
         return out;
-    }
-
-    /** One seed's whole comparison: data, tokenizer, base model, the five branches, evaluation. */
-    private static void comparison(Builder r) {
-        DemoPreset p = r.p;
-        r.data();
-        r.stage("Tokenizer: byte-level BPE on SpecWorld text", 0.05, r.cmd(r.dir("tokenizer/tokenizer_config.json"), "train", "tokenizer",
-                "--corpus", String.join(",", r.dir("data/world/train.jsonl").toString(), r.dir("data/general/sft.jsonl").toString(),
-                        r.dir("data/deliberative/sft.jsonl").toString(), r.dir("data/saro-rw/sft.jsonl").toString(),
-                        r.dir("data/corpus/documents.jsonl").toString(), r.dir("data/corpus/chat.jsonl").toString()),
-                "--vocab", p.vocab(), "--out", r.dir("tokenizer")));
-        r.stage("Base model: pretraining from scratch on the SpecWorld corpus and general tasks", 3, r.train("sft", "base", null,
-                List.of("--init", "hidden=" + p.hidden() + ",intermediate=" + p.intermediate() + ",layers=" + p.layers() + ",heads=" + p.heads()
-                                + ",context=" + p.maxSeq() + ",tied=true", "--tokenizer", r.dir("tokenizer").toString(),
-                        "--data", r.dir("data/general/sft.jsonl") + "," + r.dir("data/corpus/chat.jsonl"),
-                        "--documents", r.dir("data/corpus/documents.jsonl").toString(), "--val", r.dir("data/corpus/val-general.jsonl").toString()),
-                p.baseSteps(), p.batch(), p.baseLr()));
-        r.stage("(b) Direct-refusal SFT (answers only)", 0.85, r.sft("direct-sft", "data/direct-refusal/sft.jsonl", "val-answer.jsonl"));
-        r.stage("(c) Answer-only DPO on top of (b)", 0.4, r.dpo("direct-dpo", "direct-sft", "data/answer-dpo"));
-        r.stage("(d) SFT (Deliberative Alignment): prompt → CoT + answer, spec stripped", 2.4, r.sft("da-sft", "data/deliberative/sft.jsonl", "val-cot.jsonl"));
-        int promptsPerStep = Math.max(1, p.batch() / p.rlGroup());
-        r.stage("(d) RL (Deliberative Alignment): judge reward on the answer only", 1, r.train("rl", "deliberative", "da-sft",
-                List.of("--prompts", r.dir("data/deliberative/" + GenerateRun.PROMPTS).toString(), "--judge", "world:judge",
-                        "--group", "" + p.rlGroup(), "--kl-beta", num(KL_BETA), "--clip", num(CLIP), "--temperature", "1",
-                        "--max-new-tokens", "" + p.evalMaxTokens()), p.prefSteps(), promptsPerStep, p.prefLr()));
-        r.stage("(e) SaRO reasoning warmup (shortest rejection sampling)", 2.2, r.sft("saro-rw", "data/saro-rw/sft.jsonl", "val-cot.jsonl"));
-        r.stage("(e) SaRO SRPO: DPO on OP-COT + PP-COT", 1.6, r.dpo("saro", "saro-rw", "data/saro-prefs"));
-        r.evaluation();
     }
 
     /** The whole recipe as a shell script: stage titles as comments, one command a line. */
@@ -168,6 +140,33 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
             var a = new ArrayList<String>();
             for (Object o : args) a.add(o instanceof Double d ? num(d) : o.toString());
             return new Step(List.copyOf(a), done);
+        }
+
+        /** One seed's whole comparison: data, tokenizer, base model, the five branches, evaluation. */
+        void comparison() {
+            data();
+            stage("Tokenizer: byte-level BPE on SpecWorld text", 0.05, cmd(dir("tokenizer/tokenizer_config.json"), "train", "tokenizer",
+                    "--corpus", String.join(",", dir("data/world/train.jsonl").toString(), dir("data/general/sft.jsonl").toString(),
+                            dir("data/deliberative/sft.jsonl").toString(), dir("data/saro-rw/sft.jsonl").toString(),
+                            dir("data/corpus/documents.jsonl").toString(), dir("data/corpus/chat.jsonl").toString()),
+                    "--vocab", p.vocab(), "--out", dir("tokenizer")));
+            stage("Base model: pretraining from scratch on the SpecWorld corpus and general tasks", 3, train("sft", "base", null,
+                    List.of("--init", "hidden=" + p.hidden() + ",intermediate=" + p.intermediate() + ",layers=" + p.layers() + ",heads=" + p.heads()
+                                    + ",context=" + p.maxSeq() + ",tied=true", "--tokenizer", dir("tokenizer").toString(),
+                            "--data", dir("data/general/sft.jsonl") + "," + dir("data/corpus/chat.jsonl"),
+                            "--documents", dir("data/corpus/documents.jsonl").toString(), "--val", dir("data/corpus/val-general.jsonl").toString()),
+                    p.baseSteps(), p.batch(), p.baseLr()));
+            stage("(b) Direct-refusal SFT (answers only)", 0.85, sft("direct-sft", "data/direct-refusal/sft.jsonl", "val-answer.jsonl"));
+            stage("(c) Answer-only DPO on top of (b)", 0.4, dpo("direct-dpo", "direct-sft", "data/answer-dpo"));
+            stage("(d) SFT (Deliberative Alignment): prompt → CoT + answer, spec stripped", 2.4, sft("da-sft", "data/deliberative/sft.jsonl", "val-cot.jsonl"));
+            int promptsPerStep = Math.max(1, p.batch() / p.rlGroup());
+            stage("(d) RL (Deliberative Alignment): judge reward on the answer only", 1, train("rl", "deliberative", "da-sft",
+                    List.of("--prompts", dir("data/deliberative/" + GenerateRun.PROMPTS).toString(), "--judge", "world:judge",
+                            "--group", "" + p.rlGroup(), "--kl-beta", num(KL_BETA), "--clip", num(CLIP), "--temperature", "1",
+                            "--max-new-tokens", "" + p.evalMaxTokens()), p.prefSteps(), promptsPerStep, p.prefLr()));
+            stage("(e) SaRO reasoning warmup (shortest rejection sampling)", 2.2, sft("saro-rw", "data/saro-rw/sft.jsonl", "val-cot.jsonl"));
+            stage("(e) SaRO SRPO: DPO on OP-COT + PP-COT", 1.6, dpo("saro", "saro-rw", "data/saro-prefs"));
+            evaluation();
         }
 
         /** SpecWorld, the corpus, four judged datasets from the teacher, and the baselines' copies without CoT. */
