@@ -17,14 +17,20 @@ final class GenerateAnswerOnlyCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;
 
-    @Option(names = "--from", required = true, paramLabel = "DIR", description = "A 'generate deliberative', 'saro-rw' or 'saro-prefs' run folder.")
+    @picocli.CommandLine.Mixin
+    RunFileOption runFile;
+
+    @Option(names = "--from", paramLabel = "DIR", description = "A 'generate deliberative', 'saro-rw' or 'saro-prefs' run folder.")
     Path from;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder: the converted files and summary.json.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder: the converted files and summary.json.")
     Path out;
 
     @Override
     public Integer call() throws java.io.IOException {
+        runFile.apply();
+        RunFileOption.require(from, "--from", "a generation run folder");
+        RunFileOption.require(out, "--out", "the output folder");
         if (!Files.isRegularFile(from.resolve("summary.json")))
             throw new UserError("--from " + from + " is not a finished generation run (no summary.json); finish it first");
         java.util.Map<String, Integer> written;

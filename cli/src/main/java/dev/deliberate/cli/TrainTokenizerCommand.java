@@ -23,7 +23,10 @@ final class TrainTokenizerCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;
 
-    @Option(names = "--corpus", required = true, split = ",", paramLabel = "FILE|specworld",
+    @picocli.CommandLine.Mixin
+    RunFileOption runFile;
+
+    @Option(names = "--corpus", split = ",", paramLabel = "FILE|specworld",
             description = {"Text files (one document a line); JSONL files (.jsonl), of which each record gives its messages' contents",
                     "(TRL SFT records), its 'text' (documents) or its 'prompt' (labelled prompts); or 'specworld': every SpecWorld",
                     "prompt with the teacher's completion."})
@@ -38,7 +41,7 @@ final class TrainTokenizerCommand implements Callable<Integer> {
     @Option(names = "--world-seed", defaultValue = "1", description = "Seed of the SpecWorld corpus (default: ${DEFAULT-VALUE}).")
     long worldSeed;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR")
+    @Option(names = "--out", paramLabel = "DIR")
     Path out;
 
     /** A JSONL corpus file's texts, in order: each record's message contents, else its text, else its prompt. */
@@ -63,6 +66,9 @@ final class TrainTokenizerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        runFile.apply();
+        RunFileOption.require(corpus, "--corpus", "the texts to train on");
+        RunFileOption.require(out, "--out", "the tokenizer folder");
         var texts = new ArrayList<String>();
         for (String c : corpus) {
             if (c.equals("specworld")) {

@@ -22,10 +22,13 @@ final class WorldCorpusCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created if needed).")
+    @picocli.CommandLine.Mixin
+    RunFileOption runFile;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (created if needed).")
     Path out;
 
-    @Option(names = "--world", required = true, paramLabel = "DIR", description = "A 'world generate' folder: its test split gives the validation prompts.")
+    @Option(names = "--world", paramLabel = "DIR", description = "A 'world generate' folder: its test split gives the validation prompts.")
     Path world;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the corpus and the decoding checks (default: ${DEFAULT-VALUE}).")
@@ -39,6 +42,9 @@ final class WorldCorpusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        runFile.apply();
+        RunFileOption.require(out, "--out", "the output folder");
+        RunFileOption.require(world, "--world", "a 'world generate' folder");
         if (practice < 0 || valPrompts < 1) throw new UserError("--practice must be >= 0 and --val-prompts >= 1");
         if (!Files.isRegularFile(world.resolve("test.jsonl"))) throw new UserError("--world " + world + " has no test.jsonl (make it with 'deliberate world generate')");
         java.util.List<dev.deliberate.align.prompt.LabelledPrompt> test;

@@ -26,7 +26,10 @@ final class WorldDecodingCheckCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;
 
-    @Option(names = "--model", required = true, paramLabel = "REF", description = "A checkpoint directory, or any model reference.")
+    @picocli.CommandLine.Mixin
+    RunFileOption runFile;
+
+    @Option(names = "--model", paramLabel = "REF", description = "A checkpoint directory, or any model reference.")
     String model;
 
     @Option(names = "--checks", defaultValue = "40", paramLabel = "N", description = "Checks per encoding (default: ${DEFAULT-VALUE}).")
@@ -38,11 +41,14 @@ final class WorldDecodingCheckCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "16", paramLabel = "N", description = "Checks in flight at once (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The JSON file to write.")
+    @Option(names = "--out", paramLabel = "FILE", description = "The JSON file to write.")
     Path out;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        runFile.apply();
+        RunFileOption.require(model, "--model", "the model to check");
+        RunFileOption.require(out, "--out", "the JSON file to write");
         if (checks < 1 || threads < 1) throw new UserError("--checks and --threads must be >= 1");
         dev.deliberate.align.Models.installDefaults();
         var tasks = SpecWorldCorpus.decodingChecks(SpecWorld.builtin().lexicon(), seed, checks);

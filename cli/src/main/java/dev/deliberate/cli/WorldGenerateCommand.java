@@ -19,7 +19,10 @@ final class WorldGenerateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created if needed).")
+    @picocli.CommandLine.Mixin
+    RunFileOption runFile;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (created if needed).")
     Path out;
 
     @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
@@ -40,6 +43,8 @@ final class WorldGenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        runFile.apply();
+        RunFileOption.require(out, "--out", "the output folder");
         SpecWorld.Config config;
         try {
             config = new SpecWorld.Config(seed, perCell, generalPerKind == null ? perCell : generalPerKind, testFraction);

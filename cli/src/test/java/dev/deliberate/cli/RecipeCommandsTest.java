@@ -25,7 +25,10 @@ class RecipeCommandsTest {
     void corpusOnlyGeneralAnswerOnlyAndAShapedBaseModel() throws Exception {
         Path world = dir.resolve("world"), corpus = dir.resolve("corpus"), general = dir.resolve("general"), safety = dir.resolve("safety");
         assertEquals(0, run("world", "generate", "--out", world.toString(), "--seed", "3", "--per-cell", "4", "--general-per-kind", "6").code());
-        var r = run("world", "corpus", "--out", corpus.toString(), "--world", world.toString(), "--seed", "3", "--practice", "4", "--val-prompts", "8");
+        // a run file gives the options as every command reads one (flags override it)
+        Path runFile = dir.resolve("corpus.yaml");
+        Files.writeString(runFile, "out: " + corpus + "\nworld: " + world + "\nseed: 3\npractice: 4\nval-prompts: 99\n");
+        var r = run("world", "corpus", "--config", runFile.toString(), "--val-prompts", "8");
         assertEquals(0, r.code(), r.err());
         for (String f : List.of("documents.jsonl", "chat.jsonl", "val-cot.jsonl", "val-answer.jsonl", "val-general.jsonl", "summary.json"))
             assertTrue(Files.isRegularFile(corpus.resolve(f)), f);
@@ -83,6 +86,9 @@ class RecipeCommandsTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("not a finished generation run"), r.err());
 
+        r = run("world", "corpus", "--world", world.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--out is required (or 'out:' in the --config run file)"), r.err());
         r = run("world", "corpus", "--out", dir.resolve("c").toString(), "--world", dir.resolve("nowhere").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--world") && r.err().contains("test.jsonl"), r.err());
