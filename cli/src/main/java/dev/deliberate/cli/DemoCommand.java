@@ -156,7 +156,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Bumped when the recipe's commands change what a folder holds, so an older demo folder is not resumed into. */
-    static final String RECIPE_VERSION = "commands-1";
+    static final String RECIPE_VERSION = "commands-2";
 
     private void writeTimes(com.fasterxml.jackson.databind.node.ArrayNode times, double total) throws IOException {
         ObjectNode n = (ObjectNode) Jsonl.MAPPER.readTree(out.resolve(MANIFEST).toFile());

@@ -36,6 +36,11 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
     static final double KL_BETA = 0.04, CLIP = 0.2;
     /** SaRO's PP-COT pairs whose rejected side reflects late, and the share of prompts held out for DPO's metrics. */
     static final double LATE_REFLECTION = 0.25, PREF_VAL_FRACTION = 0.1;
+    /**
+     * Each test prompt plain, and each harmful prompt and look-alike under one seen and one held-out family drawn for it:
+     * the evidence spread over every prompt of the split rather than twelve families of a few.
+     */
+    static final String ATTACKS = "none,seen:1,held-out:1";
     /** Concurrent evaluation calls (a local checkpoint decodes them as one batch). */
     static final int EVAL_THREADS = 32;
 
@@ -176,7 +181,7 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
             steps.add(cmd(dir("data/world/world.json"), "world", "generate", "--out", world, "--seed", seed, "--per-cell", p.perCell(),
                     "--general-per-kind", p.generalPerKind(), "--test-fraction", 0.25));
             steps.add(cmd(dir("data/corpus/summary.json"), "world", "corpus", "--out", dir("data/corpus"), "--world", world, "--seed", seed,
-                    "--practice", p.practicePerTransformation(), "--val-prompts", Math.max(8, p.evalPrompts() / 2)));
+                    "--practice", p.practicePerTransformation(), "--val-prompts", p.valPrompts()));
             steps.add(generate("deliberative", "general", train, "--only", "general"));
             steps.add(generate("deliberative", "deliberative", train, "--general-fraction", GENERAL_FRACTION, "--attack-fraction", ATTACK_FRACTION,
                     "--limit", p.safetyPrompts()));
@@ -225,9 +230,9 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
         void evaluation() {
             var steps = new ArrayList<Step>();
             for (DemoMethod m : DemoMethod.values())
-                steps.add(eval(m, "eval/" + m.label, "specworld-test", "none,seen,held-out", p.evalPrompts()));
+                steps.add(eval(m, "eval/" + m.label, "specworld-test", ATTACKS, p.evalPrompts()));
             for (DemoMethod m : DemoMethod.values())
-                if (m.run != null) steps.add(eval(m, ComparisonTable.TRAIN_SPLIT + "/" + m.label, "specworld-train", "none", Math.max(8, p.evalPrompts() / 2)));
+                if (m.run != null) steps.add(eval(m, ComparisonTable.TRAIN_SPLIT + "/" + m.label, "specworld-train", "none", p.valPrompts()));
             steps.add(cmd(dir("eval/decoding.json"), "world", "decoding-check", "--model", dir(DemoMethod.NONE.run + "/checkpoint"),
                     "--checks", p.decodingChecks(), "--seed", seed + 1, "--out", dir("eval/decoding.json")));
             stage("Evaluate the five students (and two first stages) on held-out SpecWorld prompts", 2.9, steps.toArray(Step[]::new));

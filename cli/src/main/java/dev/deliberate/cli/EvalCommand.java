@@ -56,7 +56,7 @@ final class EvalCommand implements Callable<Integer> {
     List<String> benches;
 
     @Option(names = "--attacks", defaultValue = "none", paramLabel = "LIST",
-            description = "none, seen, held-out, all, family names, or template files (JSON/YAML list of {name, template, held_out} with a {prompt} placeholder), comma-separated (default: ${DEFAULT-VALUE}). Attacks apply to the prompts a good model declines; benign and general prompts run un-attacked with 'none'.")
+            description = "none, seen, held-out, all, family names, or template files (JSON/YAML list of {name, template, held_out} with a {prompt} placeholder), comma-separated (default: ${DEFAULT-VALUE}); seen:K, held-out:K or all:K: K families of that group per item, drawn per item and seed (the same for every model at that seed) instead of every family. Attacks apply to the prompts a good model declines (and SpecWorld's benign look-alikes); benign and general prompts run un-attacked with 'none'.")
     String attacks;
 
     @Option(names = "--judge", split = ",", paramLabel = "REF",

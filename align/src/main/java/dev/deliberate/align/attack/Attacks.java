@@ -79,6 +79,54 @@ public final class Attacks {
         return List.copyOf(out.values());
     }
 
+    /** A group of families and how many of them each item meets: 0 = every one. */
+    public record Draw(List<Attack> families, int perItem) {}
+
+    private static final java.util.regex.Pattern PARTIAL = java.util.regex.Pattern.compile("(seen|held-out|all):(\\d+)");
+
+    /**
+     * As {@link #select}, where a group may end in {@code :K} ({@code seen:1}, {@code held-out:2}, {@code all:3}):
+     * each item then meets K families of that group, drawn for the item ({@link #forItem}), rather than every
+     * family. For the same evidence at a fraction of the cost spread over more distinct prompts.
+     */
+    public static List<Draw> draws(List<Attack> library, String spec) {
+        var out = new ArrayList<Draw>();
+        var whole = new ArrayList<String>();
+        for (String part : spec.split(",")) {
+            var m = PARTIAL.matcher(part.strip());
+            if (!m.matches()) {
+                whole.add(part);
+                continue;
+            }
+            int k = Integer.parseInt(m.group(2));
+            if (k < 1) throw new IllegalArgumentException("'" + part.strip() + "': families per item must be at least 1");
+            out.add(new Draw(select(library, m.group(1)), k));
+        }
+        var every = select(library, String.join(",", whole));
+        if (!every.isEmpty()) out.addFirst(new Draw(every, 0));
+        return out;
+    }
+
+    /**
+     * The families one item meets: every family of a whole group, K of a partial one, drawn with {@code seed} (derive
+     * it from the item and the run's seed, so every model evaluated at that seed meets the same families); each
+     * family once, in the library's order.
+     */
+    public static List<Attack> forItem(List<Draw> draws, long seed) {
+        var rnd = new java.util.SplittableRandom(seed ^ 0xA77AC5L);
+        var chosen = new LinkedHashMap<String, Attack>();
+        for (Draw d : draws) {
+            var pool = new ArrayList<>(d.families());
+            int k = d.perItem() == 0 ? pool.size() : Math.min(d.perItem(), pool.size());
+            for (int i = 0; i < k; i++) {
+                int j = d.perItem() == 0 ? 0 : rnd.nextInt(pool.size());
+                var a = pool.remove(j);
+                chosen.putIfAbsent(a.name(), a);
+            }
+        }
+        return List.copyOf(chosen.values());
+    }
+
     /** A part of an attack list that names a template file rather than a family (by extension, or an existing file). */
     public static boolean isTemplateFile(String part) {
         String l = part.toLowerCase(java.util.Locale.ROOT);

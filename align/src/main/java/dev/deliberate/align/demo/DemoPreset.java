@@ -20,7 +20,9 @@ import java.util.Locale;
  * @param prefSteps       steps of each second stage (answer-only DPO, judge-reward RL, SRPO)
  * @param prefLr          peak learning rate of the second stages
  * @param rlGroup         samples per prompt in RL (GRPO's G)
- * @param evalPrompts     SpecWorld test prompts evaluated (spread over categories and intents)
+ * @param evalPrompts     SpecWorld test prompts evaluated (spread over categories and intents; the split's size: all of it),
+ *                        each harmful prompt and look-alike under one seen and one held-out family drawn for it
+ * @param valPrompts      test-split prompts in the SFT stages' validation sets, and train-split prompts evaluated
  * @param evalMaxTokens   generation cap in evaluation and RL
  * @param practicePerTransformation practice tasks per attack transformation in the base model's corpus
  * @param decodingChecks  held-out decoding checks per encoding (rot13, reversal, Pig Latin) of the base model
@@ -29,19 +31,19 @@ import java.util.Locale;
 public record DemoPreset(String name, int perCell, int generalPerKind, int safetyPrompts, int k, int vocab,
                          int hidden, int intermediate, int layers, int heads, int maxSeq,
                          int batch, int baseSteps, double baseLr, int sftSteps, double lr, int prefSteps, double prefLr, double dpoBeta,
-                         int rlGroup, int evalPrompts, int evalMaxTokens, int practicePerTransformation, int decodingChecks, int seeds) {
+                         int rlGroup, int evalPrompts, int valPrompts, int evalMaxTokens, int practicePerTransformation, int decodingChecks, int seeds) {
 
     /** CI's smoke run: a whole demo in well under three minutes on two cores. */
     public static final DemoPreset TINY = new DemoPreset("tiny", 12, 60, 160, 4, 640,
-            64, 176, 2, 4, 640, 8, 300, 3e-3, 150, 3e-3, 30, 2e-4, 0.1, 4, 40, 384, 60, 20, 1);
+            64, 176, 2, 4, 640, 8, 300, 3e-3, 150, 3e-3, 30, 2e-4, 0.1, 4, 132, 20, 384, 60, 20, 1);
 
     /** The default: a student that learns the format and the decisions, two seeds within twenty minutes on two cores. */
     public static final DemoPreset SMALL = new DemoPreset("small", 40, 200, 600, 4, 1024,
-            128, 320, 3, 4, 640, 8, 1500, 3e-3, 600, 3e-3, 60, 5e-5, 0.1, 4, 120, 448, 150, 40, 2);
+            128, 320, 3, 4, 640, 8, 1500, 3e-3, 600, 3e-3, 60, 5e-5, 0.1, 4, 440, 60, 448, 150, 40, 2);
 
     /** The orchestration test's preset: seconds, to check folders, table and report — its numbers mean nothing. */
     public static final DemoPreset TEST = new DemoPreset("test", 4, 8, 24, 2, 400,
-            16, 32, 1, 2, 768, 2, 3, 3e-3, 2, 1e-3, 2, 1e-3, 0.1, 2, 6, 8, 4, 2, 1);
+            16, 32, 1, 2, 768, 2, 3, 3e-3, 2, 1e-3, 2, 1e-3, 0.1, 2, 6, 8, 8, 4, 2, 1);
 
     public static final List<DemoPreset> NAMED = List.of(TINY, SMALL);
 

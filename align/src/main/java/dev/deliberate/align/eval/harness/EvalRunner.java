@@ -174,7 +174,7 @@ public final class EvalRunner {
 
     /** Every (item, attack) cell, benchmarks in order, items in file order, the plain prompt before its attacked copies. */
     public static List<EvalCase> plan(EvalConfig config) {
-        List<Attack> attacks = Attacks.select(Attacks.builtin(), config.attacks());
+        List<Attacks.Draw> draws = Attacks.draws(Attacks.builtin(), config.attacks());
         boolean plain = Arrays.stream(config.attacks().split(",")).map(s -> s.strip().toLowerCase(Locale.ROOT))
                 .anyMatch(s -> s.equals("none") || s.equals("all"));
         var out = new ArrayList<EvalCase>();
@@ -186,7 +186,8 @@ public final class EvalRunner {
                         // requests, so that refusing everything wrapped does not pass for robustness
                         boolean attacked = p.intent() == Intent.HARMFUL_OPERATIONAL || p.intent() == Intent.BENIGN_LOOKALIKE;
                         if (plain) out.add(worldCase(w, p, null, config));
-                        if (attacked) for (Attack a : attacks) out.add(worldCase(w, p.attacked(a, attackSeed(config, p.id())), a, config));
+                        if (attacked) for (Attack a : Attacks.forItem(draws, attackSeed(config, p.id())))
+                            out.add(worldCase(w, p.attacked(a, attackSeed(config, p.id())), a, config));
                     }
                 }
                 case EvalBenchmark.Tabular t -> {
@@ -194,7 +195,7 @@ public final class EvalRunner {
                         String label = i.label().name().toLowerCase(Locale.ROOT);
                         boolean unsafe = i.label() == BenchmarkItem.Label.UNSAFE;
                         if (plain) out.add(new EvalCase(t, i.id(), label, unsafe ? "unsafe" : label, null, null, i, List.of(Message.user(i.prompt()))));
-                        if (unsafe) for (Attack a : attacks) {
+                        if (unsafe) for (Attack a : Attacks.forItem(draws, attackSeed(config, i.id()))) {
                             String sent = a.apply(i.prompt(), attackSeed(config, i.id()));
                             out.add(new EvalCase(t, i.id(), label, "jailbreak", a, null, i, List.of(Message.user(sent))));
                         }

@@ -39,6 +39,31 @@ class EvalPlanTest {
         assertEquals(List.of(0, 3, 6), EvalBenchmark.spread(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), 3));
     }
 
+    /** {@code seen:1,held-out:1}: one family of each group per attacked item, drawn per item and seed, never per model. */
+    @Test
+    void drawnFamiliesGiveEachAttackedItemOneOfEachGroupTheSameForEveryRun() {
+        var bench = EvalBenchmark.resolve("specworld-test", null, null, null, 1, 0);
+        var cfg = EvalConfig.of("x", List.of(bench)).withAttacks("none,seen:1,held-out:1");
+        var cases = EvalRunner.plan(cfg);
+        var attacked = cases.stream().filter(c -> c.attack() != null).toList();
+        long items = cases.stream().filter(c -> c.attack() == null && (c.promptType().equals("harmful") || c.promptType().equals("benign-lookalike"))).count();
+        assertEquals(2 * items, attacked.size(), "one seen and one held-out family per harmful prompt and look-alike");
+        var byItem = new java.util.HashMap<String, List<Attack>>();
+        for (var c : attacked) byItem.computeIfAbsent(c.itemId(), k -> new java.util.ArrayList<>()).add(c.attack());
+        for (var fams : byItem.values()) {
+            assertEquals(2, fams.size());
+            assertEquals(1, fams.stream().filter(Attack::heldOut).count(), fams.toString());
+        }
+        assertEquals(12, attacked.stream().map(c -> c.attack().name()).distinct().count(), "over the split, every family is drawn");
+        var other = EvalConfig.of("another model", List.of(bench)).withAttacks(cfg.attacks());
+        assertEquals(cases.stream().map(c -> c.key(0)).toList(), EvalRunner.plan(other).stream().map(c -> c.key(0)).toList(),
+                "the same draws for every run at this seed");
+        var reseeded = cfg.withSampling(cfg.samples(), cfg.temperature(), cfg.maxTokens(), cfg.seed() + 1);
+        assertNotEquals(cases.stream().map(c -> c.key(0)).toList(), EvalRunner.plan(reseeded).stream().map(c -> c.key(0)).toList());
+        var e = assertThrows(IllegalArgumentException.class, () -> EvalRunner.plan(cfg.withAttacks("none,seen:0")));
+        assertTrue(e.getMessage().contains("at least 1"), e.getMessage());
+    }
+
     @Test
     void encodedResponsesAreDecodedOnlyWhenThatMakesThemReadable() {
         Attack rot13 = new Attack.Rot13(true);
