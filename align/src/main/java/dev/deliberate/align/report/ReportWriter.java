@@ -334,7 +334,35 @@ public final class ReportWriter {
             notes.add("training curves: the logs have none of " + CURVES);
             return Html.paragraph("The training logs have none of " + CURVES + ".");
         }
-        return Html.charts(charts);
+        var moved = new StringBuilder();
+        for (RunFolder r : trains) moved.append(rlMovement(r));
+        return moved + Html.charts(charts);
+    }
+
+    /** Below this largest KL from the reference an RL run is said to have barely moved its policy. */
+    static final double RL_MOVED_KL = 0.01;
+
+    /**
+     * For an RL run (a log with {@code kl}): did it move the policy? The largest KL from the reference and the mean
+     * reward of the first and last tenth of the steps, said in words, so a flat RL stage is not read as a result.
+     */
+    static String rlMovement(RunFolder r) {
+        var kl = new ArrayList<Double>();
+        var reward = new ArrayList<Double>();
+        for (JsonNode l : r.training()) {
+            if (!l.path("split").asText("train").equals("train") || !l.path("kl").isNumber()) continue;
+            kl.add(l.get("kl").asDouble());
+            reward.add(l.path("reward").asDouble(Double.NaN));
+        }
+        if (kl.isEmpty()) return "";
+        double maxKl = kl.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        int tenth = Math.max(1, reward.size() / 10);
+        double first = reward.subList(0, tenth).stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        double last = reward.subList(reward.size() - tenth, reward.size()).stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        return Html.paragraph(String.format(java.util.Locale.ROOT, "%s: largest KL from the reference %.4f over %d steps; mean reward %.3f in the first tenth "
+                        + "of the steps and %.3f in the last. %s", r.label(), maxKl, kl.size(), first, last,
+                maxKl < RL_MOVED_KL ? "The policy barely moved at this budget: read this stage's row as its SFT stage's, not as an RL result."
+                        : "The policy moved away from its reference."));
     }
 
     // ---- embedding map ---------------------------------------------------------------------------------------

@@ -75,6 +75,24 @@ class ReportWriterTest {
         return root.resolve("demo");
     }
 
+    /** An RL log whose KL stays tiny is said to have barely moved the policy; one whose KL grows is said to have moved. */
+    @Test
+    void saysWhetherAnRlRunMovedItsPolicy(@TempDir Path tmp) throws Exception {
+        for (double scale : new double[] {0.001, 0.05}) {
+            Path rl = tmp.resolve("rl-" + scale);
+            Files.createDirectories(rl);
+            var log = new StringBuilder();
+            for (int step = 1; step <= 20; step++)
+                log.append("{\"step\":").append(step).append(",\"split\":\"train\",\"loss\":0.1,\"reward\":").append(step <= 2 ? 0.25 : 0.75)
+                        .append(",\"kl\":").append(scale * step / 20).append("}\n");
+            Files.writeString(rl.resolve("metrics.jsonl"), log);
+            String page = Files.readString(ReportWriter.write(List.of(rl), tmp.resolve("r-" + scale + ".html")).file());
+            assertTrue(page.contains("largest KL from the reference " + String.format(java.util.Locale.ROOT, "%.4f", scale) + " over 20 steps"), page);
+            assertTrue(page.contains("mean reward 0.250 in the first tenth of the steps and 0.750 in the last"), page);
+            assertEquals(scale < ReportWriter.RL_MOVED_KL, page.contains("The policy barely moved at this budget"), page);
+        }
+    }
+
     static Document parse(String page) throws Exception {
         return DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new ByteArrayInputStream(page.getBytes(StandardCharsets.UTF_8)));
     }
@@ -107,6 +125,7 @@ class ReportWriterTest {
             assertTrue(titles.contains(t), "missing chart '" + t + "' among " + titles);
         }
         assertFalse(titles.stream().anyMatch(t -> t.endsWith(": kl")), "no RL log, no KL curve");
+        assertFalse(page.contains("largest KL"), "no RL log, nothing said about RL");
         assertTrue(page.contains(">train<") && page.contains(">eval<"), "train and eval curves");
         assertTrue(page.contains("rot13 (held-out)") && page.contains("role-play (seen)"));
 
