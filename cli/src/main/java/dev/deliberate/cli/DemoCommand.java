@@ -102,14 +102,11 @@ final class DemoCommand implements Callable<Integer> {
         var train = ComparisonTable.ofDemo(out, ComparisonTable.TRAIN_SPLIT);
         if (!train.rows().isEmpty()) {
             w.println();
-            w.println("The same students on train-split prompts, no attack (prompts like those they trained on): against ASR none,");
-            w.println("over-refusal, style and policy retrieval above, the memorisation gap.");
+            w.println(ComparisonTable.TRAIN_SPLIT_NOTE);
             w.print(train.render(false));
         }
-        long[] decoding = ComparisonTable.decoding(out);
-        if (decoding != null)
-            w.printf(Locale.ROOT, "Base model, held-out decoding checks (rot13, word reversal, Pig Latin of unseen sentences): %.1f%% exact of %d;%n"
-                    + "its held-out general tasks: general acc of no-safety above.%n", 100.0 * decoding[0] / decoding[1], decoding[1]);
+        String decoding = ComparisonTable.decodingNote(out);
+        if (decoding != null) w.println(decoding);
         w.println();
         w.println("stage times:");
         for (JsonNode t : times)
@@ -152,7 +149,7 @@ final class DemoCommand implements Callable<Integer> {
         ObjectNode m = Jsonl.MAPPER.createObjectNode().put("preset", p.name()).put("seed", seed).put("recipe", RECIPE_VERSION)
                 .put("started", Instant.now().toString());
         m.set("sizes", Jsonl.MAPPER.valueToTree(p));
-        AtomicFiles.writeString(f, Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(m));
+        TrainRun.writeJson(f, m);
     }
 
     /** Bumped when the recipe's commands change what a folder holds, so an older demo folder is not resumed into. */
@@ -162,6 +159,6 @@ final class DemoCommand implements Callable<Integer> {
         ObjectNode n = (ObjectNode) Jsonl.MAPPER.readTree(out.resolve(MANIFEST).toFile());
         n.set("last_run_stages", times);
         n.put("last_run_seconds", Math.round(total * 10) / 10.0);
-        AtomicFiles.writeString(out.resolve(MANIFEST), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+        TrainRun.writeJson(out.resolve(MANIFEST), n);
     }
 }

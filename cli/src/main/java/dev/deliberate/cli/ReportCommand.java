@@ -1,6 +1,7 @@
 package dev.deliberate.cli;
 
 import dev.deliberate.align.demo.ComparisonTable;
+import dev.deliberate.align.report.Html;
 import dev.deliberate.align.report.ReportWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,20 +45,13 @@ final class ReportCommand implements Callable<Integer> {
             if (demo != null) {
                 if (ComparisonTable.seedFolders(demo).isEmpty()) throw new UserError("--demo " + demo + " holds no evaluated demo (no eval/ in it or in seeds/seed-S/)");
                 var table = ComparisonTable.ofDemo(demo);
-                dev.deliberate.align.io.AtomicFiles.writeString(demo.resolve("table.json"),
-                        dev.deliberate.align.io.Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(table.toJson()) + "\n");
+                TrainRun.writeJson(demo.resolve("table.json"), table.toJson());
                 first.add(new ReportWriter.Section("The comparison over " + table.seeds() + " seed(s)", table.toHtml()));
                 var train = ComparisonTable.ofDemo(demo, ComparisonTable.TRAIN_SPLIT);
-                long[] decoding = ComparisonTable.decoding(demo);
-                String learn = decoding == null ? "" : dev.deliberate.align.report.Html.paragraph(String.format(java.util.Locale.ROOT,
-                        "Base model (no safety training): held-out decoding checks (rot13, word reversal, Pig Latin of sentences no practice "
-                                + "task used) %.1f%% exact of %d; its held-out general-task accuracy is the no-safety row's general acc above.",
-                        100.0 * decoding[0] / decoding[1], decoding[1]));
-                if (!train.rows().isEmpty() || decoding != null)
-                    first.add(new ReportWriter.Section("Learnability: train split next to test split", learn + (train.rows().isEmpty() ? ""
-                            : dev.deliberate.align.report.Html.paragraph("The same students on train-split prompts with no attack (prompts like those they "
-                            + "trained on). Against the test split's ASR none, over-refusal, style and policy retrieval, the difference is the "
-                            + "memorisation gap: what a student learnt as surface form rather than as the spec's procedure.") + train.toHtml())));
+                String decoding = ComparisonTable.decodingNote(demo);
+                String learn = (decoding == null ? "" : Html.paragraph(decoding))
+                        + (train.rows().isEmpty() ? "" : Html.paragraph(ComparisonTable.TRAIN_SPLIT_NOTE) + train.toHtml());
+                if (!learn.isEmpty()) first.add(new ReportWriter.Section("Learnability: train split next to test split", learn));
             }
             w = ReportWriter.write(runs, baseline, first, file);
         } catch (IllegalArgumentException | UncheckedIOException e) {

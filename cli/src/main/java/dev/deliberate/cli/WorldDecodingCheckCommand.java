@@ -1,8 +1,6 @@
 package dev.deliberate.cli;
 
 import dev.deliberate.align.eval.analysis.DecodingCheck;
-import dev.deliberate.align.io.AtomicFiles;
-import dev.deliberate.align.io.Jsonl;
 import dev.deliberate.align.llm.BatchingChatModel;
 import dev.deliberate.align.llm.ChatModel;
 import dev.deliberate.align.llm.ChatModels;
@@ -62,18 +60,18 @@ final class WorldDecodingCheckCommand implements Callable<Integer> {
         try (ChatModel asked = m instanceof LocalChatModel ? new BatchingChatModel(m, Math.min(threads, LocalChatModel.MAX_BATCH_SLOTS)) : m) {
             r = DecodingCheck.run(asked, tasks, seed, threads);
         }
-        var byFamily = new LinkedHashMap<String, Object>();
-        r.byFamily().forEach((f, v) -> byFamily.put(f, java.util.Map.of("exact", v.exact(), "n", v.n())));
         var json = new LinkedHashMap<String, Object>();
         json.put("model", model);
         json.put("exact", r.exact());
         json.put("n", r.n());
-        json.put("by_family", byFamily);
+        json.put("by_family", r.byFamily()); // family -> {exact, n}
         json.put("examples", r.examples());
         if (out.getParent() != null) java.nio.file.Files.createDirectories(out.getParent());
-        AtomicFiles.writeString(out, Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n");
+        TrainRun.writeJson(out, json);
         var o = cmd.commandLine().getOut();
-        o.printf(Locale.ROOT, "held-out decoding (exact): %.1f%% of %d %s%n", 100 * r.exact(), r.n(), byFamily);
+        var families = new StringBuilder();
+        r.byFamily().forEach((f, v) -> families.append(String.format(Locale.ROOT, ", %s %.1f%%", f, 100 * v.exact())));
+        o.printf(Locale.ROOT, "held-out decoding (exact): %.1f%% of %d%s%n", 100 * r.exact(), r.n(), families);
         o.flush();
         return 0;
     }

@@ -186,11 +186,15 @@ public record ComparisonTable(int seeds, List<Row> rows) {
         return read(seedFolders(demo).stream().map(d -> d.resolve(sub)).toList(), List.of(DemoMethod.values()));
     }
 
+    /** What the train-split table is, said where it is shown. */
+    public static final String TRAIN_SPLIT_NOTE = "The same students on train-split prompts, no attack (prompts like those they trained on): "
+            + "against the test split's ASR none, over-refusal, style and policy retrieval, the difference is the memorisation gap.";
+
     /**
-     * The base model's held-out decoding check over the seeds ({@code eval/decoding.json} of each): exact matches and
-     * checks, pooled; null where no seed has one.
+     * The base model's held-out decoding check pooled over the seeds ({@code eval/decoding.json} of each), as a
+     * sentence; null where no seed has one.
      */
-    public static long[] decoding(Path demo) {
+    public static String decodingNote(Path demo) {
         long ok = 0, n = 0;
         for (Path d : seedFolders(demo)) {
             Path f = d.resolve("eval/decoding.json");
@@ -203,7 +207,9 @@ public record ComparisonTable(int seeds, List<Row> rows) {
                 throw new java.io.UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
             }
         }
-        return n == 0 ? null : new long[] {ok, n};
+        return n == 0 ? null : String.format(Locale.ROOT, "Base model (no safety training), held-out decoding checks (rot13, word reversal, "
+                + "Pig Latin of sentences no practice task used): %.1f%% exact of %d; its held-out general tasks: the no-safety row's "
+                + "general acc.", 100.0 * ok / n, n);
     }
 
     /** The table as an HTML fragment: value [95% interval] per cell, marked where it differs from the baseline. */

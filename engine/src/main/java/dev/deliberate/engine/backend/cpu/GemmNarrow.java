@@ -76,7 +76,6 @@ final class GemmNarrow {
         }
     }
 
-
     private static void dotsBf16(int m, int j0, int j1, int k, float[] a, int aOff, int lda, short[] b, int bOff, int ldb,
                                  float[] c, int cOff, int ldc, boolean accumulate) {
         int run = Math.max(1, WIDE_FLOATS / Math.max(1, k) / GROUP) * GROUP;
