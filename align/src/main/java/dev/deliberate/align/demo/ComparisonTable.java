@@ -98,7 +98,8 @@ public record ComparisonTable(int seeds, List<Row> rows) {
 
     /** The pooled value, its cluster-bootstrap interval and the paired difference from the baseline. */
     private static Cell cell(Map<String, double[][]> mine, Map<String, double[][]> base, int col, String label) {
-        var keys = mine.keySet().stream().filter(k -> mine.get(k)[col][1] > 0).toList();
+        // sorted: results.jsonl is in completion order, which concurrent evaluation varies; the draws must not
+        var keys = mine.keySet().stream().filter(k -> mine.get(k)[col][1] > 0).sorted().toList();
         if (keys.isEmpty()) return null;
         int n = keys.size();
         double[] num = new double[n], den = new double[n], bNum = new double[n], bDen = new double[n];
