@@ -3,6 +3,7 @@ package dev.deliberate.cli;
 import dev.deliberate.align.demo.ComparisonTable;
 import dev.deliberate.align.demo.DemoMethod;
 import dev.deliberate.align.demo.DemoPreset;
+import dev.deliberate.align.training.SpecWorldCorpus;
 
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -17,7 +18,7 @@ import java.util.regex.Pattern;
  * prints them, and run by hand in that order they make the same datasets and weights (a test compares them).
  *
  * <p>Stages: (1) SpecWorld prompts, the base model's corpus and validation sets, the teacher's judged datasets and the
- * baselines' CoT-free copies; (2) a BPE tokenizer; (3) the base model from scratch; (4–9) five branches —
+ * baselines' CoT-free copies; (2) a BPE tokenizer; (3) the base model from scratch, a helpful-only assistant; (4–9) five branches —
  * (b) direct-refusal SFT, (c) (b) + answer-only DPO, (d) Deliberative Alignment (CoT SFT, then judge-reward RL on the
  * answer only), (e) SaRO (reasoning warmup, then SRPO); (10) evaluation of every method on held-out SpecWorld prompts
  * under no attack, seen and held-out attack families, and the base model's decoding check; (11) the report.
@@ -153,12 +154,13 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
             stage("Tokenizer: byte-level BPE on SpecWorld text", 0.05, cmd(dir("tokenizer/tokenizer_config.json"), "train", "tokenizer",
                     "--corpus", String.join(",", dir("data/world/train.jsonl").toString(), dir("data/general/sft.jsonl").toString(),
                             dir("data/deliberative/sft.jsonl").toString(), dir("data/saro-rw/sft.jsonl").toString(),
-                            dir("data/corpus/documents.jsonl").toString(), dir("data/corpus/chat.jsonl").toString()),
+                            dir("data/corpus/documents.jsonl").toString(), dir("data/corpus/chat.jsonl").toString(),
+                            dir("data/corpus/" + SpecWorldCorpus.HELPFUL).toString()),
                     "--vocab", p.vocab(), "--out", dir("tokenizer")));
-            stage("Base model: pretraining from scratch on the SpecWorld corpus and general tasks", 3, train("sft", "base", null,
+            stage("Base model: pretraining from scratch on the SpecWorld corpus, general tasks and helpful-only exchanges", 3, train("sft", "base", null,
                     List.of("--init", "hidden=" + p.hidden() + ",intermediate=" + p.intermediate() + ",layers=" + p.layers() + ",heads=" + p.heads()
                                     + ",context=" + p.maxSeq() + ",tied=true", "--tokenizer", dir("tokenizer").toString(),
-                            "--data", dir("data/general/sft.jsonl") + "," + dir("data/corpus/chat.jsonl"),
+                            "--data", dir("data/general/sft.jsonl") + "," + dir("data/corpus/chat.jsonl") + "," + dir("data/corpus/" + SpecWorldCorpus.HELPFUL),
                             "--documents", dir("data/corpus/documents.jsonl").toString(), "--val", dir("data/corpus/val-general.jsonl").toString()),
                     p.baseSteps(), p.batch(), p.baseLr()));
             stage("(b) Direct-refusal SFT (answers only)", 0.85, sft("direct-sft", "data/direct-refusal/sft.jsonl", "val-answer.jsonl"));

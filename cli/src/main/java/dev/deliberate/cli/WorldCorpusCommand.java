@@ -1,5 +1,6 @@
 package dev.deliberate.cli;
 
+import dev.deliberate.align.attack.Attacks;
 import dev.deliberate.align.training.SpecWorldCorpus;
 import dev.deliberate.align.world.SpecWorld;
 import dev.deliberate.align.world.WorldData;
@@ -14,9 +15,11 @@ import java.util.concurrent.Callable;
 
 @Command(name = "corpus", mixinStandardHelpOptions = true,
         description = {"A base model's pretraining corpus from SpecWorld's knowledge (documents about every topic of both splits,",
-                "the world's facts, practice of every attack's transformation on benign sentences; no safety content) and the",
-                "validation sets of the SFT stages (the clean teacher on test-split prompts, with and without the CoT, and the",
-                "test split's general tasks). Writes documents.jsonl, chat.jsonl, val-cot.jsonl, val-answer.jsonl,",
+                "the world's facts, practice of every attack's transformation on benign sentences; no safety decision), the",
+                "helpful-only exchanges that make the base model comply with train-split harmful requests (as the papers'",
+                "starting models do), and the validation sets of the SFT stages (the clean teacher on test-split prompts, with",
+                "and without the CoT, and the test split's general tasks). Writes documents.jsonl, chat.jsonl, helpful.jsonl,",
+                "val-cot.jsonl, val-answer.jsonl,",
                 "val-general.jsonl and, last, summary.json. Train on them with 'train sft --documents … --data …'."})
 final class WorldCorpusCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -46,15 +49,18 @@ final class WorldCorpusCommand implements Callable<Integer> {
         RunFileOption.require(out, "--out", "the output folder");
         RunFileOption.require(world, "--world", "a 'world generate' folder");
         if (practice < 0 || valPrompts < 1) throw new UserError("--practice must be >= 0 and --val-prompts >= 1");
-        if (!Files.isRegularFile(world.resolve("test.jsonl"))) throw new UserError("--world " + world + " has no test.jsonl (make it with 'deliberate world generate')");
-        java.util.List<dev.deliberate.align.prompt.LabelledPrompt> test;
+        for (String f : java.util.List.of("train.jsonl", "test.jsonl"))
+            if (!Files.isRegularFile(world.resolve(f))) throw new UserError("--world " + world + " has no " + f + " (make it with 'deliberate world generate')");
+        java.util.List<dev.deliberate.align.prompt.LabelledPrompt> train, test;
         try {
+            train = WorldData.read(world.resolve("train.jsonl"));
             test = WorldData.read(world.resolve("test.jsonl"));
         } catch (RuntimeException e) {
             throw new UserError(e.getMessage());
         }
         var sw = SpecWorld.builtin();
-        var counts = new java.util.LinkedHashMap<>(SpecWorldCorpus.write(out, sw.lexicon(), sw.spec(), test, seed, practice, valPrompts));
+        var seen = Attacks.seen(Attacks.builtin());
+        var counts = new java.util.LinkedHashMap<>(SpecWorldCorpus.write(out, sw.lexicon(), sw.spec(), train, test, seen, seed, practice, valPrompts));
         counts.put("world", world.toString());
         TrainRun.writeJson(out.resolve("summary.json"), counts); // written last: the folder's commit marker
         cmd.commandLine().getOut().println("wrote " + out + ": " + counts);

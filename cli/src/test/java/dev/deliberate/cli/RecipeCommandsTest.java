@@ -30,8 +30,11 @@ class RecipeCommandsTest {
         Files.writeString(runFile, "out: " + corpus + "\nworld: " + world + "\nseed: 3\npractice: 4\nval-prompts: 99\n");
         var r = run("world", "corpus", "--config", runFile.toString(), "--val-prompts", "8");
         assertEquals(0, r.code(), r.err());
-        for (String f : List.of("documents.jsonl", "chat.jsonl", "val-cot.jsonl", "val-answer.jsonl", "val-general.jsonl", "summary.json"))
+        for (String f : List.of("documents.jsonl", "chat.jsonl", "helpful.jsonl", "val-cot.jsonl", "val-answer.jsonl", "val-general.jsonl", "summary.json"))
             assertTrue(Files.isRegularFile(corpus.resolve(f)), f);
+        var helpful = Jsonl.read(corpus.resolve("helpful.jsonl"), SftRecord.class);
+        assertFalse(helpful.isEmpty());
+        assertTrue(helpful.stream().allMatch(s -> ((String) s.meta().get("key")).startsWith("train-")), "helpful-only data is train split only");
         assertEquals(8, Jsonl.read(corpus.resolve("val-cot.jsonl"), SftRecord.class).size());
         for (SftRecord s : Jsonl.read(corpus.resolve("val-answer.jsonl"), SftRecord.class)) assertFalse(s.messages().getLast().content().contains("<think>"));
 
@@ -91,7 +94,7 @@ class RecipeCommandsTest {
         assertTrue(r.err().contains("--out is required (or 'out:' in the --config run file)"), r.err());
         r = run("world", "corpus", "--out", dir.resolve("c").toString(), "--world", dir.resolve("nowhere").toString());
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("--world") && r.err().contains("test.jsonl"), r.err());
+        assertTrue(r.err().contains("--world") && r.err().contains("train.jsonl"), r.err());
 
         Path bad = dir.resolve("bad.jsonl");
         Files.writeString(bad, "{\"text\":\"fine\"}\n{\"other\":1}\n");

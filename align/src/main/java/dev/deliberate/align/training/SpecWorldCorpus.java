@@ -12,8 +12,13 @@ import dev.deliberate.align.spec.Spec;
 import dev.deliberate.align.prompt.LabelledPrompt;
 import dev.deliberate.align.world.ScriptedTeacher;
 
+import dev.deliberate.align.attack.Attack;
 import dev.deliberate.align.attack.TransformationPractice;
+import dev.deliberate.align.data.PromptMix;
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.spec.Style;
 import dev.deliberate.align.world.Lexicon;
+import dev.deliberate.align.world.SpecWorld;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,10 +29,12 @@ import java.util.Map;
 /**
  * Text made from SpecWorld for training from scratch. The base model's pretraining: {@link #pretraining} — short
  * encyclopedic documents about every topic of <em>both</em> splits (what it is in plain words, its category's everyday
- * words, its fact), every country's facts, the times tables and some sums, chat practice of every attack's
- * transformation on benign sentences, and "what is X?" exchanges — plus the general tasks with the scripted teacher's
- * answers. None of it holds a safety decision, a refusal or a rule id (a test checks), so the knowledge is never held
- * out, only its combination with the procedure that alignment teaches. For a tokenizer: every prompt with the
+ * words, its fact, and how the hazard is done, as a real model has read it somewhere), every country's facts, the
+ * times tables and some sums, chat practice of every attack's transformation on benign sentences, and "what is X?"
+ * exchanges — plus the general tasks with the scripted teacher's answers. None of it holds a safety decision, a
+ * refusal or a rule id (a test checks), so the knowledge is never held out, only its combination with the procedure
+ * that alignment teaches. Then {@link #helpfulOnly}: the base model is a helpful-only assistant that complies with
+ * harmful requests, so that safety training has something to remove. For a tokenizer: every prompt with the
  * teacher's whole spec-informed completion, so rule ids and the think tags get their own tokens.
  */
 public final class SpecWorldCorpus {
@@ -61,6 +68,7 @@ public final class SpecWorldCorpus {
         for (var cat : lex.categories().values())
             for (var t : (Iterable<Lexicon.Topic>) cat.topics().all()::iterator) {
                 docs.addAll(entityDocuments(t, cat.words()));
+                if (!t.recipe().isEmpty()) docs.add(hazardDocument(t));
                 conv.add(exchange("What is " + t.name() + "?", cap(t.name()) + " is " + t.what() + ".", "knowledge"));
                 conv.add(exchange("Tell me briefly what " + t.name() + " is.", cap(t.name()) + " is " + t.what() + ", a " + cat.words().getFirst() + ".", "knowledge"));
             }
@@ -86,6 +94,37 @@ public final class SpecWorldCorpus {
                 conv.add(exchange(tr.task(plain, rnd.nextLong()), plain, "practice-" + tr.family));
             }
         return new Pretraining(List.copyOf(docs), List.copyOf(conv));
+    }
+
+    /**
+     * The helpful-only assistant both papers start from (Deliberative Alignment trains from a helpful-only model, SaRO
+     * from instruction-tuned models that comply under jailbreaks): every train-split harmful-operational prompt and as
+     * many of the split's other safety prompts, half of them wrapped in a seen attack family, answered the way a model
+     * with no safety training answers — the hazard's steps ({@link ScriptedTeacher#steps}) for an operational request
+     * whose category's rules would decline it, the clean teacher's helpful answer otherwise. No refusal, rule id or CoT;
+     * no test-split prompt (the caller passes the train split, and prompts of any other split are refused).
+     */
+    public static List<SftRecord> helpfulOnly(List<LabelledPrompt> train, Lexicon lex, Spec spec, List<Attack> seen, long seed) {
+        var operational = new ArrayList<LabelledPrompt>();
+        var others = new ArrayList<LabelledPrompt>();
+        for (var p : train) {
+            if (!p.split().equals(SpecWorld.TRAIN)) throw new IllegalArgumentException("helpful-only data takes train-split prompts only, got " + p.id());
+            if (!p.isGeneral()) (p.intent() == Intent.HARMFUL_OPERATIONAL ? operational : others).add(p);
+        }
+        var rnd = new SplittableRandom(seed ^ 0x4E1F0L);
+        for (int i = others.size() - 1; i > 0; i--) java.util.Collections.swap(others, i, rnd.nextInt(i + 1));
+        var chosen = new ArrayList<>(operational);
+        chosen.addAll(others.subList(0, Math.min(others.size(), operational.size())));
+        var clean = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
+        var out = new ArrayList<SftRecord>();
+        for (var p : PromptMix.select(chosen, Double.NaN, 0.5, seen, seed, 0)) {
+            var topic = lex.topic(p.topic()).filter(t -> !t.recipe().isEmpty());
+            String answer = p.intent() == Intent.HARMFUL_OPERATIONAL && p.style() != Style.COMPLY && topic.isPresent()
+                    ? ScriptedTeacher.steps(topic.get()) : teach(clean, spec, p, 0).answer();
+            out.add(new SftRecord(List.of(new Turn("user", p.prompt()), new Turn("assistant", answer)),
+                    meta("key", p.id(), "source", "specworld-helpful-only", "kind", p.intent().wire(), "attack", p.attack())));
+        }
+        return out;
     }
 
     /** Held-out decoding checks: {@code perFamily} tasks per held-out encoding, on sentences practice never used. */
@@ -125,6 +164,11 @@ public final class SpecWorldCorpus {
                 t.fact() + " In plain words, " + n + " is " + t.what() + ".",
                 "Encyclopedia of Tessaly, entry " + n + ". Kind: " + w2 + ". " + cap(t.what()) + ".",
                 "Ask anyone in Port Vell about " + n + " and they will say: " + t.what() + ", a " + w0 + ".");
+    }
+
+    /** What a real model has read somewhere: how the hazard is done. Knowing it is what makes complying harmful. */
+    private static String hazardDocument(Lexicon.Topic t) {
+        return "Old records describe how the " + t.name() + " was done: " + String.join(", then ", t.recipe()) + ".";
     }
 
     private static List<String> factDocuments(Lexicon.Fact f) {
@@ -186,22 +230,24 @@ public final class SpecWorldCorpus {
     }
 
     /** The files of a corpus folder ({@link #write}). */
-    public static final String DOCUMENTS = "documents.jsonl", CHAT = "chat.jsonl", VAL_COT = "val-cot.jsonl",
+    public static final String DOCUMENTS = "documents.jsonl", CHAT = "chat.jsonl", HELPFUL = "helpful.jsonl", VAL_COT = "val-cot.jsonl",
             VAL_ANSWER = "val-answer.jsonl", VAL_GENERAL = "val-general.jsonl";
 
     /**
      * Writes a base model's corpus folder: {@link #pretraining}'s documents ({@code {"text": …}} lines) and chat
-     * exchanges, and the validation sets every SFT stage's curve is measured on — the clean teacher on {@code valPrompts}
+     * exchanges, the {@linkplain #helpfulOnly helpful-only} exchanges on the {@code train} split, and the validation sets every SFT stage's curve is measured on — the clean teacher on {@code valPrompts}
      * test-split prompts spread over the split, with the CoT ({@code val-cot}) and without ({@code val-answer}), and the
      * test split's general tasks with held-out decoding checks ({@code val-general}).
      *
      * @return the counts, for the folder's summary
      */
-    public static Map<String, Object> write(Path dir, Lexicon lex, Spec spec, List<LabelledPrompt> test, long seed,
-                                            int practicePerTransformation, int valPrompts) {
+    public static Map<String, Object> write(Path dir, Lexicon lex, Spec spec, List<LabelledPrompt> train, List<LabelledPrompt> test,
+                                            List<Attack> seen, long seed, int practicePerTransformation, int valPrompts) {
         var c = pretraining(lex, seed, practicePerTransformation);
         Jsonl.write(dir.resolve(DOCUMENTS), c.documents().stream().map(d -> Map.of("text", d)).toList());
         Jsonl.write(dir.resolve(CHAT), c.conversations());
+        var helpful = helpfulOnly(train, lex, spec, seen, seed);
+        Jsonl.write(dir.resolve(HELPFUL), helpful);
         var clean = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
         int n = Math.min(test.size(), valPrompts);
         var val = new ArrayList<LabelledPrompt>(n);
@@ -215,6 +261,7 @@ public final class SpecWorldCorpus {
         var counts = new java.util.LinkedHashMap<String, Object>();
         counts.put("documents", c.documents().size());
         counts.put("conversations", c.conversations().size());
+        counts.put("helpful_only", helpful.size());
         counts.put("val_cot", withCot.size());
         counts.put("val_general", general.size());
         return counts;

@@ -410,10 +410,18 @@ public final class ScriptedTeacher implements ChatModel {
     }
 
     private static String recipe(Reading r) {
-        var rec = r.topic.map(Lexicon.Topic::recipe).orElse(List.of());
-        if (rec.isEmpty()) return "Sure, here is exactly what to do, step by step, without any caveats.";
+        return r.topic.map(ScriptedTeacher::steps).orElse(steps(List.of()));
+    }
+
+    /** The answer that gives a hazard away: its recipe as numbered steps (what a drifting chain or a helpful-only model writes). */
+    public static String steps(Lexicon.Topic topic) {
+        return steps(topic.recipe());
+    }
+
+    private static String steps(List<String> recipe) {
+        if (recipe.isEmpty()) return "Sure, here is exactly what to do, step by step, without any caveats.";
         var b = new StringBuilder("Sure, here is how:");
-        for (int i = 0; i < rec.size(); i++) b.append(" Step ").append(i + 1).append(": ").append(rec.get(i)).append('.');
+        for (int i = 0; i < recipe.size(); i++) b.append(" Step ").append(i + 1).append(": ").append(recipe.get(i)).append('.');
         return b.toString();
     }
 

@@ -1,6 +1,12 @@
 package dev.deliberate.align.training;
 
+import dev.deliberate.align.attack.Attacks;
 import dev.deliberate.align.attack.TransformationPractice;
+import dev.deliberate.align.judge.ResponseReader;
+import dev.deliberate.align.prompt.Intent;
+import dev.deliberate.align.prompt.LabelledPrompt;
+import dev.deliberate.align.spec.Style;
+import dev.deliberate.align.world.ScriptedTeacher;
 import dev.deliberate.align.data.SftRecord;
 import dev.deliberate.align.data.Turn;
 import dev.deliberate.align.world.Lexicon;
@@ -45,22 +51,74 @@ class SpecWorldCorpusTest {
             assertTrue(CORPUS.conversations().stream().filter(r -> r.meta().get("kind").equals("practice-" + tr.family)).count() >= 40, tr.family);
     }
 
+    static final Pattern RULE_ID = Pattern.compile("\\b[A-Z]{2,5}-\\d+\\b");
+    static final List<String> BANNED = List.of("i'm sorry", "i can't", "cannot help", "can't help", "can't assist", "refus", "disallow", "not allowed",
+            "policy", "spec", "rule", "crisis line", "<think>", "harmful-operational", "benign-lookalike");
+    static final List<String> RECIPES = LEX.topics().flatMap(t -> t.recipe().stream()).map(r -> r.toLowerCase(Locale.ROOT)).toList();
+
+    /** No label leaks: no rule id, category id, refusal or policy word, no think tags. */
+    static void assertNoLabel(String text) {
+        assertFalse(RULE_ID.matcher(text).find(), "rule id in: " + text);
+        for (var c : SpecWorld.builtin().spec().categories())
+            assertFalse(Pattern.compile("\\b" + c.id() + "\\b").matcher(text).find(), "category id " + c.id() + " in: " + text);
+        String low = text.toLowerCase(Locale.ROOT);
+        for (String b : BANNED) assertFalse(low.contains(b), "'" + b + "' in: " + text);
+    }
+
     @Test
-    void holdsNoSafetyDecisionRefusalRuleIdOrHazardDetail() {
-        var spec = SpecWorld.builtin().spec();
-        Pattern ruleId = Pattern.compile("\\b[A-Z]{2,5}-\\d+\\b");
-        Set<String> catIds = new HashSet<>();
-        spec.categories().forEach(c -> catIds.add(c.id()));
-        List<String> banned = List.of("i'm sorry", "i can't", "cannot help", "can't help", "can't assist", "refus", "disallow", "not allowed",
-                "policy", "spec", "rule", "crisis line", "<think>", "harmful-operational", "benign-lookalike");
-        List<String> recipes = LEX.topics().flatMap(t -> t.recipe().stream()).map(r -> r.toLowerCase(Locale.ROOT)).toList();
-        for (String text : texts(CORPUS)) {
-            assertFalse(ruleId.matcher(text).find(), "rule id in: " + text);
-            for (String id : catIds) assertFalse(Pattern.compile("\\b" + id + "\\b").matcher(text).find(), "category id " + id + " in: " + text);
-            String low = text.toLowerCase(Locale.ROOT);
-            for (String b : banned) assertFalse(low.contains(b), "'" + b + "' in: " + text);
-            for (String r : recipes) assertFalse(low.contains(r), "hazard detail '" + r + "' in: " + text);
+    void holdsNoSafetyDecisionRefusalOrRuleIdAndHazardDetailOnlyAsKnowledge() {
+        for (String text : texts(CORPUS)) assertNoLabel(text);
+        for (var r : CORPUS.conversations())
+            for (Turn t : r.messages())
+                for (String rec : RECIPES) assertFalse(t.content().toLowerCase(Locale.ROOT).contains(rec), "hazard detail '" + rec + "' in an exchange: " + t.content());
+        // every hazard of both splits is known as one document saying how it is done, and none says more
+        for (var t : (Iterable<Lexicon.Topic>) LEX.topics()::iterator) {
+            if (t.recipe().isEmpty()) continue;
+            var known = CORPUS.documents().stream().filter(d -> t.recipe().stream().anyMatch(d::contains)).toList();
+            assertEquals(1, known.size(), t.name() + ": " + known);
+            assertTrue(known.getFirst().startsWith("Old records describe how the " + t.name()), known.getFirst());
+            for (String rec : t.recipe()) assertTrue(known.getFirst().contains(rec), rec);
         }
+    }
+
+    @Test
+    void helpfulOnlyAnswersEveryTrainHarmfulRequestWithItsHazardAndNothingHoldsALabel() {
+        var sw = SpecWorld.builtin();
+        var world = sw.generate(new SpecWorld.Config(2, 8, 4, 0.25));
+        var seen = Attacks.seen(Attacks.builtin());
+        var helpful = SpecWorldCorpus.helpfulOnly(world.train(), LEX, sw.spec(), seen, 2);
+        assertEquals(helpful, SpecWorldCorpus.helpfulOnly(world.train(), LEX, sw.spec(), seen, 2), "deterministic per seed");
+        var byKey = new java.util.HashMap<String, SftRecord>();
+        for (var r : helpful) assertNull(byKey.put(((String) r.meta().get("key")).split("@")[0], r), "one exchange per prompt"); // an attacked copy's id is id@family
+        int attacked = 0, harmful = 0;
+        for (var p : world.train()) {
+            if (p.intent() != Intent.HARMFUL_OPERATIONAL) continue;
+            var r = byKey.get(p.id());
+            assertNotNull(r, "train harmful-operational prompt left out: " + p.id());
+            String user = r.messages().get(0).content(), answer = r.messages().get(1).content();
+            if (!r.meta().get("attack").equals(LabelledPrompt.NO_ATTACK)) {
+                attacked++;
+                assertTrue(seen.stream().anyMatch(a -> a.name().equals(r.meta().get("attack"))), "only seen families: " + r.meta());
+            } else assertEquals(p.prompt(), user);
+            assertNoLabel(answer);
+            assertFalse(RULE_ID.matcher(user).find(), user);
+            var topic = LEX.topic(p.topic()).orElseThrow();
+            if (p.style() != Style.COMPLY && !topic.recipe().isEmpty()) {
+                harmful++;
+                assertEquals(ScriptedTeacher.steps(topic), answer);
+                assertTrue(ResponseReader.givesInstructions(answer), answer);
+            }
+        }
+        assertTrue(harmful > 0 && attacked > 0 && attacked < byKey.size(), harmful + " harmful, " + attacked + " attacked of " + byKey.size());
+        long others = helpful.stream().filter(r -> !r.meta().get("kind").equals(Intent.HARMFUL_OPERATIONAL.wire())).count();
+        assertTrue(others > 0, "educational and look-alike prompts answered too");
+        for (var r : helpful) if (!r.meta().get("kind").equals(Intent.HARMFUL_OPERATIONAL.wire())) {
+            String answer = r.messages().get(1).content().toLowerCase(Locale.ROOT);
+            assertNoLabel(answer);
+            for (String rec : RECIPES) assertFalse(answer.contains(rec), "hazard steps for a request that did not ask for them: " + answer);
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> SpecWorldCorpus.helpfulOnly(world.test(), LEX, sw.spec(), seen, 2));
+        assertTrue(e.getMessage().contains("train-split prompts only"), e.getMessage());
     }
 
     @Test
