@@ -21,7 +21,7 @@ final class GemmNarrow {
     private static final int GROUP = 8;
     private static final int MIN_COLUMNS_PER_WORKER = 64;
     /** Multiply-adds a worker should get at least, so waking it pays off. */
-    private static final long MIN_WORK_PER_WORKER = 1L << 17;
+    private static final long MIN_WORK_PER_WORKER = 1L << 15;
 
     @SuppressWarnings("unchecked")
     private static final VectorShuffle<Float>[] HALVES = java.util.stream.IntStream
