@@ -18,6 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * op(A) into {@code MR×KC} row panels, and run the register-blocked micro-kernel ({@link GemmKernel}), which keeps an
  * {@code MR×NR} tile of C in vector registers while it streams one A panel (broadcasts, from L2) against one B panel
  * (vector loads, from L1). Packing absorbs the four transpose cases and the strides, so one kernel serves them all.
+ * Where A is row-major along the depth (no transA) and the default shapes have a kernel for it, A is read in place
+ * instead ({@link #IN_PLACE_A}; only ragged last rows are packed): that saves a pass over A, most in attention's
+ * P·V and in the n ≤ 768 products, and changes no bits.
  * Tiny m (decode) skips packing and streams op(B) once ({@link GemmNarrow}). Every element of C is summed in the same
  * order whichever worker computes it, so results are bit-identical from call to call.
  */
@@ -42,7 +45,25 @@ public final class Gemm {
     private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(
             () -> new float[KC * roundUp(NC, GemmKernel.MAX_NR)]);
 
+    /**
+     * Whether the micro-kernel may read op(A) where it lies instead of packing it, when A is row-major along the depth
+     * and the shape has such a kernel ({@link GemmKernel.Shape#readsAInPlace()}): it saves the pass that packs A (a
+     * tenth to a fifth of a GEMM with n ≤ 768), with the same sums in the same order, so the same bits.
+     * {@code -Ddeliberate.gemm.packA=always} turns it off.
+     */
+    static final boolean IN_PLACE_A = !"always".equalsIgnoreCase(System.getProperty("deliberate.gemm.packA", ""));
+
     private Gemm() {}
+
+    /**
+     * Whether the MR rows of A, {@code lda} floats apart, spread over enough L1 sets: rows a multiple of 4 KiB apart
+     * share one set (L1 is 4 KiB per way on these cores), and more than 3 of them per set would evict the packed B
+     * panel the kernel keeps in L1; such strides (lda a multiple of 512 floats, e.g. 1024 or 2048) pack A.
+     */
+    static boolean fewRowsPerCacheSet(int lda, int mr) {
+        int gcd = java.math.BigInteger.valueOf(lda * 4L).gcd(java.math.BigInteger.valueOf(4096)).intValue();
+        return (long) mr * gcd <= 3L * 4096;
+    }
 
     private static int roundUp(int x, int multiple) {
         return (x + multiple - 1) / multiple * multiple;
@@ -53,7 +74,7 @@ public final class Gemm {
                             float[] b, int bOff, int ldb,
                             float[] c, int cOff, int ldc,
                             boolean accumulate) {
-        gemm(GemmKernel.DEFAULT, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        run(GemmKernel.DEFAULT, IN_PLACE_A, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /**
@@ -67,7 +88,7 @@ public final class Gemm {
                             short[] b, int bOff, int ldb,
                             float[] c, int cOff, int ldc,
                             boolean accumulate) {
-        run(GemmKernel.DEFAULT, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        run(GemmKernel.DEFAULT, IN_PLACE_A, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /** As above with a given micro-kernel shape (tests force each one). */
@@ -76,7 +97,16 @@ public final class Gemm {
                      float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc,
                      boolean accumulate) {
-        run(shape, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        run(shape, IN_PLACE_A, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /** With a given shape and whether A may be read in place ({@code false}: always packed; tests compare both). */
+    static void gemm(GemmKernel.Shape shape, boolean inPlaceA, boolean transA, boolean transB, int m, int n, int k,
+                     float[] a, int aOff, int lda,
+                     float[] b, int bOff, int ldb,
+                     float[] c, int cOff, int ldc,
+                     boolean accumulate) {
+        run(shape, inPlaceA, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /** The bf16-B form with a given micro-kernel shape. */
@@ -85,11 +115,11 @@ public final class Gemm {
                      short[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc,
                      boolean accumulate) {
-        run(shape, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        run(shape, IN_PLACE_A, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /** {@code b} is a {@code float[]} or a bf16 {@code short[]}; only the packing and the narrow path tell them apart. */
-    private static void run(GemmKernel.Shape shape, boolean transA, boolean transB, int m, int n, int k,
+    private static void run(GemmKernel.Shape shape, boolean inPlaceA, boolean transA, boolean transB, int m, int n, int k,
                             float[] a, int aOff, int lda,
                             Object b, int bOff, int ldb,
                             float[] c, int cOff, int ldc,
@@ -108,7 +138,8 @@ public final class Gemm {
             GemmNarrow.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
-        packed(shape, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        boolean direct = inPlaceA && !transA && shape.readsAInPlace() && fewRowsPerCacheSet(lda, shape.mr());
+        packed(shape, direct, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /**
@@ -116,7 +147,7 @@ public final class Gemm {
      * take items (a chunk of rows × a run of B panels) from a shared counter, so a worker slowed by another process
      * does not hold the others back.
      */
-    private static void packed(GemmKernel.Shape shape, boolean transA, boolean transB, int m, int n, int k,
+    private static void packed(GemmKernel.Shape shape, boolean direct, boolean transA, boolean transB, int m, int n, int k,
                                float[] a, int aOff, int lda, Object b, int bOff, int ldb,
                                float[] c, int cOff, int ldc, boolean accumulate) {
         float[] bp = PACKED_B.get();
@@ -133,7 +164,7 @@ public final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc), jcf = jc, pcf = pc;
                 boolean add = accumulate || pc > 0;
-                var block = new Block(shape, transA, m, nc, kc, jc, pc, a, aOff, lda, bp, c, cOff, ldc, add,
+                var block = new Block(shape, direct, transA, m, nc, kc, jc, pc, a, aOff, lda, bp, c, cOff, ldc, add,
                         rowChunk, colItems, panelsPerItem, panels, new AtomicInteger());
                 if (parallel) {
                     Parallel.forRange(panels, 1, (s, e) -> GemmPack.packB(NR, transB, b, bOff, ldb, pcf, kc, jcf, nc, bp, s, e));
@@ -147,7 +178,7 @@ public final class Gemm {
     }
 
     /** One packed {@code nc×kc} block of op(B) against all of op(A), cut into rowChunk × panelsPerItem items. */
-    private record Block(GemmKernel.Shape shape, boolean transA, int m, int nc, int kc, int jc, int pc, float[] a, int aOff, int lda,
+    private record Block(GemmKernel.Shape shape, boolean direct, boolean transA, int m, int nc, int kc, int jc, int pc, float[] a, int aOff, int lda,
                          float[] bp, float[] c, int cOff, int ldc, boolean add,
                          int rowChunk, int colItems, int panelsPerItem, int panels, AtomicInteger next) {
         void run() {
@@ -158,7 +189,9 @@ public final class Gemm {
             for (int item; (item = next.getAndIncrement()) < items; ) {
                 int ic = item / colItems * rowChunk, mc = Math.min(rowChunk, m - ic);
                 int firstPanel = item % colItems * panelsPerItem, endPanel = Math.min(panels, firstPanel + panelsPerItem);
-                GemmPack.packA(MR, transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                // In place, only the ragged last rows (fewer than MR) are packed, as panel 0 of ap.
+                int inPlaceRows = direct ? mc / MR * MR : 0;
+                if (inPlaceRows < mc) GemmPack.packA(MR, transA, a, aOff, lda, ic + inPlaceRows, mc - inPlaceRows, pc, kc, ap);
                 for (int panel = firstPanel; panel < endPanel; panel++) {
                     int jr = panel * NR, nr = Math.min(NR, nc - jr), bi = jr * kc;
                     for (int ir = 0; ir < mc; ir += MR) {
@@ -168,7 +201,8 @@ public final class Gemm {
                         float[] out = full ? c : tile;
                         int oi = full ? ci : 0, ldo = full ? ldc : NR;
                         boolean addHere = full && add;
-                        shape.tile(ap, ir * kc, bp, bi, kc, out, oi, ldo, addHere);
+                        if (ir < inPlaceRows) shape.tileDirect(a, aOff + (ic + ir) * lda + pc, lda, bp, bi, kc, out, oi, ldo, addHere);
+                        else shape.tile(ap, (ir - inPlaceRows) * kc, bp, bi, kc, out, oi, ldo, addHere);
                         if (!full) {
                             for (int r = 0; r < mr; r++) {
                                 int row = ci + r * ldc;

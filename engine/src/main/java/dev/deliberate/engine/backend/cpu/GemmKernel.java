@@ -32,6 +32,18 @@ final class GemmKernel {
             return mr * nrVectors + nrVectors + 1;
         }
 
+        /** Whether this shape has a kernel that reads A in place (row-major along the depth), so A need not be packed. */
+        boolean readsAInPlace() {
+            return (mr == 12 || mr == 6) && nrVectors == 2;
+        }
+
+        /** The tile with A read in place: row r at {@code a[ai + r·lda + p]}; only where {@link #readsAInPlace()}. */
+        void tileDirect(float[] a, int ai, int lda, float[] bp, int bi, int kc, float[] c, int ci, int ldc, boolean add) {
+            if (mr == 12) tile12x2Direct(a, ai, lda, bp, bi, kc, c, ci, ldc, add);
+            else if (mr == 6) tile6x2Direct(a, ai, lda, bp, bi, kc, c, ci, ldc, add);
+            else throw new IllegalStateException("no in-place-A micro-kernel " + name);
+        }
+
         void tile(float[] ap, int ai, float[] bp, int bi, int kc, float[] c, int ci, int ldc, boolean add) {
             switch (mr * 10 + nrVectors) { // an int switch: this runs once per tile
                 case 62 -> tile6x2(ap, ai, bp, bi, kc, c, ci, ldc, add);
@@ -374,4 +386,133 @@ final class GemmKernel {
         c5_3.intoArray(c, ci + 5 * ldc + 3 * VL);
     }
 
+    /** {@link #tile6x2} reading A unpacked: row r of the tile at {@code a[ai + r·lda + p]} (A row-major along the depth). */
+    static void tile6x2Direct(float[] a, int ai, int lda, float[] bp, int bi, int kc, float[] c, int ci, int ldc, boolean add) {
+        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
+        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
+        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
+        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F);
+        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F);
+        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F);
+        int a0 = ai + 0 * lda, a1 = ai + 1 * lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda, a4 = ai + 4 * lda, a5 = ai + 5 * lda;
+        for (int p = 0; p < kc; p++, bi += 2 * VL) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi), b1 = FloatVector.fromArray(F, bp, bi + 1 * VL);
+            FloatVector x;
+            x = FloatVector.broadcast(F, a[a0 + p]); c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(F, a[a1 + p]); c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(F, a[a2 + p]); c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(F, a[a3 + p]); c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+            x = FloatVector.broadcast(F, a[a4 + p]); c4_0 = x.fma(b0, c4_0); c4_1 = x.fma(b1, c4_1);
+            x = FloatVector.broadcast(F, a[a5 + p]); c5_0 = x.fma(b0, c5_0); c5_1 = x.fma(b1, c5_1);
+        }
+        if (add) {
+            c0_0 = c0_0.add(FloatVector.fromArray(F, c, ci + 0 * ldc));
+            c0_1 = c0_1.add(FloatVector.fromArray(F, c, ci + 0 * ldc + 1 * VL));
+            c1_0 = c1_0.add(FloatVector.fromArray(F, c, ci + 1 * ldc));
+            c1_1 = c1_1.add(FloatVector.fromArray(F, c, ci + 1 * ldc + 1 * VL));
+            c2_0 = c2_0.add(FloatVector.fromArray(F, c, ci + 2 * ldc));
+            c2_1 = c2_1.add(FloatVector.fromArray(F, c, ci + 2 * ldc + 1 * VL));
+            c3_0 = c3_0.add(FloatVector.fromArray(F, c, ci + 3 * ldc));
+            c3_1 = c3_1.add(FloatVector.fromArray(F, c, ci + 3 * ldc + 1 * VL));
+            c4_0 = c4_0.add(FloatVector.fromArray(F, c, ci + 4 * ldc));
+            c4_1 = c4_1.add(FloatVector.fromArray(F, c, ci + 4 * ldc + 1 * VL));
+            c5_0 = c5_0.add(FloatVector.fromArray(F, c, ci + 5 * ldc));
+            c5_1 = c5_1.add(FloatVector.fromArray(F, c, ci + 5 * ldc + 1 * VL));
+        }
+        c0_0.intoArray(c, ci + 0 * ldc);
+        c0_1.intoArray(c, ci + 0 * ldc + 1 * VL);
+        c1_0.intoArray(c, ci + 1 * ldc);
+        c1_1.intoArray(c, ci + 1 * ldc + 1 * VL);
+        c2_0.intoArray(c, ci + 2 * ldc);
+        c2_1.intoArray(c, ci + 2 * ldc + 1 * VL);
+        c3_0.intoArray(c, ci + 3 * ldc);
+        c3_1.intoArray(c, ci + 3 * ldc + 1 * VL);
+        c4_0.intoArray(c, ci + 4 * ldc);
+        c4_1.intoArray(c, ci + 4 * ldc + 1 * VL);
+        c5_0.intoArray(c, ci + 5 * ldc);
+        c5_1.intoArray(c, ci + 5 * ldc + 1 * VL);
+    }
+
+    /** {@link #tile12x2} reading A unpacked: row r of the tile at {@code a[ai + r·lda + p]} (A row-major along the depth). */
+    static void tile12x2Direct(float[] a, int ai, int lda, float[] bp, int bi, int kc, float[] c, int ci, int ldc, boolean add) {
+        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
+        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
+        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
+        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F);
+        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F);
+        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F);
+        FloatVector c6_0 = FloatVector.zero(F), c6_1 = FloatVector.zero(F);
+        FloatVector c7_0 = FloatVector.zero(F), c7_1 = FloatVector.zero(F);
+        FloatVector c8_0 = FloatVector.zero(F), c8_1 = FloatVector.zero(F);
+        FloatVector c9_0 = FloatVector.zero(F), c9_1 = FloatVector.zero(F);
+        FloatVector c10_0 = FloatVector.zero(F), c10_1 = FloatVector.zero(F);
+        FloatVector c11_0 = FloatVector.zero(F), c11_1 = FloatVector.zero(F);
+        int a0 = ai + 0 * lda, a1 = ai + 1 * lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda, a4 = ai + 4 * lda, a5 = ai + 5 * lda, a6 = ai + 6 * lda, a7 = ai + 7 * lda, a8 = ai + 8 * lda, a9 = ai + 9 * lda, a10 = ai + 10 * lda, a11 = ai + 11 * lda;
+        for (int p = 0; p < kc; p++, bi += 2 * VL) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi), b1 = FloatVector.fromArray(F, bp, bi + 1 * VL);
+            FloatVector x;
+            x = FloatVector.broadcast(F, a[a0 + p]); c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(F, a[a1 + p]); c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(F, a[a2 + p]); c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(F, a[a3 + p]); c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+            x = FloatVector.broadcast(F, a[a4 + p]); c4_0 = x.fma(b0, c4_0); c4_1 = x.fma(b1, c4_1);
+            x = FloatVector.broadcast(F, a[a5 + p]); c5_0 = x.fma(b0, c5_0); c5_1 = x.fma(b1, c5_1);
+            x = FloatVector.broadcast(F, a[a6 + p]); c6_0 = x.fma(b0, c6_0); c6_1 = x.fma(b1, c6_1);
+            x = FloatVector.broadcast(F, a[a7 + p]); c7_0 = x.fma(b0, c7_0); c7_1 = x.fma(b1, c7_1);
+            x = FloatVector.broadcast(F, a[a8 + p]); c8_0 = x.fma(b0, c8_0); c8_1 = x.fma(b1, c8_1);
+            x = FloatVector.broadcast(F, a[a9 + p]); c9_0 = x.fma(b0, c9_0); c9_1 = x.fma(b1, c9_1);
+            x = FloatVector.broadcast(F, a[a10 + p]); c10_0 = x.fma(b0, c10_0); c10_1 = x.fma(b1, c10_1);
+            x = FloatVector.broadcast(F, a[a11 + p]); c11_0 = x.fma(b0, c11_0); c11_1 = x.fma(b1, c11_1);
+        }
+        if (add) {
+            c0_0 = c0_0.add(FloatVector.fromArray(F, c, ci + 0 * ldc));
+            c0_1 = c0_1.add(FloatVector.fromArray(F, c, ci + 0 * ldc + 1 * VL));
+            c1_0 = c1_0.add(FloatVector.fromArray(F, c, ci + 1 * ldc));
+            c1_1 = c1_1.add(FloatVector.fromArray(F, c, ci + 1 * ldc + 1 * VL));
+            c2_0 = c2_0.add(FloatVector.fromArray(F, c, ci + 2 * ldc));
+            c2_1 = c2_1.add(FloatVector.fromArray(F, c, ci + 2 * ldc + 1 * VL));
+            c3_0 = c3_0.add(FloatVector.fromArray(F, c, ci + 3 * ldc));
+            c3_1 = c3_1.add(FloatVector.fromArray(F, c, ci + 3 * ldc + 1 * VL));
+            c4_0 = c4_0.add(FloatVector.fromArray(F, c, ci + 4 * ldc));
+            c4_1 = c4_1.add(FloatVector.fromArray(F, c, ci + 4 * ldc + 1 * VL));
+            c5_0 = c5_0.add(FloatVector.fromArray(F, c, ci + 5 * ldc));
+            c5_1 = c5_1.add(FloatVector.fromArray(F, c, ci + 5 * ldc + 1 * VL));
+            c6_0 = c6_0.add(FloatVector.fromArray(F, c, ci + 6 * ldc));
+            c6_1 = c6_1.add(FloatVector.fromArray(F, c, ci + 6 * ldc + 1 * VL));
+            c7_0 = c7_0.add(FloatVector.fromArray(F, c, ci + 7 * ldc));
+            c7_1 = c7_1.add(FloatVector.fromArray(F, c, ci + 7 * ldc + 1 * VL));
+            c8_0 = c8_0.add(FloatVector.fromArray(F, c, ci + 8 * ldc));
+            c8_1 = c8_1.add(FloatVector.fromArray(F, c, ci + 8 * ldc + 1 * VL));
+            c9_0 = c9_0.add(FloatVector.fromArray(F, c, ci + 9 * ldc));
+            c9_1 = c9_1.add(FloatVector.fromArray(F, c, ci + 9 * ldc + 1 * VL));
+            c10_0 = c10_0.add(FloatVector.fromArray(F, c, ci + 10 * ldc));
+            c10_1 = c10_1.add(FloatVector.fromArray(F, c, ci + 10 * ldc + 1 * VL));
+            c11_0 = c11_0.add(FloatVector.fromArray(F, c, ci + 11 * ldc));
+            c11_1 = c11_1.add(FloatVector.fromArray(F, c, ci + 11 * ldc + 1 * VL));
+        }
+        c0_0.intoArray(c, ci + 0 * ldc);
+        c0_1.intoArray(c, ci + 0 * ldc + 1 * VL);
+        c1_0.intoArray(c, ci + 1 * ldc);
+        c1_1.intoArray(c, ci + 1 * ldc + 1 * VL);
+        c2_0.intoArray(c, ci + 2 * ldc);
+        c2_1.intoArray(c, ci + 2 * ldc + 1 * VL);
+        c3_0.intoArray(c, ci + 3 * ldc);
+        c3_1.intoArray(c, ci + 3 * ldc + 1 * VL);
+        c4_0.intoArray(c, ci + 4 * ldc);
+        c4_1.intoArray(c, ci + 4 * ldc + 1 * VL);
+        c5_0.intoArray(c, ci + 5 * ldc);
+        c5_1.intoArray(c, ci + 5 * ldc + 1 * VL);
+        c6_0.intoArray(c, ci + 6 * ldc);
+        c6_1.intoArray(c, ci + 6 * ldc + 1 * VL);
+        c7_0.intoArray(c, ci + 7 * ldc);
+        c7_1.intoArray(c, ci + 7 * ldc + 1 * VL);
+        c8_0.intoArray(c, ci + 8 * ldc);
+        c8_1.intoArray(c, ci + 8 * ldc + 1 * VL);
+        c9_0.intoArray(c, ci + 9 * ldc);
+        c9_1.intoArray(c, ci + 9 * ldc + 1 * VL);
+        c10_0.intoArray(c, ci + 10 * ldc);
+        c10_1.intoArray(c, ci + 10 * ldc + 1 * VL);
+        c11_0.intoArray(c, ci + 11 * ldc);
+        c11_1.intoArray(c, ci + 11 * ldc + 1 * VL);
+    }
 }

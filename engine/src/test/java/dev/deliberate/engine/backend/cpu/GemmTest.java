@@ -41,6 +41,12 @@ class GemmTest {
             return out;
         }
 
+        float[] run(GemmKernel.Shape shape, boolean inPlaceA) {
+            float[] out = c.clone();
+            Gemm.gemm(shape, inPlaceA, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, out, cOff, ldc, accumulate);
+            return out;
+        }
+
         @Override
         public String toString() {
             return "gemm(transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k
@@ -125,6 +131,15 @@ class GemmTest {
      * pick: each matches the reference on edge and multi-block sizes, and all give the same bits (the depth order of
      * every sum is the same, only the tiling differs).
      */
+    /** A's rows are read in place only where they spread over L1 sets; strides of 512 floats or multiples pack A. */
+    @Test
+    void inPlaceAOnlyWhereTheRowsSpreadOverCacheSets() {
+        for (int lda : new int[] {256, 768, 2304, 32000, 37, 64}) assertTrue(Gemm.fewRowsPerCacheSet(lda, 12), "lda " + lda);
+        for (int lda : new int[] {512, 1024, 2048, 4096}) assertFalse(Gemm.fewRowsPerCacheSet(lda, 12), "lda " + lda);
+        assertTrue(Gemm.fewRowsPerCacheSet(2048, 6) == false && Gemm.fewRowsPerCacheSet(512, 6), "6 rows: 3 per set at 2 KiB");
+        assertTrue(GemmKernel.S12X2.readsAInPlace() && GemmKernel.S6X2.readsAInPlace() && !GemmKernel.S8X2.readsAInPlace());
+    }
+
     @Test
     void everyKernelShapeMatchesReferenceAndTheOthersBitForBit() {
         var rnd = new Random(3);
@@ -135,10 +150,13 @@ class GemmTest {
                     var t = Case.random(rnd, ta, tb, s[0], s[1], s[2], rnd.nextBoolean());
                     float[] first = null;
                     for (var shape : GemmKernel.ALL) {
-                        float[] got = t.run(shape);
-                        assertMatchesReference(t, got);
-                        if (first == null) first = got;
-                        else assertArrayEquals(first, got, t + ": shape " + shape.name() + " differs from " + GemmKernel.ALL.getFirst().name());
+                        for (boolean inPlaceA : new boolean[] {false, true}) {
+                            float[] got = t.run(shape, inPlaceA);
+                            assertMatchesReference(t, got);
+                            if (first == null) first = got;
+                            else assertArrayEquals(first, got, t + ": shape " + shape.name() + (inPlaceA ? " with A in place" : "")
+                                    + " differs from " + GemmKernel.ALL.getFirst().name() + " with A packed");
+                        }
                     }
                 }
             }
