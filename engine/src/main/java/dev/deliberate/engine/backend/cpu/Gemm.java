@@ -61,8 +61,8 @@ public final class Gemm {
      * panel the kernel keeps in L1; such strides (lda a multiple of 512 floats, e.g. 1024 or 2048) pack A.
      */
     static boolean fewRowsPerCacheSet(int lda, int mr) {
-        int gcd = java.math.BigInteger.valueOf(lda * 4L).gcd(java.math.BigInteger.valueOf(4096)).intValue();
-        return (long) mr * gcd <= 3L * 4096;
+        long gcd = Math.min(Long.lowestOneBit(lda * 4L), 4096); // gcd(row stride in bytes, 4 KiB): a power of two
+        return mr * gcd <= 3L * 4096;
     }
 
     private static int roundUp(int x, int multiple) {
@@ -138,8 +138,8 @@ public final class Gemm {
             GemmNarrow.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
-        boolean direct = inPlaceA && !transA && shape.readsAInPlace() && fewRowsPerCacheSet(lda, shape.mr());
-        packed(shape, direct, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        boolean aInPlace = inPlaceA && !transA && shape.readsAInPlace() && fewRowsPerCacheSet(lda, shape.mr());
+        packed(shape, aInPlace, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /**
@@ -147,7 +147,7 @@ public final class Gemm {
      * take items (a chunk of rows × a run of B panels) from a shared counter, so a worker slowed by another process
      * does not hold the others back.
      */
-    private static void packed(GemmKernel.Shape shape, boolean direct, boolean transA, boolean transB, int m, int n, int k,
+    private static void packed(GemmKernel.Shape shape, boolean aInPlace, boolean transA, boolean transB, int m, int n, int k,
                                float[] a, int aOff, int lda, Object b, int bOff, int ldb,
                                float[] c, int cOff, int ldc, boolean accumulate) {
         float[] bp = PACKED_B.get();
@@ -164,7 +164,7 @@ public final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc), jcf = jc, pcf = pc;
                 boolean add = accumulate || pc > 0;
-                var block = new Block(shape, direct, transA, m, nc, kc, jc, pc, a, aOff, lda, bp, c, cOff, ldc, add,
+                var block = new Block(shape, aInPlace, transA, m, nc, kc, jc, pc, a, aOff, lda, bp, c, cOff, ldc, add,
                         rowChunk, colItems, panelsPerItem, panels, new AtomicInteger());
                 if (parallel) {
                     Parallel.forRange(panels, 1, (s, e) -> GemmPack.packB(NR, transB, b, bOff, ldb, pcf, kc, jcf, nc, bp, s, e));
@@ -178,7 +178,7 @@ public final class Gemm {
     }
 
     /** One packed {@code nc×kc} block of op(B) against all of op(A), cut into rowChunk × panelsPerItem items. */
-    private record Block(GemmKernel.Shape shape, boolean direct, boolean transA, int m, int nc, int kc, int jc, int pc, float[] a, int aOff, int lda,
+    private record Block(GemmKernel.Shape shape, boolean aInPlace, boolean transA, int m, int nc, int kc, int jc, int pc, float[] a, int aOff, int lda,
                          float[] bp, float[] c, int cOff, int ldc, boolean add,
                          int rowChunk, int colItems, int panelsPerItem, int panels, AtomicInteger next) {
         void run() {
@@ -190,7 +190,7 @@ public final class Gemm {
                 int ic = item / colItems * rowChunk, mc = Math.min(rowChunk, m - ic);
                 int firstPanel = item % colItems * panelsPerItem, endPanel = Math.min(panels, firstPanel + panelsPerItem);
                 // In place, only the ragged last rows (fewer than MR) are packed, as panel 0 of ap.
-                int inPlaceRows = direct ? mc / MR * MR : 0;
+                int inPlaceRows = aInPlace ? mc / MR * MR : 0;
                 if (inPlaceRows < mc) GemmPack.packA(MR, transA, a, aOff, lda, ic + inPlaceRows, mc - inPlaceRows, pc, kc, ap);
                 for (int panel = firstPanel; panel < endPanel; panel++) {
                     int jr = panel * NR, nr = Math.min(NR, nc - jr), bi = jr * kc;
