@@ -36,9 +36,7 @@ class GemmTest {
         }
 
         float[] run(GemmKernel.Shape shape) {
-            float[] out = c.clone();
-            Gemm.gemm(shape, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, out, cOff, ldc, accumulate);
-            return out;
+            return run(shape, Gemm.IN_PLACE_A);
         }
 
         float[] run(GemmKernel.Shape shape, boolean inPlaceA) {
@@ -126,20 +124,23 @@ class GemmTest {
         }
     }
 
-    /**
-     * Every micro-kernel shape (AVX2's 6×2 and 4×3, AVX-512's 8×2, 12×2 and 6×4), forced whatever this machine would
-     * pick: each matches the reference on edge and multi-block sizes, and all give the same bits (the depth order of
-     * every sum is the same, only the tiling differs).
-     */
     /** A's rows are read in place only where they spread over L1 sets; strides of 512 floats or multiples pack A. */
     @Test
     void inPlaceAOnlyWhereTheRowsSpreadOverCacheSets() {
         for (int lda : new int[] {256, 768, 2304, 32000, 37, 64}) assertTrue(Gemm.fewRowsPerCacheSet(lda, 12), "lda " + lda);
         for (int lda : new int[] {512, 1024, 2048, 4096}) assertFalse(Gemm.fewRowsPerCacheSet(lda, 12), "lda " + lda);
-        assertTrue(Gemm.fewRowsPerCacheSet(2048, 6) == false && Gemm.fewRowsPerCacheSet(512, 6), "6 rows: 3 per set at 2 KiB");
-        assertTrue(GemmKernel.S12X2.readsAInPlace() && GemmKernel.S6X2.readsAInPlace() && !GemmKernel.S8X2.readsAInPlace());
+        assertTrue(Gemm.fewRowsPerCacheSet(512, 6), "6 rows 2 KiB apart: 3 per set");
+        assertFalse(Gemm.fewRowsPerCacheSet(2048, 6), "6 rows 8 KiB apart: all in one set");
+        assertTrue(GemmKernel.S12X2.readsAInPlace());
+        assertTrue(GemmKernel.S6X2.readsAInPlace());
+        assertFalse(GemmKernel.S8X2.readsAInPlace());
     }
 
+    /**
+     * Every micro-kernel shape (AVX2's 6×2 and 4×3, AVX-512's 8×2, 12×2 and 6×4), forced whatever this machine would
+     * pick: each matches the reference on edge and multi-block sizes, and all give the same bits (the depth order of
+     * every sum is the same, only the tiling differs).
+     */
     @Test
     void everyKernelShapeMatchesReferenceAndTheOthersBitForBit() {
         var rnd = new Random(3);
