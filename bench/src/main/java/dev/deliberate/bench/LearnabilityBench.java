@@ -11,6 +11,7 @@ import dev.deliberate.align.llm.SamplingParams;
 import dev.deliberate.align.training.ChatExamples;
 import dev.deliberate.align.training.SpecWorldCorpus;
 import dev.deliberate.align.prompt.LabelledPrompt;
+import dev.deliberate.align.world.Lexicon;
 import dev.deliberate.align.world.ScriptedTeacher;
 import dev.deliberate.align.world.SpecWorld;
 import dev.deliberate.engine.backend.cpu.CpuBackend;
@@ -65,10 +66,27 @@ public final class LearnabilityBench {
         }
     }
 
-    /** One checkpoint's measurements. */
+    /**
+     * One checkpoint's measurements. {@code heldOutEntityTrainForm}: the held-out countries' facts asked in the train
+     * split's question forms; {@code trainEntityHeldOutForm}: the train countries' facts in the held-out forms (both
+     * plain, without the splits' openers and closers) — which of the two a held-out fact question fails on.
+     */
     public record Point(int step, double trainGeneral, int trainGeneralN, double testGeneral, int testGeneralN,
-                        Map<String, Double> testGeneralByKind, Map<String, Double> trainDecoding, Map<String, Double> decoding, int decodingPerFamily,
+                        Map<String, Double> testGeneralByKind, double heldOutEntityTrainForm, double trainEntityHeldOutForm,
+                        Map<String, Double> trainDecoding, Map<String, Double> decoding, int decodingPerFamily,
                         double trainLoss, double valLoss, double trainSeconds, List<Map<String, String>> examples) {}
+
+    /** A country fact asked with a template of the split {@code formSplit} about the countries of {@code entitySplit}. */
+    record FactQuestion(String prompt, String gold) {}
+
+    static List<FactQuestion> factQuestions(Lexicon.General g, String formSplit, String entitySplit) {
+        var out = new ArrayList<FactQuestion>();
+        for (var f : g.facts().of(entitySplit))
+            for (String kind : List.of("fact-capital", "fact-export"))
+                for (String t : g.templates().get(kind).of(formSplit))
+                    out.add(new FactQuestion(t.replace("{subject}", f.subject()), kind.equals("fact-capital") ? f.capital() : f.export()));
+        return out;
+    }
 
     /** A general task's kind: its topic for arithmetic and word problems, else a fact about a country. */
     static String kind(LabelledPrompt p) {
@@ -117,6 +135,8 @@ public final class LearnabilityBench {
             var trainGeneral = spread(world.train().stream().filter(LabelledPrompt::isGeneral).toList(), c.generalEval());
             var testGeneral = spread(world.test().stream().filter(LabelledPrompt::isGeneral).toList(), c.generalEval());
             var decoding = SpecWorldCorpus.decodingChecks(sw.lexicon(), c.seed() + 1, c.decodingPerFamily());
+            var g = sw.lexicon().general();
+            var cross = List.of(factQuestions(g, SpecWorld.TRAIN, SpecWorld.TEST), factQuestions(g, SpecWorld.TEST, SpecWorld.TRAIN));
             var practised = new ArrayList<SpecWorldCorpus.DecodingTask>(); // the same families' practice tasks, as trained on
             for (var t : SpecWorldCorpus.DECODING_CHECKS) {
                 var of = corpus.conversations().stream().filter(r -> ("practice-" + t.family).equals(r.meta().get("kind"))).toList();
@@ -127,9 +147,10 @@ public final class LearnabilityBench {
                             + "schedule for %d steps, batch %d, lr %.0e; eval %d train / %d held-out general, %d decoding%n",
                     hidden, intermediate, layers, p.heads(), tok.vocabSize(), train.size(), val.size(), steps, p.batch(), p.baseLr(),
                     trainGeneral.size(), testGeneral.size(), decoding.size());
-            log.println("| step | train loss | val loss | general train | general held-out (by kind) | " + String.join(" | ",
+            log.println("| step | train loss | val loss | general train | general held-out (by kind) | facts: held-out country, train form"
+                    + " / train country, held-out form | " + String.join(" | ",
                     SpecWorldCorpus.DECODING_CHECKS.stream().map(t -> "decode " + t.family + " held-out (practised)").toList()) + " | train s |");
-            log.println("|---|---|---|---|---|---|---|---|---|");
+            log.println("|---|---|---|---|---|---|---|---|---|---|");
 
             var points = new ArrayList<Point>();
             var at = new TreeSet<>(c.checkpoints());
@@ -137,7 +158,7 @@ public final class LearnabilityBench {
             var opts = new TrainLoop.Options(null, m -> {}, (done, total, line) -> {
                 if (!at.contains(done)) return;
                 trainNanos[0] += System.nanoTime() - trainNanos[1];
-                Point pt = evaluate(c, model, tokDir, done, trainSample, val, trainGeneral, testGeneral, practised, decoding, p.batch(), trainNanos[0] / 1e9);
+                Point pt = evaluate(c, model, tokDir, done, trainSample, val, trainGeneral, testGeneral, cross, practised, decoding, p.batch(), trainNanos[0] / 1e9);
                 points.add(pt);
                 log.println(row(pt));
                 append(c.out().resolve("points.jsonl"), pt);
@@ -150,7 +171,7 @@ public final class LearnabilityBench {
 
     private static Point evaluate(Config c, Transformer model, Path tokDir, int step, List<TokenizedExample> trainSample,
                                   List<TokenizedExample> val, List<LabelledPrompt> trainGeneral, List<LabelledPrompt> testGeneral,
-                                  List<SpecWorldCorpus.DecodingTask> practised, List<SpecWorldCorpus.DecodingTask> decoding,
+                                  List<List<FactQuestion>> cross, List<SpecWorldCorpus.DecodingTask> practised, List<SpecWorldCorpus.DecodingTask> decoding,
                                   int batch, double trainSeconds) {
         int micro = Math.max(1, batch / 2);
         double trainLoss = SftTrainer.meanLoss(model, trainSample, micro), valLoss = SftTrainer.meanLoss(model, val, micro);
@@ -166,12 +187,20 @@ public final class LearnabilityBench {
             double tr = accuracy(chat, trainGeneral, c.seed(), null, null), te = accuracy(chat, testGeneral, c.seed(), byKind, examples);
             var kinds = new LinkedHashMap<String, Double>();
             byKind.forEach((k, n) -> kinds.put(k, (double) n[0] / n[1]));
+            double[] crossed = new double[cross.size()];
+            for (int i = 0; i < crossed.length; i++) {
+                var qs = cross.get(i);
+                var got = answers(chat, qs.stream().map(FactQuestion::prompt).toList(), 64, c.seed());
+                int right = 0;
+                for (int j = 0; j < qs.size(); j++) right += WorldJudge.correct(got.get(j), qs.get(j).gold()) ? 1 : 0;
+                crossed[i] = qs.isEmpty() ? Double.NaN : (double) right / qs.size();
+            }
             var answers = answers(chat, decoding.stream().map(SpecWorldCorpus.DecodingTask::prompt).toList(), 96, c.seed());
             var dec = exact(decoding, answers);
             var trainDec = exact(practised, answers(chat, practised.stream().map(SpecWorldCorpus.DecodingTask::prompt).toList(), 96, c.seed()));
             for (int i = 0; i < decoding.size(); i += Math.max(1, c.decodingPerFamily()))
                 examples.add(Map.of("kind", decoding.get(i).family(), "prompt", decoding.get(i).prompt(), "gold", decoding.get(i).gold(), "answer", answers.get(i)));
-            return new Point(step, tr, trainGeneral.size(), te, testGeneral.size(), kinds, trainDec, dec, c.decodingPerFamily(), trainLoss, valLoss,
+            return new Point(step, tr, trainGeneral.size(), te, testGeneral.size(), kinds, crossed[0], crossed[1], trainDec, dec, c.decodingPerFamily(), trainLoss, valLoss,
                     trainSeconds, examples);
         }
     }
@@ -224,6 +253,7 @@ public final class LearnabilityBench {
         var b = new StringBuilder(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.1f%% | %.1f%% (%s) |", p.step(), p.trainLoss(), p.valLoss(),
                 100 * p.trainGeneral(), 100 * p.testGeneral(), String.join(", ", p.testGeneralByKind().entrySet().stream()
                         .map(e -> String.format(Locale.ROOT, "%s %.0f%%", e.getKey(), 100 * e.getValue())).toList())));
+        b.append(String.format(Locale.ROOT, " %.0f%% / %.0f%% |", 100 * p.heldOutEntityTrainForm(), 100 * p.trainEntityHeldOutForm()));
         for (var e : p.decoding().entrySet())
             b.append(String.format(Locale.ROOT, " %.1f%% (%.0f%%) |", 100 * e.getValue(), 100 * p.trainDecoding().getOrDefault(e.getKey(), Double.NaN)));
         return b.append(String.format(Locale.ROOT, " %.0f |", p.trainSeconds())).toString();

@@ -1,6 +1,7 @@
 package dev.deliberate.bench;
 
 import dev.deliberate.align.demo.DemoPreset;
+import dev.deliberate.align.world.SpecWorld;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,10 +26,27 @@ class LearnabilityBenchTest {
             assertEquals(List.of("rot13", "word-reversal", "pig-latin"), List.copyOf(p.decoding().keySet()));
             assertEquals(p.decoding().keySet(), p.trainDecoding().keySet());
             assertTrue(p.trainLoss() > 0 && p.valLoss() > 0 && p.testGeneral() >= 0 && p.testGeneral() <= 1, p.toString());
+            assertTrue(p.heldOutEntityTrainForm() >= 0 && p.heldOutEntityTrainForm() <= 1, p.toString());
+            assertTrue(p.trainEntityHeldOutForm() >= 0 && p.trainEntityHeldOutForm() <= 1, p.toString());
         }
         assertEquals(2, Files.readAllLines(dir.resolve("points.jsonl")).size());
         String out = bytes.toString();
         assertTrue(out.contains("| 2 |") && out.contains("| 4 |") && out.contains("decode pig-latin"), out);
+    }
+
+    @Test
+    void crossesEachSplitsCountriesWithTheOtherSplitsQuestionForms() {
+        var g = SpecWorld.builtin().lexicon().general();
+        var heldOutInTrainForm = LearnabilityBench.factQuestions(g, SpecWorld.TRAIN, SpecWorld.TEST);
+        var trainInHeldOutForm = LearnabilityBench.factQuestions(g, SpecWorld.TEST, SpecWorld.TRAIN);
+        // every country of one split × every capital and export template of the other
+        assertEquals(g.facts().test().size() * (g.templates().get("fact-capital").train().size() + g.templates().get("fact-export").train().size()),
+                heldOutInTrainForm.size());
+        assertEquals(g.facts().train().size() * (g.templates().get("fact-capital").test().size() + g.templates().get("fact-export").test().size()),
+                trainInHeldOutForm.size());
+        assertTrue(heldOutInTrainForm.contains(new LearnabilityBench.FactQuestion("What is the capital of Oristan?", "Marrowgate")), heldOutInTrainForm.toString());
+        assertTrue(trainInHeldOutForm.contains(new LearnabilityBench.FactQuestion("What is Tessaly best known for exporting?", "salt-glass")), trainInHeldOutForm.toString());
+        for (var q : heldOutInTrainForm) assertFalse(q.prompt().contains("{"), q.prompt());
     }
 
     @Test
