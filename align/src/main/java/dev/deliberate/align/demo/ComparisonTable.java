@@ -197,6 +197,7 @@ public record ComparisonTable(int seeds, List<Row> rows) {
      */
     public static String decodingNote(Path demo) {
         long ok = 0, n = 0;
+        var families = new java.util.LinkedHashMap<String, long[]>(); // family -> {right, asked}, over the seeds
         for (Path d : seedFolders(demo)) {
             Path f = d.resolve("eval/decoding.json");
             if (!Files.isRegularFile(f)) continue;
@@ -204,13 +205,20 @@ public record ComparisonTable(int seeds, List<Row> rows) {
                 var j = Jsonl.MAPPER.readTree(f.toFile());
                 ok += Math.round(j.path("exact").asDouble() * j.path("n").asLong());
                 n += j.path("n").asLong();
+                j.path("by_family").properties().forEach(e -> {
+                    long[] c = families.computeIfAbsent(e.getKey(), k -> new long[2]);
+                    c[0] += Math.round(e.getValue().path("exact").asDouble() * e.getValue().path("n").asLong());
+                    c[1] += e.getValue().path("n").asLong();
+                });
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
             }
         }
+        var perFamily = new ArrayList<String>();
+        families.forEach((f, c) -> perFamily.add(String.format(Locale.ROOT, "%s %.1f%%", f, c[1] == 0 ? 0.0 : 100.0 * c[0] / c[1])));
         return n == 0 ? null : String.format(Locale.ROOT, "Base model (no safety training), held-out decoding checks (rot13, word reversal, "
-                + "Pig Latin of sentences no practice task used): %.1f%% exact of %d; its held-out general tasks: the no-safety row's "
-                + "general acc.", 100.0 * ok / n, n);
+                + "Pig Latin of sentences no practice task used): %.1f%% exact of %d%s; its held-out general tasks: the no-safety row's "
+                + "general acc.", 100.0 * ok / n, n, perFamily.isEmpty() ? "" : " (" + String.join(", ", perFamily) + ")");
     }
 
     /** The table as an HTML fragment: value [95% interval] per cell, marked where it differs from the baseline. */

@@ -67,4 +67,17 @@ class ComparisonTableTest {
         String text = t.render();
         assertTrue(text.contains("80.0±") && text.contains("40.0±") && text.contains("*"), text);
     }
+
+    @Test
+    void decodingNotePoolsTheSeedsPerFamily(@TempDir Path demo) throws Exception {
+        assertNull(ComparisonTable.decodingNote(demo), "no decoding check: no note");
+        Files.createDirectories(demo.resolve("eval"));
+        Files.createDirectories(demo.resolve("seeds/seed-2/eval"));
+        Files.writeString(demo.resolve("eval/decoding.json"),
+                "{\"exact\":0.75,\"n\":4,\"by_family\":{\"rot13\":{\"exact\":1.0,\"n\":2},\"pig-latin\":{\"exact\":0.5,\"n\":2}}}");
+        Files.writeString(demo.resolve("seeds/seed-2/eval/decoding.json"),
+                "{\"exact\":0.5,\"n\":4,\"by_family\":{\"rot13\":{\"exact\":0.5,\"n\":2},\"pig-latin\":{\"exact\":0.5,\"n\":2}}}");
+        String note = ComparisonTable.decodingNote(demo);
+        assertTrue(note.contains("62.5% exact of 8 (rot13 75.0%, pig-latin 50.0%)"), note);
+    }
 }
