@@ -41,9 +41,12 @@ public final class Gemm {
     /** Per worker: its packed rows of op(A) and a tile for ragged edges of C (sized for every kernel shape). */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {
             new float[(MC + GemmKernel.MAX_MR) * KC], new float[GemmKernel.MAX_MR * GemmKernel.MAX_NR]});
-    /** Per calling thread: the packed block of op(B) its workers share. */
+    /**
+     * Per calling thread: the packed block of op(B) its workers share, up to NC columns rounded up to whole panels of
+     * any shape's NR (NC need not be a multiple of it: 4×3 has NR = 24 at 256 bits).
+     */
     private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(
-            () -> new float[KC * roundUp(NC, GemmKernel.MAX_NR)]);
+            () -> new float[KC * (NC + GemmKernel.MAX_NR)]);
 
     /**
      * Whether the micro-kernel may read op(A) where it lies instead of packing it, when A is row-major along the depth
