@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code MR×NR} tile of C in vector registers while it streams one A panel (broadcasts, from L2) against one B panel
  * (vector loads, from L1). Packing absorbs the four transpose cases and the strides, so one kernel serves them all.
  * Where A is row-major along the depth (no transA) and the default shapes have a kernel for it, A is read in place
- * instead ({@link #IN_PLACE_A}; only ragged last rows are packed): that saves a pass over A, most in attention's
- * P·V and in the n ≤ 768 products, and changes no bits.
+ * instead ({@link #A_MODE}; only ragged last rows are packed): that saves a pass over A, most in attention's
+ * P·V and in the n ≤ 768 products, and changes no bits; where those shapes must pack A (transA, ragged rows), they
+ * pack it as row panels the same kernel reads.
  * Tiny m (decode) skips packing and streams op(B) once ({@link GemmNarrow}). Every element of C is summed in the same
  * order whichever worker computes it, so results are bit-identical from call to call.
  */
@@ -49,12 +50,37 @@ public final class Gemm {
             () -> new float[KC * (NC + GemmKernel.MAX_NR)]);
 
     /**
-     * Whether the micro-kernel may read op(A) where it lies instead of packing it, when A is row-major along the depth
-     * and the shape has such a kernel ({@link GemmKernel.Shape#readsAInPlace()}): it saves the pass that packs A (a
-     * tenth to a fifth of a GEMM with n ≤ 768), with the same sums in the same order, so the same bits.
-     * {@code -Ddeliberate.gemm.packA=always} turns it off.
+     * How the micro-kernel reads op(A). The shapes with an in-place-A kernel ({@link GemmKernel.Shape#readsAInPlace()})
+     * read A row by row; the others read packed steps of MR floats (BLIS's layout).
      */
-    static final boolean IN_PLACE_A = !"always".equalsIgnoreCase(System.getProperty("deliberate.gemm.packA", ""));
+    enum AMode {
+        /** Rows read where they lie when A is row-major along the depth; transposed A, ragged last rows and
+         *  cache-set-hostile strides are packed into row panels. The default. */
+        IN_PLACE,
+        /** Always packed, into row panels of kc contiguous floats, read by the in-place kernel with lda = kc. */
+        ROWS,
+        /** Always packed, into kc steps of MR floats, read by the packed kernel (the only mode of the other shapes). */
+        STEPS;
+
+        /** {@code -Ddeliberate.gemm.packA=rows|steps} forces packing (in row panels or in steps); unset: in place. */
+        static AMode fromProperty(String value) {
+            return switch (value == null ? "" : value.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "" -> IN_PLACE;
+                case "rows", "always" -> ROWS;
+                case "steps" -> STEPS;
+                default -> throw new IllegalArgumentException("deliberate.gemm.packA='" + value + "' is not rows or steps");
+            };
+        }
+    }
+
+    /**
+     * The default {@link AMode}. In place saves the pass that packs A (a tenth to a fifth of a GEMM with n ≤ 768).
+     * Row panels where A must be packed, because the packed-steps kernel runs at half the in-place one's speed with
+     * 256-bit vectors (6×2 on a Zen 5 core with AVX-512 off: 45–53 vs 83–110 GFLOP/s on the same panels; tiny
+     * training 2,590 vs 4,811 tok/s) and at about its speed with 512-bit ones. Every mode sums in the same order, so
+     * the same bits.
+     */
+    static final AMode A_MODE = AMode.fromProperty(System.getProperty("deliberate.gemm.packA"));
 
     private Gemm() {}
 
@@ -77,7 +103,7 @@ public final class Gemm {
                             float[] b, int bOff, int ldb,
                             float[] c, int cOff, int ldc,
                             boolean accumulate) {
-        run(GemmKernel.DEFAULT, IN_PLACE_A, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        run(GemmKernel.DEFAULT, A_MODE, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /**
@@ -91,7 +117,7 @@ public final class Gemm {
                             short[] b, int bOff, int ldb,
                             float[] c, int cOff, int ldc,
                             boolean accumulate) {
-        run(GemmKernel.DEFAULT, IN_PLACE_A, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        run(GemmKernel.DEFAULT, A_MODE, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /** As above with a given micro-kernel shape (tests force each one). */
@@ -100,16 +126,16 @@ public final class Gemm {
                      float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc,
                      boolean accumulate) {
-        run(shape, IN_PLACE_A, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        run(shape, A_MODE, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
-    /** With a given shape and whether A may be read in place ({@code false}: always packed; tests compare both). */
-    static void gemm(GemmKernel.Shape shape, boolean inPlaceA, boolean transA, boolean transB, int m, int n, int k,
+    /** With a given shape and way of reading A (tests compare them all). */
+    static void gemm(GemmKernel.Shape shape, AMode aMode, boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda,
                      float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc,
                      boolean accumulate) {
-        run(shape, inPlaceA, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        run(shape, aMode, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /** The bf16-B form with a given micro-kernel shape. */
@@ -118,11 +144,11 @@ public final class Gemm {
                      short[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc,
                      boolean accumulate) {
-        run(shape, IN_PLACE_A, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        run(shape, A_MODE, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /** {@code b} is a {@code float[]} or a bf16 {@code short[]}; only the packing and the narrow path tell them apart. */
-    private static void run(GemmKernel.Shape shape, boolean inPlaceA, boolean transA, boolean transB, int m, int n, int k,
+    private static void run(GemmKernel.Shape shape, AMode aMode, boolean transA, boolean transB, int m, int n, int k,
                             float[] a, int aOff, int lda,
                             Object b, int bOff, int ldb,
                             float[] c, int cOff, int ldc,
@@ -141,8 +167,9 @@ public final class Gemm {
             GemmNarrow.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
-        boolean aInPlace = inPlaceA && !transA && shape.readsAInPlace() && fewRowsPerCacheSet(lda, shape.mr());
-        packed(shape, aInPlace, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        boolean rowPanels = aMode != AMode.STEPS && shape.readsAInPlace();
+        boolean aInPlace = aMode == AMode.IN_PLACE && rowPanels && !transA && fewRowsPerCacheSet(lda, shape.mr());
+        packed(shape, rowPanels, aInPlace, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /**
@@ -150,7 +177,7 @@ public final class Gemm {
      * take items (a chunk of rows × a run of B panels) from a shared counter, so a worker slowed by another process
      * does not hold the others back.
      */
-    private static void packed(GemmKernel.Shape shape, boolean aInPlace, boolean transA, boolean transB, int m, int n, int k,
+    private static void packed(GemmKernel.Shape shape, boolean rowPanels, boolean aInPlace, boolean transA, boolean transB, int m, int n, int k,
                                float[] a, int aOff, int lda, Object b, int bOff, int ldb,
                                float[] c, int cOff, int ldc, boolean accumulate) {
         float[] bp = PACKED_B.get();
@@ -167,7 +194,7 @@ public final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc), jcf = jc, pcf = pc;
                 boolean add = accumulate || pc > 0;
-                var block = new Block(shape, aInPlace, transA, m, nc, kc, jc, pc, a, aOff, lda, bp, c, cOff, ldc, add,
+                var block = new Block(shape, rowPanels, aInPlace, transA, m, nc, kc, jc, pc, a, aOff, lda, bp, c, cOff, ldc, add,
                         rowChunk, colItems, panelsPerItem, panels, new AtomicInteger());
                 if (parallel) {
                     Parallel.forRange(panels, 1, (s, e) -> GemmPack.packB(NR, transB, b, bOff, ldb, pcf, kc, jcf, nc, bp, s, e));
@@ -181,7 +208,7 @@ public final class Gemm {
     }
 
     /** One packed {@code nc×kc} block of op(B) against all of op(A), cut into rowChunk × panelsPerItem items. */
-    private record Block(GemmKernel.Shape shape, boolean aInPlace, boolean transA, int m, int nc, int kc, int jc, int pc, float[] a, int aOff, int lda,
+    private record Block(GemmKernel.Shape shape, boolean rowPanels, boolean aInPlace, boolean transA, int m, int nc, int kc, int jc, int pc, float[] a, int aOff, int lda,
                          float[] bp, float[] c, int cOff, int ldc, boolean add,
                          int rowChunk, int colItems, int panelsPerItem, int panels, AtomicInteger next) {
         void run() {
@@ -194,7 +221,10 @@ public final class Gemm {
                 int firstPanel = item % colItems * panelsPerItem, endPanel = Math.min(panels, firstPanel + panelsPerItem);
                 // In place, only the ragged last rows (fewer than MR) are packed, as panel 0 of ap.
                 int inPlaceRows = aInPlace ? mc / MR * MR : 0;
-                if (inPlaceRows < mc) GemmPack.packA(MR, transA, a, aOff, lda, ic + inPlaceRows, mc - inPlaceRows, pc, kc, ap);
+                if (inPlaceRows < mc) {
+                    if (rowPanels) GemmPack.packARows(MR, transA, a, aOff, lda, ic + inPlaceRows, mc - inPlaceRows, pc, kc, ap);
+                    else GemmPack.packA(MR, transA, a, aOff, lda, ic + inPlaceRows, mc - inPlaceRows, pc, kc, ap);
+                }
                 for (int panel = firstPanel; panel < endPanel; panel++) {
                     int jr = panel * NR, nr = Math.min(NR, nc - jr), bi = jr * kc;
                     for (int ir = 0; ir < mc; ir += MR) {
@@ -205,6 +235,7 @@ public final class Gemm {
                         int oi = full ? ci : 0, ldo = full ? ldc : NR;
                         boolean addHere = full && add;
                         if (ir < inPlaceRows) shape.tileDirect(a, aOff + (ic + ir) * lda + pc, lda, bp, bi, kc, out, oi, ldo, addHere);
+                        else if (rowPanels) shape.tileDirect(ap, (ir - inPlaceRows) * kc, kc, bp, bi, kc, out, oi, ldo, addHere);
                         else shape.tile(ap, (ir - inPlaceRows) * kc, bp, bi, kc, out, oi, ldo, addHere);
                         if (!full) {
                             for (int r = 0; r < mr; r++) {

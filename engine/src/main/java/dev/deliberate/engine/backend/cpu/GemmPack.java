@@ -60,6 +60,28 @@ final class GemmPack {
     }
 
     /**
+     * op(A) rows [ic, ic+mc) × depth [pc, pc+kc) → {@code ap} as ⌈mc/MR⌉ row panels, each MR rows of kc contiguous
+     * floats (panel q starts at {@code q·MR·kc}, its row r at {@code q·MR·kc + r·kc}; rows past mc are zero): the layout
+     * the in-place-A kernels read with {@code lda = kc}.
+     */
+    static void packARows(int MR, boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int dst = ir * kc;
+            if (transA) {
+                // A is k×m: one depth step holds the mr values contiguously; each goes to its own row of the panel.
+                int src = aOff + pc * lda + ic + ir;
+                for (int p = 0; p < kc; p++, src += lda) {
+                    for (int r = 0; r < mr; r++) ap[dst + r * kc + p] = a[src + r];
+                }
+            } else {
+                for (int r = 0; r < mr; r++) System.arraycopy(a, aOff + (ic + ir + r) * lda + pc, ap, dst + r * kc, kc);
+            }
+            Arrays.fill(ap, dst + mr * kc, dst + MR * kc, 0f);
+        }
+    }
+
+    /**
      * op(B) depth [pc, pc+kc) × columns [jc, jc+nc) → {@code bp} as ⌈nc/NR⌉ panels, each kc steps of NR floats
      * (the panel of columns jr.. starts at {@code jr·kc}); only panels [firstPanel, endPanel), so workers can share it.
      */

@@ -36,12 +36,12 @@ class GemmTest {
         }
 
         float[] run(GemmKernel.Shape shape) {
-            return run(shape, Gemm.IN_PLACE_A);
+            return run(shape, Gemm.A_MODE);
         }
 
-        float[] run(GemmKernel.Shape shape, boolean inPlaceA) {
+        float[] run(GemmKernel.Shape shape, Gemm.AMode aMode) {
             float[] out = c.clone();
-            Gemm.gemm(shape, inPlaceA, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, out, cOff, ldc, accumulate);
+            Gemm.gemm(shape, aMode, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, out, cOff, ldc, accumulate);
             return out;
         }
 
@@ -136,6 +136,15 @@ class GemmTest {
         assertFalse(GemmKernel.S8X2.readsAInPlace());
     }
 
+    @Test
+    void packAPropertyNamesItsValues() {
+        assertEquals(Gemm.AMode.IN_PLACE, Gemm.AMode.fromProperty(null));
+        assertEquals(Gemm.AMode.ROWS, Gemm.AMode.fromProperty(" Always"));
+        assertEquals(Gemm.AMode.STEPS, Gemm.AMode.fromProperty("steps"));
+        var e = assertThrows(IllegalArgumentException.class, () -> Gemm.AMode.fromProperty("sometimes"));
+        assertTrue(e.getMessage().contains("deliberate.gemm.packA='sometimes'"), e.getMessage());
+    }
+
     /**
      * Every micro-kernel shape (AVX2's 6×2 and 4×3, AVX-512's 8×2, 12×2 and 6×4), forced whatever this machine would
      * pick: each matches the reference on edge and multi-block sizes, and all give the same bits (the depth order of
@@ -153,12 +162,12 @@ class GemmTest {
                     var t = Case.random(rnd, ta, tb, s[0], s[1], s[2], rnd.nextBoolean());
                     float[] first = null;
                     for (var shape : GemmKernel.ALL) {
-                        for (boolean inPlaceA : new boolean[] {false, true}) {
-                            float[] got = t.run(shape, inPlaceA);
+                        for (var aMode : Gemm.AMode.values()) {
+                            float[] got = t.run(shape, aMode);
                             assertMatchesReference(t, got);
                             if (first == null) first = got;
-                            else assertArrayEquals(first, got, t + ": shape " + shape.name() + (inPlaceA ? " with A in place" : "")
-                                    + " differs from " + GemmKernel.ALL.getFirst().name() + " with A packed");
+                            else assertArrayEquals(first, got, t + ": shape " + shape.name() + " with A " + aMode
+                                    + " differs from " + GemmKernel.ALL.getFirst().name() + " with A " + Gemm.AMode.values()[0]);
                         }
                     }
                 }
