@@ -31,7 +31,7 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec cmd;
 
-    @Option(names = "--preset", defaultValue = "small", description = "tiny (one seed, about a minute and a half on 2 cores; CI's smoke run) or small (the default: two seeds, about 17–18 minutes, under 20).")
+    @Option(names = "--preset", defaultValue = "small", description = "tiny (one seed, about a minute and a half on 2 cores; CI's smoke run) or small (the default: two seeds, about 15–18 minutes, under 20).")
     String preset;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs/demo", description = "Folder of the stages' run folders and the report (default: ${DEFAULT-VALUE}).")
