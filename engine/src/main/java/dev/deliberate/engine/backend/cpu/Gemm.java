@@ -62,7 +62,8 @@ public final class Gemm {
         /** Always packed, into kc steps of MR floats, read by the packed kernel (the only mode of the other shapes). */
         STEPS;
 
-        /** {@code -Ddeliberate.gemm.packA=rows|steps} forces packing (in row panels or in steps); unset: in place. */
+        /** {@code -Ddeliberate.gemm.packA=rows|steps} forces packing (in row panels or in steps; {@code always}, the
+         *  property's earlier value, means rows); unset: in place. */
         static AMode fromProperty(String value) {
             return switch (value == null ? "" : value.trim().toLowerCase(java.util.Locale.ROOT)) {
                 case "" -> IN_PLACE;
