@@ -605,9 +605,8 @@ public final class CpuBackend implements Backend {
 
     /** {@code p[o + j] = exp(p[o + j] − shift)} for j < n. */
     private static void expShift(float[] p, int o, int n, float shift) {
-        int i = 0;
-        for (; i <= n - L; i += L) exp(FloatVector.fromArray(S, p, o + i).sub(shift)).intoArray(p, o + i);
-        for (; i < n; i++) p[o + i] = (float) Math.exp(p[o + i] - shift);
+        expVectors(p, o, 1f, shift, 1f, p, o, n);
+        for (int i = n - n % L; i < n; i++) p[o + i] = (float) Math.exp(p[o + i] - shift);
     }
 
     /** Softmax backward for one row: {@code x[dpo + j] = x[po + j]·(x[dpo + j] − d)·scale}. */
@@ -618,17 +617,24 @@ public final class CpuBackend implements Backend {
         for (; j < n; j++) x[dpo + j] = x[po + j] * (x[dpo + j] - d) * scale;
     }
 
+    /** Elements per pass of SwiGLU: e^(−x) for a block into scratch, then the rest, so no vector crosses a call. */
+    private static final int SILU_BLOCK = 1024;
+
     @Override
     public void swiglu(Tensor gatet, Tensor upt, Tensor ht, long n) {
         float[] g = a(gatet), u = a(upt), h = a(ht);
         Parallel.forRange((int) n, 1 << 14, (lo, hi) -> {
-            int i = lo;
-            for (; i <= hi - L; i += L) {
-                var x = FloatVector.fromArray(S, g, i);
-                var sig = exp(x.neg()).add(1f); // 1 + e^(−x)
-                x.div(sig).mul(FloatVector.fromArray(S, u, i)).intoArray(h, i);
+            float[] e = scratch(SILU_BLOCK);
+            for (int b = lo; b < hi; b += SILU_BLOCK) {
+                int len = Math.min(SILU_BLOCK, hi - b), whole = len - len % L;
+                expVectors(g, b, -1f, 0f, 1f, e, 0, len); // e^(−x)
+                for (int j = 0; j < whole; j += L) {
+                    var x = FloatVector.fromArray(S, g, b + j);
+                    var sig = FloatVector.fromArray(S, e, j).add(1f); // 1 + e^(−x)
+                    x.div(sig).mul(FloatVector.fromArray(S, u, b + j)).intoArray(h, b + j);
+                }
+                for (int i = b + whole; i < b + len; i++) h[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
             }
-            for (; i < hi; i++) h[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
         });
     }
 
@@ -637,19 +643,24 @@ public final class CpuBackend implements Backend {
         float[] dh = a(dht), g = a(gatet), u = a(upt), dg = a(dgatet), du = a(dupt);
         // silu'(x) = σ(x)·(1 + x·(1 − σ(x)))
         Parallel.forRange((int) n, 1 << 14, (lo, hi) -> {
-            int i = lo;
-            for (; i <= hi - L; i += L) {
-                var x = FloatVector.fromArray(S, g, i);
-                var sig = FloatVector.broadcast(S, 1f).div(exp(x.neg()).add(1f));
-                var d = FloatVector.fromArray(S, dh, i);
-                d.mul(x.mul(sig)).intoArray(du, i);
-                var dsilu = sig.mul(x.mul(sig.neg().add(1f)).add(1f));
-                d.mul(FloatVector.fromArray(S, u, i)).mul(dsilu).intoArray(dg, i);
-            }
-            for (; i < hi; i++) {
-                float x = g[i], sig = 1f / (1f + (float) Math.exp(-x));
-                du[i] = dh[i] * x * sig;
-                dg[i] = dh[i] * u[i] * sig * (1f + x * (1f - sig));
+            float[] e = scratch(SILU_BLOCK);
+            for (int b = lo; b < hi; b += SILU_BLOCK) {
+                int len = Math.min(SILU_BLOCK, hi - b), whole = len - len % L;
+                expVectors(g, b, -1f, 0f, 1f, e, 0, len); // e^(−x)
+                for (int j = 0; j < whole; j += L) {
+                    int i = b + j;
+                    var x = FloatVector.fromArray(S, g, i);
+                    var sig = FloatVector.broadcast(S, 1f).div(FloatVector.fromArray(S, e, j).add(1f));
+                    var d = FloatVector.fromArray(S, dh, i);
+                    d.mul(x.mul(sig)).intoArray(du, i);
+                    var dsilu = sig.mul(x.mul(sig.neg().add(1f)).add(1f));
+                    d.mul(FloatVector.fromArray(S, u, i)).mul(dsilu).intoArray(dg, i);
+                }
+                for (int i = b + whole; i < b + len; i++) {
+                    float x = g[i], sig = 1f / (1f + (float) Math.exp(-x));
+                    du[i] = dh[i] * x * sig;
+                    dg[i] = dh[i] * u[i] * sig * (1f + x * (1f - sig));
+                }
             }
         });
     }
@@ -685,12 +696,8 @@ public final class CpuBackend implements Backend {
                 }
                 int o = r * vocab;
                 float m = max(z, o, vocab);
-                FloatVector acc = FloatVector.zero(S);
-                int i = 0;
-                for (; i <= vocab - L; i += L)
-                    acc = acc.add(exp(FloatVector.fromArray(S, z, o + i).sub(m)));
-                double s = hsum(acc);
-                for (; i < vocab; i++) s += Math.exp(z[o + i] - m);
+                double s = expVectors(z, o, 1f, m, 1f, null, 0, vocab);
+                for (int i = vocab - vocab % L; i < vocab; i++) s += Math.exp(z[o + i] - m);
                 float l = m + (float) Math.log(s);
                 lse[r] = l;
                 logp[r] = z[o + targets[r]] - l;
@@ -710,10 +717,8 @@ public final class CpuBackend implements Backend {
                     continue;
                 }
                 float l = lse[r], neg = -wr;
-                int i = 0;
-                for (; i <= vocab - L; i += L)
-                    exp(FloatVector.fromArray(S, z, o + i).sub(l)).mul(neg).intoArray(z, o + i);
-                for (; i < vocab; i++) z[o + i] = neg * (float) Math.exp(z[o + i] - l);
+                expVectors(z, o, 1f, l, neg, z, o, vocab);
+                for (int i = vocab - vocab % L; i < vocab; i++) z[o + i] = neg * (float) Math.exp(z[o + i] - l);
                 z[o + targets[r]] += wr;
             }
         });
@@ -748,43 +753,64 @@ public final class CpuBackend implements Backend {
     // ---- vector helpers ----
 
     /**
-     * e^x from add/mul only (Cephes expf: 2^n · e^r, |r| ≤ ln2/2, degree-6 polynomial; about 1 ulp). The Vector API's
-     * own EXP gives different bits interpreted and compiled, which would make training depend on JIT timing.
+     * {@code y[yo + j] = c · e^(sign · x[xo + j] − shift)} for the j below n that fill whole vectors (y may be x, or
+     * null to only sum), returning the sum of those values by {@link #hsum}'s tree; callers do the last n mod L in
+     * scalar code. The one vectorised e^x: Cephes expf (2^n · e^r, |r| ≤ ln2/2, degree-6 polynomial, about 1 ulp) —
+     * the Vector API's own EXP gives different bits interpreted and compiled, which would make training depend on JIT
+     * timing. Arrays in and out, the polynomial and the sum written out here: once a method reaches C2's node budget
+     * (the attention loops, with the products inlined, do) it stops inlining, and a vector handed to a call it did not
+     * inline is boxed — written as {@code exp(FloatVector)} and {@code hsum(FloatVector)} helpers, attention's softmax
+     * allocated 0.4–1.5 MB a training step that way. The accumulator is the argument, not the receiver, of the add
+     * that updates it: a loop phi's class is not known while C2 parses the loop, so a call on it is bound from the type
+     * profile, and other vector shapes run in the same JVM can spoil that profile (seen in the engine's test suite).
      */
-    static FloatVector exp(FloatVector x) {
-        x = x.max(-87.0f).min(88.0f);
-        var n = x.mul(1.44269504088896341f).add(12582912f).sub(12582912f); // round to nearest via the 1.5·2^23 trick
-        var r = x.sub(n.mul(0.693359375f)).sub(n.mul(-2.12194440e-4f));
-        var p = r.mul(1.9875691500E-4f).add(1.3981999507E-3f)
-                .mul(r).add(8.3334519073E-3f)
-                .mul(r).add(4.1665795894E-2f)
-                .mul(r).add(1.6666665459E-1f)
-                .mul(r).add(5.0000001201E-1f);
-        var y = p.mul(r.mul(r)).add(r).add(1f);
-        var pow2 = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return y.mul(pow2);
+    static float expVectors(float[] x, int xo, float sign, float shift, float c, float[] y, int yo, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i <= n - L; i += L) {
+            var t = FloatVector.fromArray(S, x, xo + i).mul(sign).sub(shift).max(-87.0f).min(88.0f);
+            var k = t.mul(1.44269504088896341f).add(12582912f).sub(12582912f); // round to nearest via the 1.5·2^23 trick
+            var r = t.sub(k.mul(0.693359375f)).sub(k.mul(-2.12194440e-4f));
+            var p = r.mul(1.9875691500E-4f).add(1.3981999507E-3f)
+                    .mul(r).add(8.3334519073E-3f)
+                    .mul(r).add(4.1665795894E-2f)
+                    .mul(r).add(1.6666665459E-1f)
+                    .mul(r).add(5.0000001201E-1f);
+            var pow2 = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            var e = p.mul(r.mul(r)).add(r).add(1f).mul(pow2).mul(c);
+            if (y != null) e.intoArray(y, yo + i);
+            acc = e.add(acc); // the fresh vector as receiver: its class is known without a profile
+        }
+        // hsum's tree, written out for the reason above
+        for (int s = L / 2; s > 8; s /= 2) acc = acc.add(acc.rearrange(fold(s)));
+        if (L > 8) acc = acc.add(acc.rearrange(FOLD8));
+        if (L > 4) acc = acc.add(acc.rearrange(FOLD4));
+        if (L > 2) acc = acc.add(acc.rearrange(FOLD2));
+        if (L > 1) acc = acc.add(acc.rearrange(FOLD1));
+        return acc.lane(0);
     }
 
-    /** Lane i ← lane i + lane (i + s) mod L for s = L/2 … 1: a fixed summation tree. */
-    private static final VectorShuffle<Float>[] FOLD = folds();
+    /**
+     * Lane i ← lane i + lane (i + s) mod L for s = L/2 … 1: a fixed summation tree. One constant per step, not an
+     * array of shuffles: C2 intrinsifies {@code rearrange} only when the shuffle's class is a constant, and a shuffle
+     * read from an array element is not — that fallback allocated 1.5 MB a training step (attention's softmax sums).
+     */
+    private static final VectorShuffle<Float> FOLD8 = fold(8), FOLD4 = fold(4), FOLD2 = fold(2), FOLD1 = fold(1);
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] f = new VectorShuffle[steps];
-        for (int k = 0, s = L / 2; s >= 1; k++, s /= 2) {
-            int shift = s;
-            f[k] = VectorShuffle.fromOp(S, i -> (i + shift) % L);
-        }
-        return f;
+    private static VectorShuffle<Float> fold(int s) {
+        return VectorShuffle.fromOp(S, i -> (i + s) % L);
     }
 
     /**
      * Horizontal sum in a fixed order. {@code reduceLanes(ADD)} may sum in a different order once C2 compiles it,
-     * which makes training depend on JIT timing; this tree gives the same bits interpreted or compiled.
+     * which makes training depend on JIT timing; this tree gives the same bits interpreted or compiled. {@code L} is a
+     * constant, so the steps a shape does not take fold away.
      */
     static float hsum(FloatVector v) {
-        for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
+        for (int s = L / 2; s > 8; s /= 2) v = v.add(v.rearrange(fold(s))); // wider than AVX-512 (e.g. SVE): correct, not tuned
+        if (L > 8) v = v.add(v.rearrange(FOLD8));
+        if (L > 4) v = v.add(v.rearrange(FOLD4));
+        if (L > 2) v = v.add(v.rearrange(FOLD2));
+        if (L > 1) v = v.add(v.rearrange(FOLD1));
         return v.lane(0);
     }
 
@@ -807,7 +833,7 @@ public final class CpuBackend implements Backend {
     private static float max(float[] x, int o, int n) {
         FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int i = 0;
-        for (; i <= n - L; i += L) acc = acc.max(FloatVector.fromArray(S, x, o + i));
+        for (; i <= n - L; i += L) acc = FloatVector.fromArray(S, x, o + i).max(acc); // receiver: as in expVectors
         float m = acc.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) m = Math.max(m, x[o + i]);
         return m;
@@ -819,15 +845,8 @@ public final class CpuBackend implements Backend {
     }
 
     private static float expInPlace(float[] p, int o, int n, float max) {
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (; i <= n - L; i += L) {
-            var e = exp(FloatVector.fromArray(S, p, o + i).sub(max));
-            e.intoArray(p, o + i);
-            acc = acc.add(e);
-        }
-        float s = hsum(acc);
-        for (; i < n; i++) {
+        float s = expVectors(p, o, 1f, max, 1f, p, o, n);
+        for (int i = n - n % L; i < n; i++) {
             p[o + i] = (float) Math.exp(p[o + i] - max);
             s += p[o + i];
         }
