@@ -133,6 +133,7 @@ class GemmTest {
         assertFalse(Gemm.fewRowsPerCacheSet(2048, 6), "6 rows 8 KiB apart: all in one set");
         assertTrue(GemmKernel.S12X2.readsAInPlace());
         assertTrue(GemmKernel.S6X2.readsAInPlace());
+        assertTrue(GemmKernel.S4X2.readsAInPlace());
         assertFalse(GemmKernel.S8X2.readsAInPlace());
     }
 
