@@ -792,7 +792,8 @@ public final class CpuBackend implements Backend {
     /**
      * Lane i ← lane i + lane (i + s) mod L for s = L/2 … 1: a fixed summation tree. One constant per step, not an
      * array of shuffles: C2 intrinsifies {@code rearrange} only when the shuffle's class is a constant, and a shuffle
-     * read from an array element is not — that fallback allocated 1.5 MB a training step (attention's softmax sums).
+     * read from an array element is not: that fallback was 1.2 of the 1.5 MB a training step allocated (attention's
+     * softmax sums, at StepAllocationTest's shape).
      */
     private static final VectorShuffle<Float> FOLD8 = fold(8), FOLD4 = fold(4), FOLD2 = fold(2), FOLD1 = fold(1);
 
