@@ -2,13 +2,12 @@ package dev.deliberate.engine.train;
 
 import org.junit.jupiter.api.Test;
 
+import dev.deliberate.engine.ForkedJvm;
+
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -43,21 +42,15 @@ class StepAllocationTest {
     }
 
     private static void assertUnderBound(List<String> extraFlags) throws IOException, InterruptedException {
-        var cmd = new ArrayList<String>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        var flags = new ArrayList<String>();
         // the suite's own JVM flags (vector module, native access, anything a run passes with -Ddeliberate.jvm.flags)
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
             if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("-XX:")
-                    || a.startsWith("-Ddeliberate.")) cmd.add(a);
-        cmd.addAll(extraFlags);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), StepAllocationProbe.class.getName()));
-        var process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out;
-        try (var in = process.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the probe did not finish");
-        assertEquals(0, process.exitValue(), "the probe failed:\n" + out);
+                    || a.startsWith("-Ddeliberate.")) flags.add(a);
+        flags.addAll(extraFlags);
+        var run = ForkedJvm.run(StepAllocationProbe.class, flags, 120);
+        String out = run.output();
+        assertEquals(0, run.exitCode(), "the probe failed:\n" + out);
         var m = Pattern.compile("steady=(\\d+) activations=(\\d+) rounds=(.*)").matcher(out);
         assertTrue(m.find(), "no result from the probe:\n" + out);
         long steady = Long.parseLong(m.group(1)), activations = Long.parseLong(m.group(2));

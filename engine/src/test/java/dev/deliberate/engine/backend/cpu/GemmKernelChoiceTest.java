@@ -2,11 +2,10 @@ package dev.deliberate.engine.backend.cpu;
 
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import dev.deliberate.engine.ForkedJvm;
+
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -21,18 +20,12 @@ class GemmKernelChoiceTest {
         String arch = System.getProperty("os.arch");
         org.junit.jupiter.api.Assumptions.assumeTrue(arch.equals("amd64") || arch.equals("x86_64"),
                 "-XX:UseAVX is an x86 flag; this is " + arch);
-        var cmd = new ArrayList<String>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("--add-modules=jdk.incubator.vector");
-        cmd.addAll(List.of(flags));
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KernelShapeProbe.class.getName()));
-        var process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out;
-        try (var in = process.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the probe did not finish");
-        assertEquals(0, process.exitValue(), out);
+        var flagsAndModule = new ArrayList<String>();
+        flagsAndModule.add("--add-modules=jdk.incubator.vector");
+        flagsAndModule.addAll(List.of(flags));
+        var run = ForkedJvm.run(KernelShapeProbe.class, flagsAndModule, 60);
+        String out = run.output();
+        assertEquals(0, run.exitCode(), out);
         var line = out.lines().filter(l -> l.startsWith("stripMining=")).findFirst();
         assertTrue(line.isPresent(), out);
         return line.get();
