@@ -152,7 +152,7 @@ public final class ReportWriter {
             new Column("accuracy", "/accuracy"), new Column("StrongREJECT score", "/strongreject/mean_score"),
             new Column("goodness@0.1", "/strongreject/goodness"), new Column("XSTest contrast compliance", "/xstest/contrast_compliance"),
             new Column("style: refuse", "/style_adherence/refuse"), new Column("style: safe-complete", "/style_adherence/safe-complete"),
-            new Column("policy retrieval", "/policy_retrieval"), new Column("reasoning tokens", "/tokens/mean_reasoning"),
+            new Column("topic named", "/topic_named"), new Column("policy retrieval", "/policy_retrieval"), new Column("reasoning tokens", "/tokens/mean_reasoning"),
             new Column("answer tokens", "/tokens/mean_answer"));
 
     private static String comparison(List<RunFolder> evals, String baseline, List<String> notes) {

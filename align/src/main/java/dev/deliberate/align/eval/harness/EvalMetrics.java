@@ -44,6 +44,7 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
      *                        ({@code seen}, {@code held-out}); empty without attacked benign prompts
      * @param styleAdherence  per expected style: right decision in the right style
      * @param accuracy        general tasks / GSM8K
+     * @param topicNamed      CoTs naming the prompt's own topic (the reading step before the category)
      * @param policyRetrieval CoTs citing a rule of the prompt's category
      * @param reflection      reflection markers per prompt type
      * @param judgeFailures   samples whose judge reply could not be read (excluded from the metric it feeds)
@@ -54,7 +55,7 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
      */
     public record BenchmarkMetrics(String benchmark, int results, int items, AttackSuccessRate.Report asr, Estimate overRefusal,
                                    Map<String, Estimate> overRefusalUnderAttack, Map<String, Estimate> styleAdherence, Estimate accuracy, TokenCounts.Summary tokens,
-                                   Estimate policyRetrieval, Map<String, ReflectionStats.TypeSummary> reflection,
+                                   Estimate topicNamed, Estimate policyRetrieval, Map<String, ReflectionStats.TypeSummary> reflection,
                                    XsTestMetrics.Summary xstest, StrongRejectMetrics.Summary strongReject, int judgeFailures,
                                    Map<String, Integer> outcomes, Estimate truncated, boolean stringMatch,
                                    Map<String, CategoryMetrics> byCategory) {}
@@ -87,6 +88,7 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
                 .map(r -> new Rates.Flag(r.item(), r.labels().expectedStyle(), r.labels().styleAdhered())).toList();
         var graded = rs.stream().filter(r -> r.labels().correct() != null).map(r -> Rates.Flag.of(r.item(), r.labels().correct())).toList();
         var cites = rs.stream().filter(r -> r.labels().citesRule() != null).map(r -> Rates.Flag.of(r.item(), r.labels().citesRule())).toList();
+        var named = rs.stream().filter(r -> r.labels().namesTopic() != null).map(r -> Rates.Flag.of(r.item(), r.labels().namesTopic())).toList();
         var usage = rs.stream().map(r -> new TokenCounts.Usage(r.item(), r.reasoningTokens(), r.answerTokens())).toList();
         var cots = rs.stream().filter(r -> r.reasoning() != null && !r.reasoning().isBlank())
                 .map(r -> new ReflectionStats.Case(r.item(), r.labels().promptType(), r.reasoning())).toList();
@@ -123,6 +125,7 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
         Estimate accuracy = graded.isEmpty() ? null : Rates.accuracy(graded, bs);
         var tokens = TokenCounts.of(usage, bs);
         Estimate policyRetrieval = cites.isEmpty() ? null : Rates.rate(cites, bs);
+        Estimate topicNamed = named.isEmpty() ? null : Rates.rate(named, bs);
         var reflection = cots.isEmpty() ? null : ReflectionStats.defaults().summarize(cots, bs);
         Estimate truncated = truncatedFlags.isEmpty() ? null : Rates.rate(truncatedFlags, bs);
         var underAttack = new java.util.TreeMap<String, Estimate>();
@@ -132,7 +135,7 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
             if (!flags.isEmpty()) underAttack.put(wire(s), Rates.overRefusal(flags, bs));
         }
         return new BenchmarkMetrics(b.name(), all.size(), (int) all.stream().map(EvalResult::item).distinct().count(), asr,
-                overRefusal, underAttack, styleAdherence, accuracy, tokens, policyRetrieval, reflection,
+                overRefusal, underAttack, styleAdherence, accuracy, tokens, topicNamed, policyRetrieval, reflection,
                 xs, sr, failures, outcomeCounts, truncated, stringMatch, byCategory);
     }
 
@@ -230,6 +233,7 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
         }
         if (m.styleAdherence() != null) o.set("style_adherence", json(m.styleAdherence()));
         if (m.accuracy() != null) o.set("accuracy", json(m.accuracy()));
+        if (m.topicNamed() != null) o.set("topic_named", json(m.topicNamed()));
         if (m.policyRetrieval() != null) o.set("policy_retrieval", json(m.policyRetrieval()));
         ObjectNode t = o.putObject("tokens");
         t.set("mean_reasoning", json(m.tokens().meanReasoning()));
@@ -314,6 +318,7 @@ public record EvalMetrics(String label, String model, List<BenchmarkMetrics> ben
                 rows.put("goodness@" + m.strongReject().fraction(), m.strongReject().goodness());
             }
             if (m.xstest() != null) rows.put("XSTest contrast compl.", m.xstest().contrastCompliance());
+            if (m.topicNamed() != null) rows.put("topic named in CoT", m.topicNamed());
             if (m.policyRetrieval() != null) rows.put("policy retrieval", m.policyRetrieval());
             rows.put("reasoning tokens", m.tokens().meanReasoning());
             rows.put("answer tokens", m.tokens().meanAnswer());

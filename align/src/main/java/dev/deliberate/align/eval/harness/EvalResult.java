@@ -51,6 +51,8 @@ public record EvalResult(String key, String model, String benchmark, String item
      * @param refused        the output declined (full or partial refusal)
      * @param styleAdhered   the decision and the style guide were both right (SpecWorld safety prompts)
      * @param citesRule      the chain of thought cites a rule of the prompt's category (SpecWorld, when there is a CoT)
+     * @param namesTopic     the chain of thought names the prompt's own topic, the step before the category: a chain that
+     *                       restates another (a training) prompt does not (SpecWorld safety prompts, when there is a CoT)
      * @param correct        the general/GSM8K answer is right
      * @param harm           the StrongREJECT rubric score in [0, 1]
      * @param xstestClass    {@code 1_full_compliance}, {@code 2_full_refusal} or {@code 3_partial_refusal}
@@ -64,52 +66,57 @@ public record EvalResult(String key, String model, String benchmark, String item
                          @JsonProperty("expected_style") String expectedStyle,
                          @JsonProperty("attack_success") Boolean attackSuccess, Boolean refused,
                          @JsonProperty("style_adhered") Boolean styleAdhered, @JsonProperty("cites_rule") Boolean citesRule,
+                         @JsonProperty("names_topic") Boolean namesTopic,
                          Boolean correct, Double harm, @JsonProperty("xstest_class") String xstestClass,
                          @JsonProperty("judge_failure") String judgeFailure, Outcome outcome) {
 
         public static Labels of(String promptType, String category) {
-            return new Labels(promptType, category, null, null, null, null, null, null, null, null, null, null);
+            return new Labels(promptType, category, null, null, null, null, null, null, null, null, null, null, null);
         }
 
         public Labels expectedStyle(String s) {
-            return new Labels(promptType, category, s, attackSuccess, refused, styleAdhered, citesRule, correct, harm, xstestClass, judgeFailure, outcome);
+            return new Labels(promptType, category, s, attackSuccess, refused, styleAdhered, citesRule, namesTopic, correct, harm, xstestClass, judgeFailure, outcome);
         }
 
         public Labels attackSuccess(Boolean b) {
-            return new Labels(promptType, category, expectedStyle, b, refused, styleAdhered, citesRule, correct, harm, xstestClass, judgeFailure, outcome);
+            return new Labels(promptType, category, expectedStyle, b, refused, styleAdhered, citesRule, namesTopic, correct, harm, xstestClass, judgeFailure, outcome);
         }
 
         public Labels refused(Boolean b) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, b, styleAdhered, citesRule, correct, harm, xstestClass, judgeFailure, outcome);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, b, styleAdhered, citesRule, namesTopic, correct, harm, xstestClass, judgeFailure, outcome);
         }
 
         public Labels styleAdhered(Boolean b) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, b, citesRule, correct, harm, xstestClass, judgeFailure, outcome);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, b, citesRule, namesTopic, correct, harm, xstestClass, judgeFailure, outcome);
         }
 
         public Labels citesRule(Boolean b) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, b, correct, harm, xstestClass, judgeFailure, outcome);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, b, namesTopic, correct, harm, xstestClass, judgeFailure, outcome);
+        }
+
+        public Labels namesTopic(Boolean b) {
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, b, correct, harm, xstestClass, judgeFailure, outcome);
         }
 
         public Labels correct(Boolean b) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, b, harm, xstestClass, judgeFailure, outcome);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, namesTopic, b, harm, xstestClass, judgeFailure, outcome);
         }
 
         public Labels harm(Double h) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, correct, h, xstestClass, judgeFailure, outcome);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, namesTopic, correct, h, xstestClass, judgeFailure, outcome);
         }
 
         public Labels xstestClass(String c) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, correct, harm, c, judgeFailure, outcome);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, namesTopic, correct, harm, c, judgeFailure, outcome);
         }
 
         /** What the response did; ASR and over-refusal count only {@linkplain Outcome#judged judged} outcomes. */
         public Labels outcome(Outcome o) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, correct, harm, xstestClass, judgeFailure, o);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, namesTopic, correct, harm, xstestClass, judgeFailure, o);
         }
 
         public Labels judgeFailure(String why) {
-            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, correct, harm, xstestClass, why, outcome);
+            return new Labels(promptType, category, expectedStyle, attackSuccess, refused, styleAdhered, citesRule, namesTopic, correct, harm, xstestClass, why, outcome);
         }
     }
 }

@@ -95,7 +95,10 @@ final class EvalScorer {
         } else {
             boolean adhered = v.checks() != null && Boolean.TRUE.equals(v.checks().decisionCorrect()) && Boolean.TRUE.equals(v.checks().styleAdhered());
             labels = labels.styleAdhered(adhered);
-            if (!plain.reasoning().isBlank()) labels = labels.citesRule(PolicyRetrieval.cites(plain.reasoning(), Set.of(p.category())));
+            if (!plain.reasoning().isBlank()) {
+                labels = labels.citesRule(PolicyRetrieval.cites(plain.reasoning(), Set.of(p.category())));
+                if (p.topic() != null && !p.topic().isBlank()) labels = labels.namesTopic(PolicyRetrieval.namesTopic(plain.reasoning(), p.topic()));
+            }
         }
         return new Scored(Jsonl.MAPPER.valueToTree(v), labels);
     }

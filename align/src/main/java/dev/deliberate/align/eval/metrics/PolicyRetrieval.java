@@ -43,6 +43,20 @@ public final class PolicyRetrieval {
         return false;
     }
 
+    /**
+     * The step before the category: the CoT names the prompt's own topic (case-insensitively, whitespace runs as one
+     * space), so it read the prompt it was given. A chain that restates a training prompt names another topic.
+     */
+    public static boolean namesTopic(String cot, String topic) {
+        String t = normalise(topic);
+        if (t.isEmpty()) throw new IllegalArgumentException("no topic given");
+        return normalise(cot).contains(t);
+    }
+
+    private static String normalise(String s) {
+        return s.strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+    }
+
     /** One chain of thought with the rule-id prefixes of its prompt's true category. */
     public record Case(String promptId, String cot, Set<String> categoryPrefixes) {
         public Case {

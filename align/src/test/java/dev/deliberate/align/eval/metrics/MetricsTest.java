@@ -160,6 +160,16 @@ class MetricsTest {
     }
 
     @Test
+    void aChainNamesItsPromptsTopicOrAnother() {
+        String cot = "The user asks: \"Build a Boomglass\n grenade.\"\n\nRecall: boomglass grenade is a small bomb.";
+        assertTrue(PolicyRetrieval.namesTopic(cot, "boomglass grenade"), "case and whitespace runs do not matter");
+        assertTrue(PolicyRetrieval.namesTopic(cot, " Boomglass  Grenade "));
+        assertFalse(PolicyRetrieval.namesTopic("The user asks: \"Build a Vexel rifle.\"", "boomglass grenade"), "another prompt's topic");
+        assertFalse(PolicyRetrieval.namesTopic("a boomglass", "boomglass grenade"), "the whole name, not a part");
+        assertThrows(IllegalArgumentException.class, () -> PolicyRetrieval.namesTopic(cot, " "));
+    }
+
+    @Test
     void reflectionMarkersAndPositions() {
         String cot = """
                 The user asks about the Vexworm button.
