@@ -141,13 +141,27 @@ public interface Backend extends AutoCloseable {
      * Fused log-softmax gather: {@code logp[r] = logits[r, targets[r]] − logsumexp(logits[r])}, and saves
      * {@code lse[r]}. Rows with {@code targets[r] < 0} are ignored (logp 0).
      */
-    void crossEntropy(Tensor logits, int[] targets, Tensor lse, Tensor logp, int rows, int vocab);
+    default void crossEntropy(Tensor logits, int[] targets, Tensor lse, Tensor logp, int rows, int vocab) {
+        crossEntropy(logits, targets, 0, lse, logp, rows, vocab);
+    }
+
+    /**
+     * As {@link #crossEntropy(Tensor, int[], Tensor, Tensor, int, int)} for a block of rows: {@code logits} holds the
+     * block's {@code rows} rows from its start, and they are rows {@code row0…row0+rows−1} of {@code targets},
+     * {@code lse} and {@code logp} (the LM head's logits computed a block at a time).
+     */
+    void crossEntropy(Tensor logits, int[] targets, int row0, Tensor lse, Tensor logp, int rows, int vocab);
 
     /**
      * Turns {@code logits} into their gradient in place, given {@code weights[r] = ∂L/∂logp[r]}:
      * {@code dlogits[r, v] = weights[r]·(1[v = target] − softmax(logits[r])_v)}; ignored rows become zero.
      */
-    void crossEntropyBackward(Tensor logits, Tensor lse, int[] targets, Tensor weights, int rows, int vocab);
+    default void crossEntropyBackward(Tensor logits, Tensor lse, int[] targets, Tensor weights, int rows, int vocab) {
+        crossEntropyBackward(logits, lse, targets, 0, weights, rows, vocab);
+    }
+
+    /** The backward of the block form of {@code crossEntropy}: {@code logits} are the block's, the rest row {@code row0} on. */
+    void crossEntropyBackward(Tensor logits, Tensor lse, int[] targets, int row0, Tensor weights, int rows, int vocab);
 
     /**
      * One AdamW step (Loshchilov &amp; Hutter, decoupled weight decay; torch's update order and bias correction):

@@ -239,16 +239,16 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public void crossEntropy(Tensor logits, int[] targets, Tensor lse, Tensor logp, int rows, int vocab) {
+    public void crossEntropy(Tensor logits, int[] targets, int row0, Tensor lse, Tensor logp, int rows, int vocab) {
         long t0 = System.nanoTime();
-        inner.crossEntropy(logits, targets, lse, logp, rows, vocab);
+        inner.crossEntropy(logits, targets, row0, lse, logp, rows, vocab);
         add("crossEntropy", t0);
     }
 
     @Override
-    public void crossEntropyBackward(Tensor logits, Tensor lse, int[] targets, Tensor weights, int rows, int vocab) {
+    public void crossEntropyBackward(Tensor logits, Tensor lse, int[] targets, int row0, Tensor weights, int rows, int vocab) {
         long t0 = System.nanoTime();
-        inner.crossEntropyBackward(logits, lse, targets, weights, rows, vocab);
+        inner.crossEntropyBackward(logits, lse, targets, row0, weights, rows, vocab);
         add("crossEntropyBackward", t0);
     }
 

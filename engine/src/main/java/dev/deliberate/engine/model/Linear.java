@@ -22,7 +22,12 @@ final class Linear {
 
     /** {@code y (+)= x·Wᵀ + b} over {@code rows} rows; {@code accumulate} adds onto y (a residual connection). */
     void forward(Backend be, Tensor x, Tensor y, int rows, boolean accumulate) {
-        be.matmul(false, true, rows, out, in, x, 0, weight.value(), 0, y, 0, accumulate);
+        forwardRows(be, x, 0, y, rows, accumulate);
+    }
+
+    /** As {@link #forward} for rows {@code x0…x0+rows−1} of x, written to y from its start (a block of the LM head). */
+    void forwardRows(Backend be, Tensor x, int x0, Tensor y, int rows, boolean accumulate) {
+        be.matmul(false, true, rows, out, in, x, (long) x0 * in, weight.value(), 0, y, 0, accumulate);
         if (bias != null) be.biasAdd(y, bias.value(), rows, out);
     }
 
@@ -34,9 +39,15 @@ final class Linear {
 
     /** {@code dx (+)= dy·W}; {@code dW += dyᵀ·x} unless frozen; {@code db += Σ_rows dy} unless frozen. */
     void backward(Backend be, Tensor dy, Tensor x, Tensor dx, int rows, boolean accumulateDx) {
-        if (weight.trainable()) be.matmul(true, false, out, in, rows, dy, 0, x, 0, weight.grad(be), 0, true);
+        backwardRows(be, dy, x, 0, dx, rows, accumulateDx);
+    }
+
+    /** The backward of {@link #forwardRows}: dy holds the block from its start; x and dx are read and written at row x0. */
+    void backwardRows(Backend be, Tensor dy, Tensor x, int x0, Tensor dx, int rows, boolean accumulateDx) {
+        long off = (long) x0 * in;
+        if (weight.trainable()) be.matmul(true, false, out, in, rows, dy, 0, x, off, weight.grad(be), 0, true);
         if (bias != null && bias.trainable()) be.biasBackward(dy, bias.grad(be), rows, out);
-        if (dx != null) be.matmul(false, false, rows, in, out, dy, 0, weight.value(), 0, dx, 0, accumulateDx);
+        if (dx != null) be.matmul(false, false, rows, in, out, dy, 0, weight.value(), 0, dx, off, accumulateDx);
     }
 
     /** As {@link #backward}, plus the adapter's gradients and its share of {@code dx}. */

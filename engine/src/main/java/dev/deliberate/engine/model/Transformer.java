@@ -83,17 +83,21 @@ public final class Transformer {
         }
     }
 
-    /** The head's buffers: final-norm input/output, logits and the loss-side vectors. */
+    /**
+     * The head's buffers: final-norm input/output, the logits of one block of at most {@code block} rows, and the
+     * loss-side vectors of all rows.
+     */
     private static final class Head {
         final Tensor xf, lnf, rstdf, logits, lse, logp, weights;
-        final int cap;
+        final int cap, block;
 
-        Head(Backend be, ModelConfig c, int cap) {
+        Head(Backend be, ModelConfig c, int cap, int blockRows) {
             this.cap = cap;
+            block = Math.min(cap, blockRows);
             xf = be.allocate((long) cap * c.hiddenSize());
             lnf = be.allocate((long) cap * c.hiddenSize());
             rstdf = be.allocate(cap);
-            logits = be.allocate((long) cap * c.vocabSize());
+            logits = be.allocate((long) block * c.vocabSize());
             lse = be.allocate(cap);
             logp = be.allocate(cap);
             weights = be.allocate(cap);
@@ -127,6 +131,7 @@ public final class Transformer {
     private int workCap;
     private Batch saved; // the batch whose activations trainActs hold
     private int[] positions = new int[0];
+    private int logitBlockRows; // the most rows of logits held at once; see LOGIT_BUDGET
 
     // LoRA (null/empty without adapters) and activation checkpointing
     private LoraConfig lora;
@@ -137,10 +142,20 @@ public final class Transformer {
     private long dropoutSeed = 0x10AAL, trainingForwards;
     private Tensor normGradSink; // dw of frozen RMSNorms: written, never read
 
+    /**
+     * Floats of logits a head holds at once (256 MB): the LM head and its loss run in blocks of
+     * {@code LOGIT_BUDGET / vocab} rows, so a 150k vocabulary does not need a {@code rows × vocab} buffer (2048 rows of
+     * Qwen2's 151,936 would be 1.2 GB a head). A batch that fits one block (every SpecWorld shape, and 2048 rows of a
+     * 32k vocabulary) keeps the forward's logits for the backward; a larger one recomputes each block's logits there,
+     * one more head GEMM, the price of the memory.
+     */
+    public static final long LOGIT_BUDGET = 1L << 26;
+
     /** A model with zero weights; fill them with {@link #initialize} or from a checkpoint. */
     public Transformer(ModelConfig cfg, Backend backend) {
         this.cfg = cfg;
         this.be = backend;
+        logitBlockRows = (int) Math.max(1, Math.min(Integer.MAX_VALUE, LOGIT_BUDGET / cfg.vocabSize()));
         int hs = cfg.hiddenSize(), is = cfg.intermediateSize();
         embed = param("model.embed_tokens.weight", cfg.vocabSize(), hs);
         blocks = new Block[cfg.numHiddenLayers()];
@@ -196,6 +211,28 @@ public final class Transformer {
         return be;
     }
 
+    /** The most rows whose logits the head holds at once (default {@link #LOGIT_BUDGET} / vocab). */
+    public int logitBlockRows() {
+        return logitBlockRows;
+    }
+
+    /**
+     * Sets {@link #logitBlockRows} (≥ 1): smaller saves memory at the price of more, smaller head GEMMs. Drops the
+     * buffers (they are made again on the next pass) and any forward awaiting its backward.
+     */
+    public void logitBlockRows(int rows) {
+        if (rows < 1) throw new IllegalArgumentException("logit block rows must be at least 1, got " + rows);
+        logitBlockRows = rows;
+        trainActs = null;
+        trainHead = null;
+        grads = null;
+        trainCap = 0;
+        workActs = null;
+        workHead = null;
+        workCap = 0;
+        saved = null;
+    }
+
     /** Parameters in HF order (tied models have no {@code lm_head.weight}). */
     public Map<String, Parameter> parameters() {
         return Collections.unmodifiableMap(params);
@@ -240,7 +277,7 @@ public final class Transformer {
             trainActs = new Acts[blocks.length];
             Acts work = checkpointing ? new Acts(be, cfg, n) : null;
             for (int l = 0; l < blocks.length; l++) trainActs[l] = checkpointing ? new Acts(be, cfg, n, work) : new Acts(be, cfg, n);
-            trainHead = new Head(be, cfg, n);
+            trainHead = new Head(be, cfg, n, logitBlockRows);
             grads = new Grads(be, cfg, n);
             trainCap = n;
         }
@@ -252,7 +289,7 @@ public final class Transformer {
             adapters.training = false;
         }
         saved = batch;
-        be.crossEntropy(trainHead.logits, batch.targets(), trainHead.lse, trainHead.logp, n, cfg.vocabSize());
+        headLogProbs(trainHead, batch.targets(), n);
         be.download(trainHead.logp, 0, logpOut, 0, n);
     }
 
@@ -271,8 +308,13 @@ public final class Transformer {
         Grads g = grads;
         int[] pos = trainingPositions(batch); // recomputed: a sequenceLogProbs call in between may have reused the array
         be.upload(dLogp, 0, hd0.weights, 0, n);
-        be.crossEntropyBackward(hd0.logits, hd0.lse, batch.targets(), hd0.weights, n, cfg.vocabSize());
-        head().backward(be, hd0.logits, hd0.lnf, g.dln, n, false);
+        boolean kept = n <= hd0.block; // one block: the forward's logits are still in the buffer
+        for (int r0 = 0; r0 < n; r0 += hd0.block) { // the head a block of rows at a time: logits → dlogits → dW, dln
+            int m = Math.min(hd0.block, n - r0);
+            if (!kept) head().forwardRows(be, hd0.lnf, r0, hd0.logits, m, false);
+            be.crossEntropyBackward(hd0.logits, hd0.lse, batch.targets(), r0, hd0.weights, m, cfg.vocabSize());
+            head().backwardRows(be, hd0.logits, hd0.lnf, r0, g.dln, m, false);
+        }
         be.zero(g.dres);
         be.rmsnormBackward(g.dln, hd0.xf, finalNorm.value(), hd0.rstdf, g.dres, normGrad(finalNorm), n, hs);
         for (int l = blocks.length - 1; l >= 0; l--) {
@@ -346,7 +388,7 @@ public final class Transformer {
         workActs = null;
         workHead = null;
         workActs = new Acts(be, cfg, n);
-        workHead = new Head(be, cfg, n);
+        workHead = new Head(be, cfg, n, logitBlockRows);
         workCap = n;
     }
 
@@ -379,7 +421,25 @@ public final class Transformer {
         for (int l = 0; l < blocks.length; l++)
             block(l, acts[l], n, pos, l + 1 < blocks.length ? acts[l + 1].x : head.xf, batch, null, null);
         be.rmsnorm(head.xf, finalNorm.value(), head.lnf, head.rstdf, n, hs, (float) cfg.rmsNormEps());
-        head().forward(be, head.lnf, head.logits, n, false);
+    }
+
+    /** The LM head and log-softmax over {@code head.lnf}, a block of rows at a time: {@code lse} and {@code logp} of all n rows. */
+    private void headLogProbs(Head head, int[] targets, int n) {
+        for (int r0 = 0; r0 < n; r0 += head.block) {
+            int m = Math.min(head.block, n - r0);
+            head().forwardRows(be, head.lnf, r0, head.logits, m, false);
+            be.crossEntropy(head.logits, targets, r0, head.lse, head.logp, m, cfg.vocabSize());
+        }
+    }
+
+    /** Logits of rows 0…n−1 of {@code head.lnf} into {@code out}, a block at a time. */
+    private void headLogits(Head head, int n, float[] out) {
+        int v = cfg.vocabSize();
+        for (int r0 = 0; r0 < n; r0 += head.block) {
+            int m = Math.min(head.block, n - r0);
+            head().forwardRows(be, head.lnf, r0, head.logits, m, false);
+            be.download(head.logits, 0, out, r0 * v, m * v);
+        }
     }
 
     /**
@@ -414,7 +474,7 @@ public final class Transformer {
 
     private float[] logProbs(Batch batch, Head head) {
         int n = batch.rows();
-        be.crossEntropy(head.logits, batch.targets(), head.lse, head.logp, n, cfg.vocabSize());
+        headLogProbs(head, batch.targets(), n);
         float[] out = new float[n];
         be.download(head.logp, 0, out, 0, n);
         return out;
@@ -439,7 +499,7 @@ public final class Transformer {
         Head h = training ? trainHead : workHead;
         int n = (training ? trainCap : workCap);
         float[] out = new float[Math.toIntExact((long) n * cfg.vocabSize())];
-        be.download(h.logits, 0, out, 0, out.length);
+        headLogits(h, n, out); // recomputed from the saved final-norm output: blocks keep only one block's logits
         return out;
     }
 
@@ -469,8 +529,7 @@ public final class Transformer {
         int m = logitRows.length;
         be.gatherRows(a.x, head.xf, m, hs, logitRows);
         be.rmsnorm(head.xf, finalNorm.value(), head.lnf, head.rstdf, m, hs, (float) cfg.rmsNormEps());
-        head().forward(be, head.lnf, head.logits, m, false);
-        be.download(head.logits, 0, logitsOut, 0, m * cfg.vocabSize());
+        headLogits(head, m, logitsOut);
     }
 
     /**

@@ -685,13 +685,14 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void crossEntropy(Tensor logitst, int[] targets, Tensor lset, Tensor logpt, int rows, int vocab) {
+    public void crossEntropy(Tensor logitst, int[] targets, int row0, Tensor lset, Tensor logpt, int rows, int vocab) {
         float[] z = a(logitst), lse = a(lset), logp = a(logpt);
         Parallel.forRange(rows, 4, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                if (targets[r] < 0) {
-                    lse[r] = 0f;
-                    logp[r] = 0f;
+                int g = row0 + r; // the row of the batch; r is the block's
+                if (targets[g] < 0) {
+                    lse[g] = 0f;
+                    logp[g] = 0f;
                     continue;
                 }
                 int o = r * vocab;
@@ -699,27 +700,27 @@ public final class CpuBackend implements Backend {
                 double s = expVectors(z, o, 1f, m, 1f, null, 0, vocab);
                 for (int i = vocab - vocab % L; i < vocab; i++) s += Math.exp(z[o + i] - m);
                 float l = m + (float) Math.log(s);
-                lse[r] = l;
-                logp[r] = z[o + targets[r]] - l;
+                lse[g] = l;
+                logp[g] = z[o + targets[g]] - l;
             }
         });
     }
 
     @Override
-    public void crossEntropyBackward(Tensor logitst, Tensor lset, int[] targets, Tensor weightst, int rows, int vocab) {
+    public void crossEntropyBackward(Tensor logitst, Tensor lset, int[] targets, int row0, Tensor weightst, int rows, int vocab) {
         float[] z = a(logitst), lse = a(lset), w = a(weightst);
         Parallel.forRange(rows, 4, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                int o = r * vocab;
-                float wr = w[r];
-                if (targets[r] < 0 || wr == 0f) {
+                int g = row0 + r, o = r * vocab;
+                float wr = w[g];
+                if (targets[g] < 0 || wr == 0f) {
                     Arrays.fill(z, o, o + vocab, 0f);
                     continue;
                 }
-                float l = lse[r], neg = -wr;
+                float l = lse[g], neg = -wr;
                 expVectors(z, o, 1f, l, neg, z, o, vocab);
                 for (int i = vocab - vocab % L; i < vocab; i++) z[o + i] = neg * (float) Math.exp(z[o + i] - l);
-                z[o + targets[r]] += wr;
+                z[o + targets[g]] += wr;
             }
         });
     }
