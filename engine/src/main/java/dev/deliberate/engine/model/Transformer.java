@@ -130,6 +130,7 @@ public final class Transformer {
     private Head workHead;
     private int workCap;
     private Batch saved; // the batch whose activations trainActs hold
+    private boolean headDone; // the forward of `saved` also ran the LM head's backward (its dLogp was known)
     private int[] positions = new int[0];
     private int logitBlockRows; // the most rows of logits held at once; see LOGIT_BUDGET
 
@@ -231,6 +232,7 @@ public final class Transformer {
         workHead = null;
         workCap = 0;
         saved = null;
+        headDone = false;
     }
 
     /** Parameters in HF order (tied models have no {@code lm_head.weight}). */
@@ -268,7 +270,19 @@ public final class Transformer {
 
     /** As {@link #forward(Batch)}, writing the log-probs into {@code logpOut} (at least {@code batch.rows()} long). */
     public void forward(Batch batch, float[] logpOut) {
+        forward(batch, logpOut, null);
+    }
+
+    /**
+     * As {@link #forward(Batch, float[])}; with {@code dLogp} (the gradient {@link #backward} will be given, known before
+     * the forward, as cross-entropy's is) the LM head's backward runs here, each block of logits turned into its
+     * gradient while it is in the buffer, so a batch of several blocks needs no recomputation. The following
+     * {@code backward} must get the same {@code dLogp}; gradients are the same bits as without it.
+     */
+    public void forward(Batch batch, float[] logpOut, float[] dLogp) {
         checkBatch(batch);
+        if (dLogp != null && dLogp.length < batch.rows())
+            throw new IllegalArgumentException("dLogp has " + dLogp.length + " entries, batch has " + batch.rows() + " rows");
         int n = batch.rows();
         if (n > trainCap || (trainActs != null && trainActs[0].shared != checkpointing)) {
             trainActs = null;
@@ -289,7 +303,9 @@ public final class Transformer {
             adapters.training = false;
         }
         saved = batch;
-        headLogProbs(trainHead, batch.targets(), n);
+        headDone = dLogp != null;
+        if (headDone) headForwardBackward(trainHead, batch.targets(), dLogp, n);
+        else headLogProbs(trainHead, batch.targets(), n);
         be.download(trainHead.logp, 0, logpOut, 0, n);
     }
 
@@ -307,14 +323,16 @@ public final class Transformer {
         Head hd0 = trainHead;
         Grads g = grads;
         int[] pos = trainingPositions(batch); // recomputed: a sequenceLogProbs call in between may have reused the array
-        be.upload(dLogp, 0, hd0.weights, 0, n);
-        boolean kept = n <= hd0.block; // one block: the forward's logits are still in the buffer
-        for (int r0 = 0; r0 < n; r0 += hd0.block) { // the head a block of rows at a time: logits → dlogits → dW, dln
-            int m = Math.min(hd0.block, n - r0);
-            if (!kept) head().forwardRows(be, hd0.lnf, r0, hd0.logits, m, false);
-            be.crossEntropyBackward(hd0.logits, hd0.lse, batch.targets(), r0, hd0.weights, m, cfg.vocabSize());
-            head().backwardRows(be, hd0.logits, hd0.lnf, r0, g.dln, m, false);
+        if (!headDone) { // else the forward did this part with the same dLogp, and g.dln holds its result
+            be.upload(dLogp, 0, hd0.weights, 0, n);
+            boolean kept = n <= hd0.block; // one block: the forward's logits are still in the buffer
+            for (int r0 = 0; r0 < n; r0 += hd0.block) { // the head a block of rows at a time: logits → dlogits → dW, dln
+                int m = Math.min(hd0.block, n - r0);
+                if (!kept) head().forwardRows(be, hd0.lnf, r0, hd0.logits, m, false);
+                headBackwardBlock(hd0, batch.targets(), r0, m, g);
+            }
         }
+        headDone = false;
         be.zero(g.dres);
         be.rmsnormBackward(g.dln, hd0.xf, finalNorm.value(), hd0.rstdf, g.dres, normGrad(finalNorm), n, hs);
         for (int l = blocks.length - 1; l >= 0; l--) {
@@ -430,6 +448,23 @@ public final class Transformer {
             head().forwardRows(be, head.lnf, r0, head.logits, m, false);
             be.crossEntropy(head.logits, targets, r0, head.lse, head.logp, m, cfg.vocabSize());
         }
+    }
+
+    /** {@link #headLogProbs} and the head's backward in one pass over the blocks: {@code dLogp} is known already. */
+    private void headForwardBackward(Head head, int[] targets, float[] dLogp, int n) {
+        be.upload(dLogp, 0, head.weights, 0, n);
+        for (int r0 = 0; r0 < n; r0 += head.block) {
+            int m = Math.min(head.block, n - r0);
+            head().forwardRows(be, head.lnf, r0, head.logits, m, false);
+            be.crossEntropy(head.logits, targets, r0, head.lse, head.logp, m, cfg.vocabSize());
+            headBackwardBlock(head, targets, r0, m, grads);
+        }
+    }
+
+    /** A block's logits (in the buffer) → dlogits in place → {@code dW} of the head, and rows r0… of {@code g.dln}. */
+    private void headBackwardBlock(Head head, int[] targets, int r0, int m, Grads g) {
+        be.crossEntropyBackward(head.logits, head.lse, targets, r0, head.weights, m, cfg.vocabSize());
+        head().backwardRows(be, head.logits, head.lnf, r0, g.dln, m, false);
     }
 
     /** Logits of rows 0…n−1 of {@code head.lnf} into {@code out}, a block at a time. */

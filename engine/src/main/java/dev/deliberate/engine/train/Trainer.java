@@ -58,7 +58,8 @@ public final class Trainer {
                 logp = new float[b.rows()];
                 dLogp = new float[b.rows()];
             }
-            model.forward(b, logp);
+            boolean known = objective.gradientBeforeForward(b, dLogp, totalTargets, microBatches.size());
+            model.forward(b, logp, known ? dLogp : null); // known: the head's backward runs in the forward
             loss += objective.lossAndGradient(b, logp, dLogp, totalTargets, microBatches.size());
             model.backward(dLogp);
         }

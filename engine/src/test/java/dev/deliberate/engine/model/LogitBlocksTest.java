@@ -69,6 +69,42 @@ class LogitBlocksTest {
         }
     }
 
+    /** Gradients of a forward told its dLogp (the head's backward inside it) against forward-then-backward, bit for bit. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 5})
+    void aKnownGradientRunsTheHeadBackwardInTheForwardWithTheSameBits(int blockRows) {
+        for (ModelConfig cfg : new ModelConfig[]{TinyModels.qwen2Tied(), TinyModels.llamaUntied()}) {
+            Map<String, float[]> want = null;
+            float[] wantLogp = null;
+            for (boolean known : new boolean[]{false, true}) {
+                Backend be = new CpuBackend();
+                Transformer model = TinyModels.init(cfg, be, 7);
+                if (blockRows > 0) model.logitBlockRows(blockRows);
+                Batch batch = TinyModels.randomBatch(cfg.vocabSize(), 3, 6, 4, 5);
+                float[] w = new float[batch.rows()];
+                for (int r = 0; r < w.length; r++) w[r] = batch.targets()[r] >= 0 ? -1f / 12 : 0f;
+                float[] logp = new float[batch.rows()];
+                model.zeroGrad();
+                model.forward(batch, logp, known ? w : null);
+                model.sequenceLogProbs(TinyModels.randomBatch(cfg.vocabSize(), 9, 5, 5), null); // a reference pass between
+                model.backward(w);
+                var grads = new LinkedHashMap<String, float[]>();
+                for (Parameter p : model.parameters().values()) {
+                    float[] g = new float[(int) p.size()];
+                    be.download(p.gradOrNull(), 0, g, 0, g.length);
+                    grads.put(p.name(), g);
+                }
+                if (!known) {
+                    want = grads;
+                    wantLogp = logp;
+                } else {
+                    assertArrayEquals(wantLogp, logp, "log-probs");
+                    for (var e : want.entrySet()) assertArrayEquals(e.getValue(), grads.get(e.getKey()), e.getKey());
+                }
+            }
+        }
+    }
+
     @Test
     void blocksAreDeterministic() {
         Passes a = run(TinyModels.qwen2Tied(), 5), b = run(TinyModels.qwen2Tied(), 5);
