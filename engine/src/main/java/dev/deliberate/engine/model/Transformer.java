@@ -147,8 +147,9 @@ public final class Transformer {
      * Floats of logits a head holds at once (256 MB): the LM head and its loss run in blocks of
      * {@code LOGIT_BUDGET / vocab} rows, so a 150k vocabulary does not need a {@code rows × vocab} buffer (2048 rows of
      * Qwen2's 151,936 would be 1.2 GB a head). A batch that fits one block (every SpecWorld shape, and 2048 rows of a
-     * 32k vocabulary) keeps the forward's logits for the backward; a larger one recomputes each block's logits there,
-     * one more head GEMM, the price of the memory.
+     * 32k vocabulary) keeps the forward's logits for the backward. A larger one either runs the head's backward inside
+     * the forward, block by block, when the gradient is known beforehand ({@link #forward(Batch, float[], float[])}:
+     * SFT), or recomputes each block's logits in the backward (DPO, RL), one more head GEMM, the price of the memory.
      */
     public static final long LOGIT_BUDGET = 1L << 26;
 
