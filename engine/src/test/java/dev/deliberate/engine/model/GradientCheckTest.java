@@ -23,8 +23,7 @@ class GradientCheckTest {
         Transformer model = TinyModels.init(cfg, be, 7);
         Batch batch = TinyModels.randomBatch(cfg.vocabSize(), 3, 6, 4);
         var rnd = new Random(5);
-        float[] w = new float[batch.rows()];
-        for (int r = 0; r < w.length; r++) w[r] = batch.targets()[r] >= 0 ? (float) rnd.nextGaussian() : 0f;
+        float[] w = TinyModels.gaussianWeights(batch, rnd);
 
         model.zeroGrad();
         float[] logp = model.forward(batch);

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
@@ -30,18 +29,11 @@ class LogitBlocksTest {
         Transformer model = TinyModels.init(cfg, be, 7);
         if (blockRows > 0) model.logitBlockRows(blockRows);
         Batch batch = TinyModels.randomBatch(cfg.vocabSize(), 3, 6, 4, 5); // 18 rows, padded
-        var rnd = new Random(5);
-        float[] w = new float[batch.rows()];
-        for (int r = 0; r < w.length; r++) w[r] = batch.targets()[r] >= 0 ? (float) rnd.nextGaussian() : 0f;
+        float[] w = TinyModels.gaussianWeights(batch, new Random(5));
         model.zeroGrad();
         float[] logp = model.forward(batch);
         model.backward(w);
-        var grads = new LinkedHashMap<String, float[]>();
-        for (Parameter p : model.parameters().values()) {
-            float[] g = new float[(int) p.size()];
-            be.download(p.gradOrNull(), 0, g, 0, g.length);
-            grads.put(p.name(), g);
-        }
+        var grads = TinyModels.gradients(model, be);
         double[] seq = model.sequenceLogProbs(batch, null);
         float[] logits = model.logitsOfLastForward(false);
         var cache = new KvCache(be, cfg, 2, 16);
@@ -88,12 +80,7 @@ class LogitBlocksTest {
                 model.forward(batch, logp, known ? w : null);
                 model.sequenceLogProbs(TinyModels.randomBatch(cfg.vocabSize(), 9, 5, 5), null); // a reference pass between
                 model.backward(w);
-                var grads = new LinkedHashMap<String, float[]>();
-                for (Parameter p : model.parameters().values()) {
-                    float[] g = new float[(int) p.size()];
-                    be.download(p.gradOrNull(), 0, g, 0, g.length);
-                    grads.put(p.name(), g);
-                }
+                var grads = TinyModels.gradients(model, be);
                 if (!known) {
                     want = grads;
                     wantLogp = logp;

@@ -33,6 +33,24 @@ final class TinyModels {
         return m;
     }
 
+    /** A random weight per target row ({@code ∂L/∂logp}, 0 on ignored rows): the objective L = Σ w_r·logp_r. */
+    static float[] gaussianWeights(Batch batch, Random rnd) {
+        float[] w = new float[batch.rows()];
+        for (int r = 0; r < w.length; r++) w[r] = batch.targets()[r] >= 0 ? (float) rnd.nextGaussian() : 0f;
+        return w;
+    }
+
+    /** Every parameter's gradient, by name, in HF order. */
+    static java.util.Map<String, float[]> gradients(Transformer model, Backend be) {
+        var grads = new java.util.LinkedHashMap<String, float[]>();
+        for (Parameter p : model.parameters().values()) {
+            float[] g = new float[(int) p.size()];
+            be.download(p.gradOrNull(), 0, g, 0, g.length);
+            grads.put(p.name(), g);
+        }
+        return grads;
+    }
+
     static Batch randomBatch(int vocab, long seed, int... lengths) {
         var rnd = new Random(seed);
         int seqLen = 0;
