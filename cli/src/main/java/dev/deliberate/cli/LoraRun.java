@@ -13,7 +13,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * What {@code --lora}, {@code --merge}, {@code --base-dtype} and {@code --checkpointing} change in a {@code train} run:
+ * What {@code --lora}, {@code --merge}, {@code --base-dtype}, {@code --checkpointing} and {@code --logit-block-rows} change in a
+ * {@code train} run:
  * the model a reference names (a checkpoint, an adapter folder or {@code BASE+ADAPTER}), the adapter attached, how the
  * frozen base is held, and the output. The adapter's format does not depend on {@code --base-dtype}; with bf16,
  * {@code --merge} writes the bf16-rounded base plus the adapter (as fp32).
@@ -56,7 +57,7 @@ final class LoraRun {
             o.loraBase = ref.base().toAbsolutePath().normalize();
             m.setBaseDtype(baseDtype); // bf16: the frozen matrices now held once, at half the memory
         }
-        m.setCheckpointing(o.checkpointing);
+        o.applyTo(m);
         return m;
     }
 

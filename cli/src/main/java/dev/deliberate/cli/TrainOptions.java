@@ -71,6 +71,11 @@ final class TrainOptions {
     @Option(names = "--checkpointing", description = "Activation checkpointing: keep each layer's input only, recompute in the backward.")
     boolean checkpointing;
 
+    @Option(names = "--logit-block-rows", paramLabel = "N", description = {
+            "Rows of logits the LM head holds at once (default 0: 2^26 floats / vocabulary, 256 MB). Smaller saves memory at a",
+            "large vocabulary; DPO and RL then recompute a block's logits in the backward, SFT does not."})
+    int logitBlockRows;
+
     @Option(names = "--base-dtype", paramLabel = "fp32|bf16", defaultValue = "fp32", description = {
             "With --lora: hold the frozen base's weight matrices (linear layers, embedding/LM head) in bf16, half their memory,",
             "widened to fp32 inside the matrix multiplies; or fp32 (default: ${DEFAULT-VALUE}). --merge then writes bf16-rounded base + adapter."})
@@ -91,6 +96,13 @@ final class TrainOptions {
             throw new UserError("--base-dtype bf16 needs --lora: only a frozen base can be held in bf16 (a full fine-tune updates every"
                     + " weight in fp32); add --lora r=16,alpha=32,targets=all-linear or drop --base-dtype");
         return d;
+    }
+
+    /** Applies {@code --checkpointing} and {@code --logit-block-rows} to a loaded or fresh model. */
+    void applyTo(dev.deliberate.engine.model.Transformer m) {
+        if (logitBlockRows < 0) throw new UserError("--logit-block-rows must be at least 1 (or 0 for the default), got " + logitBlockRows);
+        m.setCheckpointing(checkpointing);
+        if (logitBlockRows > 0) m.logitBlockRows(logitBlockRows);
     }
 
     TrainConfig config() {
@@ -128,6 +140,7 @@ final class TrainOptions {
         m.put("lora", lora);
         m.put("merge", merge);
         m.put("checkpointing", checkpointing);
+        m.put("logit_block_rows", logitBlockRows);
         m.put("base_dtype", baseDtype().toString());
         return m;
     }

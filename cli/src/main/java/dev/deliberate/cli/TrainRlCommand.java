@@ -146,6 +146,7 @@ final class TrainRlCommand implements Callable<Integer> {
     private static TrainOptions withoutLora(TrainOptions o) {
         var ref = new TrainOptions();
         ref.seed = o.seed;
+        ref.logitBlockRows = o.logitBlockRows;
         return ref;
     }
 }

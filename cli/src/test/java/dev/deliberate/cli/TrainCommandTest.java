@@ -139,6 +139,31 @@ class TrainCommandTest {
     }
 
     @Test
+    void logitBlockRowsTrainsTheSameAndIsRecorded(@TempDir Path tmp) throws Exception {
+        String t = tmp.toString();
+        assertEquals(0, run("train", "tokenizer", "--corpus", "specworld", "--vocab", "600", "--out", t + "/tok").code());
+        ModelConfig.llama(32, 64, 1, 4, 2, 600, 512).write(tmp.resolve("shape.json"));
+        writeSftAndPrefs(tmp);
+        double[] last = new double[2];
+        for (int i = 0; i < 2; i++) {
+            var args = new ArrayList<>(List.of("train", "sft", "--data", t + "/sft.jsonl", "--init", t + "/shape.json", "--tokenizer",
+                    t + "/tok", "--max-steps", "3", "--batch", "4", "--lr", "3e-3", "--max-seq-len", "256", "--out", t + "/run" + i));
+            if (i == 1) args.addAll(List.of("--logit-block-rows", "5")); // every micro-batch in several blocks
+            var r = run(args.toArray(String[]::new));
+            assertEquals(0, r.code(), r.err());
+            var lines = metrics(tmp.resolve("run" + i));
+            last[i] = lines.stream().filter(l -> l.path("split").asText().equals("train")).toList().getLast().path("loss").asDouble();
+        }
+        assertEquals(last[0], last[1], 1e-4 * Math.abs(last[0]), "the same training to fp32 rounding");
+        assertEquals(5, JSON.readTree(tmp.resolve("run1/config.json").toFile()).path("logit_block_rows").asInt());
+
+        var r = run("train", "sft", "--data", t + "/sft.jsonl", "--init", t + "/shape.json", "--tokenizer", t + "/tok",
+                "--max-steps", "1", "--logit-block-rows", "-1", "--out", t + "/bad");
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("--logit-block-rows"), r.err());
+    }
+
+    @Test
     void badInputIsNamed(@TempDir Path tmp) throws Exception {
         Files.writeString(tmp.resolve("bad.jsonl"), "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n{not json\n");
         var r = run("train", "sft", "--data", tmp.resolve("bad.jsonl").toString(), "--init", "tiny", "--tokenizer", tmp.toString(),
