@@ -82,7 +82,7 @@ final class TrainSftCommand implements Callable<Integer> {
         Path tokDir = tokenizerDir != null ? tokenizerDir : LoraRun.tokenizerDir(model);
         HfTokenizer tok = TrainRun.loadTokenizer(tokDir);
         Transformer m = model != null ? LoraRun.load(model, train) : initialise(tok);
-        train.applyTo(m);
+        if (model == null) train.applyTo(m); // LoraRun.load applied them to a loaded model
         if (m.config().vocabSize() < tok.vocabSize())
             throw new UserError("the model's vocabulary (" + m.config().vocabSize() + ") is smaller than the tokenizer's (" + tok.vocabSize() + ")");
 
