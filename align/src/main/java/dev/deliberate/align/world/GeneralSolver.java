@@ -43,7 +43,10 @@ public final class GeneralSolver {
                     case '*' -> a * b;
                     default -> a - b;
                 };
-                return Optional.of(new Solution(List.of("This is an arithmetic task: " + a + " " + op.op + " " + b + " = " + r + "."), "" + r));
+                String task = "This is an arithmetic task: " + a + " " + op.op + " " + b;
+                boolean columns = a <= 999 && b <= 999 && (op.op == '+' || op.op == '-' && a >= b); // as on paper; times tables are recalled
+                String worked = !columns ? task + " = " + r + "." : task + ". " + (op.op == '+' ? ColumnArithmetic.add(a, b) : ColumnArithmetic.subtract(a, b));
+                return Optional.of(new Solution(List.of(worked), "" + r));
             }
         }
         List<Long> nums = new ArrayList<>();
@@ -53,7 +56,8 @@ public final class GeneralSolver {
             long total = nums.get(0) * nums.get(1), left = total - nums.get(2);
             return Optional.of(new Solution(List.of(
                     "This is a two-step word problem. First the total: " + nums.get(0) + " × " + nums.get(1) + " = " + total + ".",
-                    "Then subtract what is lost or given away: " + total + " − " + nums.get(2) + " = " + left + "."), "" + left));
+                    "Then subtract what is lost or given away: " + total + " - " + nums.get(2) + (left >= 0 && total <= 999
+                            ? ". " + ColumnArithmetic.subtract(total, nums.get(2)) : " = " + left + ".")), "" + left));
         }
         // the country the question names as a whole word; of two that both fit, the longer name
         Lexicon.Fact named = null;

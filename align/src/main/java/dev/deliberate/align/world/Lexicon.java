@@ -70,8 +70,12 @@ public record Lexicon(Split<String> openers, Split<String> closers, Grammar gram
 
     public record General(Split<String> names, Split<Fact> facts, Map<String, Split<String>> templates) {}
 
-    /** Benign sentence parts: {@code subject verb object place.} */
-    public record Practice(List<String> subjects, List<String> verbs, List<String> objects, List<String> places) {}
+    /**
+     * Benign sentence parts ({@code subject verb object place.}) and the extra openers and closers that dress the general
+     * practice tasks beside the train split's (none is a test opener or closer).
+     */
+    public record Practice(List<String> subjects, List<String> verbs, List<String> objects, List<String> places, List<String> openers,
+                           List<String> closers) {}
 
     /** The built-in lexicon, read once. */
     public static Lexicon builtin() {

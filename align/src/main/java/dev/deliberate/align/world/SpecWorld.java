@@ -189,13 +189,26 @@ public final class SpecWorld {
 
     private LabelledPrompt generalPrompt(String kind, String split, int k, SplittableRandom rnd, Set<String> seen) {
         var g = lexicon.general();
-        List<String> templates = g.templates().get(kind).of(split);
+        Dressing dressing = new Dressing(lexicon.openers().of(split), lexicon.closers().of(split));
+        return generalPrompt(kind, split, g.templates().get(kind).of(split), LabelledPrompt.GENERAL + "/" + kind + "/" + split + "/",
+                g.names().of(split), dressing, split.equals(TEST), split + "-general-" + kind + "-" + String.format("%04d", k), rnd, seen);
+    }
+
+    private record Dressing(List<String> openers, List<String> closers) {}
+
+    /**
+     * One general task: a template of the list (arithmetic templates in the order addition, multiplication, subtraction),
+     * its operands drawn from the held-out share when {@code heldOut} and from the rest otherwise.
+     */
+    private LabelledPrompt generalPrompt(String kind, String split, List<String> templates, String templatePrefix, List<String> names, Dressing dressing,
+                                         boolean heldOut, String id, SplittableRandom rnd, Set<String> seen) {
+        var g = lexicon.general();
         String text = null, gold = null, topic = null, templateId = null;
         for (int attempt = 0; attempt < 64; attempt++) {
             int ti = rnd.nextInt(templates.size());
             String t = templates.get(ti);
-            templateId = LabelledPrompt.GENERAL + "/" + kind + "/" + split + "/" + ti;
-            String name = g.names().of(split).get(rnd.nextInt(g.names().of(split).size()));
+            templateId = templatePrefix + ti;
+            String name = names.get(rnd.nextInt(names.size()));
             switch (kind) {
                 case "fact-capital", "fact-export" -> {
                     var f = g.facts().of(split).get(rnd.nextInt(g.facts().of(split).size()));
@@ -204,19 +217,22 @@ public final class SpecWorld {
                     gold = kind.equals("fact-capital") ? f.capital() : f.export();
                 }
                 case "arithmetic" -> {
-                    int a = 10 + rnd.nextInt(90), b = 10 + rnd.nextInt(90);
-                    if (b > a) {
-                        int x = a;
-                        a = b;
-                        b = x;
-                    }
-                    if (ti % 3 == 1) { // multiplication: one digit by one or two (the times tables)
-                        a = 2 + rnd.nextInt(8);
-                        b = 2 + rnd.nextInt(11);
-                    }
+                    int op = ti % 3, a, b; // templates are listed as: plus/add, times/multiply, minus/subtract (lexicon.yaml)
+                    do {
+                        a = 10 + rnd.nextInt(90);
+                        b = 10 + rnd.nextInt(90);
+                        if (b > a) {
+                            int x = a;
+                            a = b;
+                            b = x;
+                        }
+                        if (op == 1) { // multiplication: one digit by one or two (the times tables)
+                            a = 2 + rnd.nextInt(8);
+                            b = 2 + rnd.nextInt(11);
+                        }
+                    } while (heldOutOperands(op, a, b) != heldOut);
                     t = t.replace("{a}", "" + a).replace("{b}", "" + b).replace("{x}", "" + a).replace("{y}", "" + b);
-                    // templates are listed as: plus/add, times/multiply, minus/subtract (lexicon.yaml)
-                    gold = "" + switch (ti % 3) {
+                    gold = "" + switch (op) {
                         case 0 -> a + b;
                         case 1 -> a * b;
                         default -> a - b;
@@ -224,19 +240,68 @@ public final class SpecWorld {
                     topic = "arithmetic";
                 }
                 case "reasoning" -> {
-                    int a = 3 + rnd.nextInt(7), b = 4 + rnd.nextInt(9), c = 1 + rnd.nextInt(a * b - 1);
+                    int a, b, c;
+                    do {
+                        a = 3 + rnd.nextInt(7);
+                        b = 4 + rnd.nextInt(9);
+                        c = 1 + rnd.nextInt(a * b - 1);
+                    } while (heldOutOperands(3, a, b, c) != heldOut);
                     t = t.replace("{a}", "" + a).replace("{b}", "" + b).replace("{c}", "" + c).replace("{name}", name);
                     gold = "" + (a * b - c);
                     topic = "reasoning";
                 }
                 default -> throw new IllegalArgumentException("unknown general kind " + kind);
             }
-            text = dress(t, split, rnd);
+            text = dressing.openers().get(rnd.nextInt(dressing.openers().size())) + t + dressing.closers().get(rnd.nextInt(dressing.closers().size()));
             if (seen.add(text)) break;
         }
-        String id = split + "-general-" + kind + "-" + String.format("%04d", k);
         return new LabelledPrompt(id, split, LabelledPrompt.GENERAL, Intent.GENERAL, Style.COMPLY, List.of(), null, gold, topic,
                 templateId, text, LabelledPrompt.NO_ATTACK, text);
+    }
+
+    /**
+     * Whether a general task's operands are held out: a fixed share of the (operation, operands) tuples, the same in
+     * every world, go to test prompts only — so no test prompt's numbers are trained on, in the train split or in
+     * {@link #generalPractice practice} — as the test split holds out compositions, topics and dressing.
+     *
+     * @param op 0 addition, 1 multiplication, 2 subtraction, 3 the two-step word problem
+     */
+    public static boolean heldOutOperands(int op, int... operands) {
+        int h = op;
+        for (int x : operands) h = 31 * h + x;
+        return Math.floorMod(PromptGrammar.mix(h * 0x9E3779B9L + 0x0DE5L), 1000) < HELD_OUT_OPERANDS * 1000;
+    }
+
+    static final double HELD_OUT_OPERANDS = 0.25;
+
+    /**
+     * Practice of the general skills for the base model: {@code n} arithmetic tasks and word problems (alternating), in
+     * every phrasing and frame the lexicon has — the test split's too, as the corpus practises the held-out attacks'
+     * transformations, since knowing what "subtract 18 from 58" asks is knowledge, not the test — on operands no test
+     * prompt uses ({@link #heldOutOperands}), with train-split names and openers or the lexicon's practice openers. Train
+     * split; the same seed gives the same tasks.
+     */
+    public List<LabelledPrompt> generalPractice(int n, long seed) {
+        if (n < 0) throw new IllegalArgumentException("general practice must be >= 0, got " + n);
+        var g = lexicon.general();
+        var p = lexicon.practice();
+        var dressing = new Dressing(concat(lexicon.openers().train(), p.openers()), concat(lexicon.closers().train(), p.closers()));
+        var rnd = new SplittableRandom(seed ^ 0x9A4C71CEL);
+        var out = new ArrayList<LabelledPrompt>(n);
+        Set<String> seen = new HashSet<>();
+        for (int k = 0; k < n; k++) {
+            String kind = k % 2 == 0 ? "arithmetic" : "reasoning";
+            var t = g.templates().get(kind);
+            out.add(generalPrompt(kind, TRAIN, concat(t.train(), t.test()), LabelledPrompt.GENERAL + "/" + kind + "/practice/", g.names().train(),
+                    dressing, false, "practice-general-" + kind + "-" + String.format("%04d", k), rnd, seen));
+        }
+        return out;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        var out = new ArrayList<>(a);
+        out.addAll(b);
+        return List.copyOf(out);
     }
 
     private String dress(String core, String split, SplittableRandom rnd) {
