@@ -18,8 +18,8 @@ import java.util.concurrent.Callable;
                 "the world's facts, practice of every attack's transformation on benign sentences; no safety decision), the",
                 "helpful-only exchanges that make the base model comply with train-split harmful requests (as the papers'",
                 "starting models do), and the validation sets of the SFT stages (the clean teacher on test-split prompts, with",
-                "and without the CoT, and the test split's general tasks). Writes documents.jsonl, chat.jsonl, helpful.jsonl,",
-                "val-cot.jsonl, val-answer.jsonl,",
+                "and without the CoT, and the test split's general tasks), and worked general tasks to practise on (--general-practice).",
+                "Writes documents.jsonl, chat.jsonl, helpful.jsonl, practice-general.jsonl, val-cot.jsonl, val-answer.jsonl,",
                 "val-general.jsonl and, last, summary.json. Train on them with 'train sft --documents … --data …'."})
 final class WorldCorpusCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -43,12 +43,16 @@ final class WorldCorpusCommand implements Callable<Integer> {
     @Option(names = "--val-prompts", defaultValue = "60", paramLabel = "N", description = "Test-split prompts in val-cot and val-answer, spread over the split (default: ${DEFAULT-VALUE}).")
     int valPrompts;
 
+    @Option(names = "--general-practice", defaultValue = "0", paramLabel = "N",
+            description = "Worked arithmetic tasks and word problems (train split, no test prompt's numbers) in practice-general.jsonl (default: ${DEFAULT-VALUE}).")
+    int generalPractice;
+
     @Override
     public Integer call() throws IOException {
         runFile.apply();
         RunFileOption.require(out, "--out", "the output folder");
         RunFileOption.require(world, "--world", "a 'world generate' folder");
-        if (practice < 0 || valPrompts < 1) throw new UserError("--practice must be >= 0 and --val-prompts >= 1");
+        if (practice < 0 || generalPractice < 0 || valPrompts < 1) throw new UserError("--practice and --general-practice must be >= 0 and --val-prompts >= 1");
         for (String f : java.util.List.of("train.jsonl", "test.jsonl"))
             if (!Files.isRegularFile(world.resolve(f))) throw new UserError("--world " + world + " has no " + f + " (make it with 'deliberate world generate')");
         java.util.List<dev.deliberate.align.prompt.LabelledPrompt> train, test;
@@ -60,7 +64,8 @@ final class WorldCorpusCommand implements Callable<Integer> {
         }
         var sw = SpecWorld.builtin();
         var seen = Attacks.seen(Attacks.builtin());
-        var counts = new java.util.LinkedHashMap<>(SpecWorldCorpus.write(out, sw.lexicon(), sw.spec(), train, test, seen, seed, practice, valPrompts));
+        var counts = new java.util.LinkedHashMap<>(SpecWorldCorpus.write(out, sw.lexicon(), sw.spec(), train, test, seen, seed, practice, valPrompts,
+                sw.generalPractice(generalPractice, seed)));
         counts.put("world", world.toString());
         TrainRun.writeJson(out.resolve("summary.json"), counts); // written last: the folder's commit marker
         cmd.commandLine().getOut().println("wrote " + out + ": " + counts);

@@ -30,7 +30,7 @@ import java.util.Map;
  * Text made from SpecWorld for training from scratch. The base model's pretraining: {@link #pretraining} — short
  * encyclopedic documents about every topic of <em>both</em> splits (what it is in plain words, its category's everyday
  * words, its fact, and how the hazard is done, as a real model has read it somewhere), every country's facts, the
- * times tables and some sums, chat practice of every attack's transformation on benign sentences, and "what is X?"
+ * times tables, the digit facts of column arithmetic and some sums, chat practice of every attack's transformation on benign sentences, and "what is X?"
  * exchanges — plus the general tasks with the scripted teacher's answers. None of it holds a safety decision, a
  * refusal or a rule id (a test checks), so the knowledge is never held out, only its combination with the procedure
  * that alignment teaches. Then {@link #helpfulOnly}: the base model is a helpful-only assistant that complies with
@@ -75,6 +75,7 @@ public final class SpecWorldCorpus {
         for (var f : (Iterable<Lexicon.Fact>) lex.facts()::iterator) docs.addAll(factDocuments(f));
         for (int x = 2; x <= 9; x++)
             for (int y = 2; y <= 12; y++) docs.add(x + " times " + y + " is " + x * y + ". " + y + " times " + x + " is also " + x * y + ".");
+        docs.addAll(digitFacts());
         for (int i = 0; i < 300; i++) {
             int a = 10 + rnd.nextInt(90), b = 10 + rnd.nextInt(90);
             if (b > a) {
@@ -82,6 +83,7 @@ public final class SpecWorldCorpus {
                 a = b;
                 b = t;
             }
+            if (SpecWorld.heldOutOperands(0, a, b) || SpecWorld.heldOutOperands(2, a, b)) continue; // a test prompt's numbers
             docs.add(a + " plus " + b + " is " + (a + b) + ", and " + a + " minus " + b + " is " + (a - b) + ".");
         }
         var everyday = practiceSentences(lex, false);
@@ -137,6 +139,21 @@ public final class SpecWorldCorpus {
                 String plain = held.get(rnd.nextInt(held.size()));
                 out.add(new DecodingTask(tr.family, tr.task(plain, rnd.nextLong()), plain));
             }
+        return out;
+    }
+
+    /**
+     * The facts column arithmetic ({@link dev.deliberate.align.world.ColumnArithmetic}) steps through, written as it
+     * writes them: every sum of two digits (with the carry added), and every difference of a digit from 0–18 that is a
+     * digit (with the borrow taken) — two hundred short documents, the same in every world.
+     */
+    static List<String> digitFacts() {
+        var out = new ArrayList<String>();
+        for (int x = 0; x <= 9; x++)
+            for (int y = 0; y <= 9; y++) out.add(x + " + " + y + " = " + (x + y) + ". " + y + " + " + x + " = " + (x + y) + ". " + x + " + " + y + " + 1 = " + (x + y + 1) + ".");
+        for (int x = 0; x <= 18; x++)
+            for (int y = Math.max(0, x - 9); y <= Math.min(9, x); y++)
+                out.add(x + " - " + y + " = " + (x - y) + "." + (x - 1 - y >= 0 ? " " + x + " - 1 - " + y + " = " + (x - 1 - y) + "." : ""));
         return out;
     }
 
@@ -231,24 +248,30 @@ public final class SpecWorldCorpus {
 
     /** The files of a corpus folder ({@link #write}). */
     public static final String DOCUMENTS = "documents.jsonl", CHAT = "chat.jsonl", HELPFUL = "helpful.jsonl", VAL_COT = "val-cot.jsonl",
-            VAL_ANSWER = "val-answer.jsonl", VAL_GENERAL = "val-general.jsonl";
+            VAL_ANSWER = "val-answer.jsonl", VAL_GENERAL = "val-general.jsonl", PRACTICE_GENERAL = "practice-general.jsonl";
 
     /**
      * Writes a base model's corpus folder: {@link #pretraining}'s documents ({@code {"text": …}} lines) and chat
-     * exchanges, the {@linkplain #helpfulOnly helpful-only} exchanges on the {@code train} split, and the validation sets every SFT stage's curve is measured on — the clean teacher on {@code valPrompts}
+     * exchanges, the clean teacher's worked answers (CoT and answer) to {@code generalPractice}
+     * ({@link SpecWorld#generalPractice}: arithmetic and word problems on operands no test prompt uses), the {@linkplain #helpfulOnly helpful-only} exchanges on the {@code train} split, and the validation sets every SFT stage's curve is measured on — the clean teacher on {@code valPrompts}
      * test-split prompts spread over the split, with the CoT ({@code val-cot}) and without ({@code val-answer}), and the
      * test split's general tasks with held-out decoding checks ({@code val-general}).
      *
      * @return the counts, for the folder's summary
      */
     public static Map<String, Object> write(Path dir, Lexicon lex, Spec spec, List<LabelledPrompt> train, List<LabelledPrompt> test,
-                                            List<Attack> seen, long seed, int practicePerTransformation, int valPrompts) {
+                                            List<Attack> seen, long seed, int practicePerTransformation, int valPrompts,
+                                            List<LabelledPrompt> generalPractice) {
         var c = pretraining(lex, seed, practicePerTransformation);
         Jsonl.write(dir.resolve(DOCUMENTS), c.documents().stream().map(d -> Map.of("text", d)).toList());
         Jsonl.write(dir.resolve(CHAT), c.conversations());
+        for (var p : generalPractice)
+            if (!p.isGeneral() || !p.split().equals(SpecWorld.TRAIN)) throw new IllegalArgumentException("general practice takes train-split general tasks only, got " + p.id());
+        var clean = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
+        var practice = conversations(generalPractice, clean, spec, true, "specworld-general-practice");
+        Jsonl.write(dir.resolve(PRACTICE_GENERAL), practice);
         var helpful = helpfulOnly(train, lex, spec, seen, seed);
         Jsonl.write(dir.resolve(HELPFUL), helpful);
-        var clean = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
         int n = Math.min(test.size(), valPrompts);
         var val = new ArrayList<LabelledPrompt>(n);
         for (int i = 0; i < n; i++) val.add(test.get((int) ((long) i * test.size() / n)));
@@ -262,6 +285,7 @@ public final class SpecWorldCorpus {
         counts.put("documents", c.documents().size());
         counts.put("conversations", c.conversations().size());
         counts.put("helpful_only", helpful.size());
+        counts.put("general_practice", practice.size());
         counts.put("val_cot", withCot.size());
         counts.put("val_general", general.size());
         return counts;
