@@ -155,12 +155,13 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
                     "--corpus", String.join(",", dir("data/world/train.jsonl").toString(), dir("data/general/sft.jsonl").toString(),
                             dir("data/deliberative/sft.jsonl").toString(), dir("data/saro-rw/sft.jsonl").toString(),
                             dir("data/corpus/documents.jsonl").toString(), dir("data/corpus/chat.jsonl").toString(),
-                            dir("data/corpus/" + SpecWorldCorpus.HELPFUL).toString()),
+                            dir("data/corpus/" + SpecWorldCorpus.HELPFUL).toString(), dir("data/corpus/" + SpecWorldCorpus.PRACTICE_GENERAL).toString()),
                     "--vocab", p.vocab(), "--out", dir("tokenizer")));
             stage("Base model: pretraining from scratch on the SpecWorld corpus, general tasks and helpful-only exchanges", 3, train("sft", "base", null,
                     List.of("--init", "hidden=" + p.hidden() + ",intermediate=" + p.intermediate() + ",layers=" + p.layers() + ",heads=" + p.heads()
                                     + ",context=" + p.maxSeq() + ",tied=true", "--tokenizer", dir("tokenizer").toString(),
-                            "--data", dir("data/general/sft.jsonl") + "," + dir("data/corpus/chat.jsonl") + "," + dir("data/corpus/" + SpecWorldCorpus.HELPFUL),
+                            "--data", dir("data/general/sft.jsonl") + "," + dir("data/corpus/chat.jsonl") + "," + dir("data/corpus/" + SpecWorldCorpus.HELPFUL)
+                                    + (p.generalPractice() > 0 ? "," + dir("data/corpus/" + SpecWorldCorpus.PRACTICE_GENERAL) : ""),
                             "--documents", dir("data/corpus/documents.jsonl").toString(), "--val", dir("data/corpus/val-general.jsonl").toString()),
                     p.baseSteps(), p.batch(), p.baseLr()));
             stage("(b) Direct-refusal SFT (answers only)", 0.85, sft("direct-sft", "data/direct-refusal/sft.jsonl", "val-answer.jsonl"));
@@ -183,7 +184,7 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
             steps.add(cmd(dir("data/world/world.json"), "world", "generate", "--out", world, "--seed", seed, "--per-cell", p.perCell(),
                     "--general-per-kind", p.generalPerKind(), "--test-fraction", 0.25));
             steps.add(cmd(dir("data/corpus/summary.json"), "world", "corpus", "--out", dir("data/corpus"), "--world", world, "--seed", seed,
-                    "--practice", p.practicePerTransformation(), "--val-prompts", p.valPrompts()));
+                    "--practice", p.practicePerTransformation(), "--general-practice", p.generalPractice(), "--val-prompts", p.valPrompts()));
             steps.add(generate("deliberative", "general", train, "--only", "general"));
             steps.add(generate("deliberative", "deliberative", train, "--general-fraction", GENERAL_FRACTION, "--attack-fraction", ATTACK_FRACTION,
                     "--limit", p.safetyPrompts()));
