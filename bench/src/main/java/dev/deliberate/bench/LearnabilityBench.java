@@ -105,12 +105,15 @@ public final class LearnabilityBench {
         var world = sw.generate(new SpecWorld.Config(c.seed(), p.perCell(), p.generalPerKind(), 0.25));
         var clean = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
         var corpus = SpecWorldCorpus.pretraining(sw.lexicon(), c.seed(), p.practicePerTransformation());
-        var general = SpecWorldCorpus.generalConversations(world.train(), clean, spec);
+        var general = new ArrayList<>(SpecWorldCorpus.generalConversations(world.train(), clean, spec));
+        var practice = SpecWorldCorpus.generalPracticeConversations(sw.generalPractice(p.generalPractice(), c.seed()), clean, spec);
+        general.addAll(practice); // as the demo's base stage trains on practice-general.jsonl
 
         // tokenizer: the train split's prompts and teacher completions, the corpus (as the demo's tokenizer stage)
         var texts = new ArrayList<>(SpecWorldCorpus.tokenizerTexts(world.train(), clean, spec));
         texts.addAll(corpus.documents());
         for (SftRecord r : corpus.conversations()) for (Turn t : r.messages()) texts.add(t.content());
+        for (SftRecord r : practice) for (Turn t : r.messages()) texts.add(t.content());
         Path tokDir = c.out().resolve("tokenizer");
         try (HfTokenizer tok = BpeTrainer.trainAndLoad(texts, new BpeTrainer.Config(p.vocab()), tokDir)) {
             var ex = new ChatExamples(tok, tok.chatTemplate().orElseThrow(), p.maxSeq());

@@ -27,15 +27,21 @@ class RecipeCommandsTest {
         assertEquals(0, run("world", "generate", "--out", world.toString(), "--seed", "3", "--per-cell", "4", "--general-per-kind", "6").code());
         // a run file gives the options as every command reads one (flags override it)
         Path runFile = dir.resolve("corpus.yaml");
-        Files.writeString(runFile, "out: " + corpus + "\nworld: " + world + "\nseed: 3\npractice: 4\nval-prompts: 99\n");
+        Files.writeString(runFile, "out: " + corpus + "\nworld: " + world + "\nseed: 3\npractice: 4\ngeneral-practice: 6\nval-prompts: 99\n");
         var r = run("world", "corpus", "--config", runFile.toString(), "--val-prompts", "8");
         assertEquals(0, r.code(), r.err());
-        for (String f : List.of("documents.jsonl", "chat.jsonl", "helpful.jsonl", "val-cot.jsonl", "val-answer.jsonl", "val-general.jsonl", "summary.json"))
+        for (String f : List.of("documents.jsonl", "chat.jsonl", "helpful.jsonl", "practice-general.jsonl", "val-cot.jsonl", "val-answer.jsonl", "val-general.jsonl", "summary.json"))
             assertTrue(Files.isRegularFile(corpus.resolve(f)), f);
         var helpful = Jsonl.read(corpus.resolve("helpful.jsonl"), SftRecord.class);
         assertFalse(helpful.isEmpty());
         assertTrue(helpful.stream().allMatch(s -> ((String) s.meta().get("key")).startsWith("train-")), "helpful-only data is train split only");
         assertEquals(8, Jsonl.read(corpus.resolve("val-cot.jsonl"), SftRecord.class).size());
+        var practice = Jsonl.read(corpus.resolve("practice-general.jsonl"), SftRecord.class);
+        assertEquals(6, practice.size());
+        for (SftRecord s : practice) { // worked: the teacher's CoT, then the answer
+            assertTrue(((String) s.meta().get("key")).startsWith("practice-general-"), s.meta().toString());
+            assertTrue(s.messages().getLast().content().startsWith("<think>") && s.messages().getLast().content().contains("The answer is"), s.toString());
+        }
         for (SftRecord s : Jsonl.read(corpus.resolve("val-answer.jsonl"), SftRecord.class)) assertFalse(s.messages().getLast().content().contains("<think>"));
 
         String train = world.resolve("train.jsonl").toString();

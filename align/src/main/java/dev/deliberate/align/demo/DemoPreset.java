@@ -41,7 +41,7 @@ public record DemoPreset(String name, int perCell, int generalPerKind, int safet
 
     /** The default: a student that learns the format and the decisions, two seeds within twenty minutes on two cores. */
     public static final DemoPreset SMALL = new DemoPreset("small", 40, 200, 600, 4, 1024,
-            128, 320, 3, 4, 640, 8, 4000, 3e-3, 600, 3e-3, 60, 5e-5, 0.1, 4, 440, 60, 448, 600, 1500, 40, 2);
+            128, 320, 3, 4, 640, 8, 6000, 3e-3, 600, 3e-3, 60, 5e-5, 0.1, 4, 440, 60, 448, 600, 1500, 40, 2);
 
     /** The orchestration test's preset: seconds, to check folders, table and report — its numbers mean nothing. */
     public static final DemoPreset TEST = new DemoPreset("test", 4, 8, 24, 2, 400,

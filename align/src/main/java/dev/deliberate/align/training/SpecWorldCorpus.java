@@ -223,6 +223,13 @@ public final class SpecWorldCorpus {
         return conversations(prompts.stream().filter(LabelledPrompt::isGeneral).toList(), teacher, spec, false, "specworld-general");
     }
 
+    /** Worked general tasks for pretraining ({@link SpecWorld#generalPractice}): prompt → the teacher's CoT and answer. */
+    public static List<SftRecord> generalPracticeConversations(List<LabelledPrompt> practice, ScriptedTeacher teacher, Spec spec) {
+        for (var p : practice)
+            if (!p.isGeneral() || !p.split().equals(SpecWorld.TRAIN)) throw new IllegalArgumentException("general practice takes train-split general tasks only, got " + p.id());
+        return conversations(practice, teacher, spec, true, "specworld-general-practice");
+    }
+
     /** Deliberative SFT data straight from the teacher: prompt → {@code <think>CoT</think>} answer (spec stripped). */
     public static List<SftRecord> reasoningConversations(List<LabelledPrompt> prompts, ScriptedTeacher teacher, Spec spec) {
         return conversations(prompts, teacher, spec, true, "specworld");
@@ -265,10 +272,8 @@ public final class SpecWorldCorpus {
         var c = pretraining(lex, seed, practicePerTransformation);
         Jsonl.write(dir.resolve(DOCUMENTS), c.documents().stream().map(d -> Map.of("text", d)).toList());
         Jsonl.write(dir.resolve(CHAT), c.conversations());
-        for (var p : generalPractice)
-            if (!p.isGeneral() || !p.split().equals(SpecWorld.TRAIN)) throw new IllegalArgumentException("general practice takes train-split general tasks only, got " + p.id());
         var clean = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
-        var practice = conversations(generalPractice, clean, spec, true, "specworld-general-practice");
+        var practice = generalPracticeConversations(generalPractice, clean, spec);
         Jsonl.write(dir.resolve(PRACTICE_GENERAL), practice);
         var helpful = helpfulOnly(train, lex, spec, seen, seed);
         Jsonl.write(dir.resolve(HELPFUL), helpful);

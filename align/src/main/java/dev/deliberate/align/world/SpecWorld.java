@@ -289,6 +289,8 @@ public final class SpecWorld {
         var rnd = new SplittableRandom(seed ^ 0x9A4C71CEL);
         var out = new ArrayList<LabelledPrompt>(n);
         Set<String> seen = new HashSet<>();
+        if (g.templates().get("arithmetic").train().size() % 3 != 0) // the operation is the template's index mod 3 in the joined list too
+            throw new IllegalStateException("the lexicon's train arithmetic templates are not in threes (addition, multiplication, subtraction)");
         for (int k = 0; k < n; k++) {
             String kind = k % 2 == 0 ? "arithmetic" : "reasoning";
             var t = g.templates().get(kind);

@@ -147,4 +147,37 @@ class SpecWorldCorpusTest {
             assertEquals(c.gold(), TransformationPractice.of(c.family()).orElseThrow().solve(c.prompt()).orElseThrow());
         }
     }
+
+    static final Pattern EQUATION = Pattern.compile("(\\d+(?: [+-] \\d+)+) = (\\d+)\\.");
+    static final Pattern SUM_DOC = Pattern.compile("(\\d+) plus (\\d+) is (\\d+), and \\1 minus \\2 is (\\d+)\\.");
+
+    @Test
+    void digitFactsAreRightAndTheSumDocumentsAvoidEveryTestPromptsOperands() {
+        var facts = SpecWorldCorpus.digitFacts();
+        assertEquals(200, facts.size());
+        assertTrue(CORPUS.documents().containsAll(facts));
+        int equations = 0;
+        for (String f : facts) {
+            var m = EQUATION.matcher(f);
+            while (m.find()) {
+                String[] t = m.group(1).split(" ");
+                long v = Long.parseLong(t[0]);
+                for (int i = 1; i < t.length; i += 2) v = t[i].equals("+") ? v + Long.parseLong(t[i + 1]) : v - Long.parseLong(t[i + 1]);
+                assertEquals(v, Long.parseLong(m.group(2)), f);
+                equations++;
+            }
+        }
+        assertTrue(equations >= 450, "" + equations);
+        int sums = 0;
+        for (String d : CORPUS.documents()) {
+            var m = SUM_DOC.matcher(d);
+            if (!m.matches()) continue;
+            int a = Integer.parseInt(m.group(1)), b = Integer.parseInt(m.group(2));
+            assertEquals(a + b, Integer.parseInt(m.group(3)), d);
+            assertEquals(a - b, Integer.parseInt(m.group(4)), d);
+            assertFalse(SpecWorld.heldOutOperands(0, a, b) || SpecWorld.heldOutOperands(2, a, b), d);
+            sums++;
+        }
+        assertTrue(sums >= 100, "" + sums);
+    }
 }

@@ -154,4 +154,81 @@ class SpecWorldTest {
         assertTrue(e.getMessage().contains("bad.jsonl:2") && e.getMessage().contains("evil"), e.getMessage());
         assertThrows(java.io.IOException.class, () -> WorldData.read(dir.resolve("nowhere"), "train"));
     }
+
+    /** The operation and operands of an arithmetic task or word problem, read back from its text (openers hold no digit). */
+    static int[] operands(LabelledPrompt p) {
+        var nums = java.util.regex.Pattern.compile("\\d+").matcher(p.prompt()).results().mapToInt(r -> Integer.parseInt(r.group())).toArray();
+        if (p.topic().equals("reasoning")) {
+            assertEquals(3, nums.length, p.prompt());
+            return new int[]{3, nums[0], nums[1], nums[2]};
+        }
+        assertEquals(2, nums.length, p.prompt());
+        int ti = Integer.parseInt(p.template().substring(p.template().lastIndexOf('/') + 1)), op = ti % 3;
+        // multiplication keeps its order (one digit by one or two); sums and differences are a >= b, in either order in the text
+        return op == 1 ? new int[]{op, nums[0], nums[1]} : new int[]{op, Math.max(nums[0], nums[1]), Math.min(nums[0], nums[1])};
+    }
+
+    static boolean heldOut(int[] t) {
+        return SpecWorld.heldOutOperands(t[0], java.util.Arrays.copyOfRange(t, 1, t.length));
+    }
+
+    @Test
+    void testArithmeticUsesOperandsThatNoTrainTaskOrPracticeUses() {
+        var w = W.generate(SpecWorld.Config.defaults(4));
+        var practice = W.generalPractice(2000, 4);
+        int test = 0, train = 0;
+        Set<String> testOperands = new HashSet<>();
+        for (var p : w.test())
+            if (p.topic().equals("arithmetic") || p.topic().equals("reasoning")) {
+                var t = operands(p);
+                assertTrue(heldOut(t), p.id() + " " + p.prompt());
+                testOperands.add(java.util.Arrays.toString(t));
+                test++;
+            }
+        for (var p : concat(w.train(), practice))
+            if (p.topic().equals("arithmetic") || p.topic().equals("reasoning")) {
+                var t = operands(p);
+                assertFalse(heldOut(t), p.id() + " " + p.prompt());
+                assertFalse(testOperands.contains(java.util.Arrays.toString(t)), p.id());
+                assertEquals(SpecWorld.TRAIN, p.split());
+                train++;
+            }
+        assertTrue(test >= 40 && train >= 2000, test + " test, " + train + " train tasks");
+        // about a quarter of the tuples is held out, so the rest is most of the space
+        var rnd = new java.util.SplittableRandom(1);
+        int held = 0;
+        for (int i = 0; i < 10_000; i++) if (SpecWorld.heldOutOperands(0, 10 + rnd.nextInt(90), 10 + rnd.nextInt(90))) held++;
+        assertEquals(0.25, held / 10_000.0, 0.02);
+    }
+
+    @Test
+    void practiceIsDeterministicPhrasedInBothSplitsTemplatesAndNeverDressedAsATestPrompt() {
+        var practice = W.generalPractice(600, 2);
+        assertEquals(practice, W.generalPractice(600, 2));
+        assertNotEquals(practice, W.generalPractice(600, 3));
+        assertEquals(600, practice.size());
+        assertEquals(600, practice.stream().map(LabelledPrompt::prompt).distinct().count());
+        var lex = W.lexicon();
+        var g = lex.general();
+        Set<String> phrasings = new HashSet<>();
+        for (var p : practice) {
+            assertEquals(SpecWorld.TRAIN, p.split());
+            assertTrue(p.id().startsWith("practice-general-"), p.id());
+            assertTrue(new GeneralSolver(lex).solve(p.prompt()).orElseThrow().answer().equals(p.gold()), p.prompt());
+            assertTrue(p.template().startsWith(LabelledPrompt.GENERAL + "/" + p.topic() + "/practice/"), p.template());
+            phrasings.add(p.template());
+            for (String o : lex.openers().test()) if (!o.isBlank() && !lex.openers().train().contains(o)) assertFalse(p.prompt().startsWith(o), p.prompt());
+            for (String c : lex.closers().test()) if (!c.isBlank() && !lex.closers().train().contains(c)) assertFalse(p.prompt().endsWith(c), p.prompt());
+        }
+        int all = g.templates().get("arithmetic").train().size() + g.templates().get("arithmetic").test().size()
+                + g.templates().get("reasoning").train().size() + g.templates().get("reasoning").test().size();
+        assertEquals(all, phrasings.size(), "every phrasing of both splits is practised");
+        assertThrows(IllegalArgumentException.class, () -> W.generalPractice(-1, 1));
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        var out = new java.util.ArrayList<T>(a);
+        out.addAll(b);
+        return out;
+    }
 }
