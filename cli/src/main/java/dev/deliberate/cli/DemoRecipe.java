@@ -164,15 +164,16 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
                                     + (p.generalPractice() > 0 ? "," + dir("data/corpus/" + SpecWorldCorpus.PRACTICE_GENERAL) : ""),
                             "--documents", dir("data/corpus/documents.jsonl").toString(), "--val", dir("data/corpus/val-general.jsonl").toString()),
                     p.baseSteps(), p.batch(), p.baseLr()));
-            stage("(b) Direct-refusal SFT (answers only)", 0.85, sft("direct-sft", "data/direct-refusal/sft.jsonl", "val-answer.jsonl"));
+            stage("(b) Direct-refusal SFT (answers only)", 0.85, sft("direct-sft", "data/direct-refusal/sft.jsonl", "val-answer.jsonl",
+                    SpecWorldCorpus.REPLAY_GENERAL_ANSWER));
             stage("(c) Answer-only DPO on top of (b)", 0.4, dpo("direct-dpo", "direct-sft", "data/answer-dpo"));
-            stage("(d) SFT (Deliberative Alignment): prompt → CoT + answer, spec stripped", 2.4, sft("da-sft", "data/deliberative/sft.jsonl", "val-cot.jsonl"));
+            stage("(d) SFT (Deliberative Alignment): prompt → CoT + answer, spec stripped", 2.4, sft("da-sft", "data/deliberative/sft.jsonl", "val-cot.jsonl", SpecWorldCorpus.REPLAY_GENERAL));
             int promptsPerStep = Math.max(1, p.batch() / p.rlGroup());
             stage("(d) RL (Deliberative Alignment): judge reward on the answer only", 1, train("rl", "deliberative", "da-sft",
                     List.of("--prompts", dir("data/deliberative/" + GenerateRun.PROMPTS).toString(), "--judge", "world:judge",
                             "--group", "" + p.rlGroup(), "--kl-beta", num(KL_BETA), "--clip", num(CLIP), "--temperature", "1",
                             "--max-new-tokens", "" + p.evalMaxTokens()), p.prefSteps(), promptsPerStep, p.prefLr()));
-            stage("(e) SaRO reasoning warmup (shortest rejection sampling)", 2.2, sft("saro-rw", "data/saro-rw/sft.jsonl", "val-cot.jsonl"));
+            stage("(e) SaRO reasoning warmup (shortest rejection sampling)", 2.2, sft("saro-rw", "data/saro-rw/sft.jsonl", "val-cot.jsonl", SpecWorldCorpus.REPLAY_GENERAL));
             stage("(e) SaRO SRPO: DPO on OP-COT + PP-COT", 1.6, dpo("saro", "saro-rw", "data/saro-prefs"));
             evaluation();
         }
@@ -184,7 +185,8 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
             steps.add(cmd(dir("data/world/world.json"), "world", "generate", "--out", world, "--seed", seed, "--per-cell", p.perCell(),
                     "--general-per-kind", p.generalPerKind(), "--test-fraction", 0.25));
             steps.add(cmd(dir("data/corpus/summary.json"), "world", "corpus", "--out", dir("data/corpus"), "--world", world, "--seed", seed,
-                    "--practice", p.practicePerTransformation(), "--general-practice", p.generalPractice(), "--val-prompts", p.valPrompts()));
+                    "--practice", p.practicePerTransformation(), "--general-practice", p.generalPractice(), "--general-replay", p.generalReplay(),
+                    "--val-prompts", p.valPrompts()));
             steps.add(generate("deliberative", "general", train, "--only", "general"));
             steps.add(generate("deliberative", "deliberative", train, "--general-fraction", GENERAL_FRACTION, "--attack-fraction", ATTACK_FRACTION,
                     "--limit", p.safetyPrompts()));
@@ -215,8 +217,10 @@ record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage>
             return cmd(dir(name + "/summary.json"), a.toArray());
         }
 
-        Step sft(String name, String data, String val) {
-            return train("sft", name, "base", List.of("--data", dir(data).toString(), "--val", dir("data/corpus/" + val).toString()),
+        /** A safety SFT stage from the base: its data, then the general practice it replays (in the stage's format). */
+        Step sft(String name, String data, String val, String replay) {
+            String all = dir(data) + (p.generalReplay() > 0 ? "," + dir("data/corpus/" + replay) : "");
+            return train("sft", name, "base", List.of("--data", all, "--val", dir("data/corpus/" + val).toString()),
                     p.sftSteps(), p.batch(), p.lr());
         }
 

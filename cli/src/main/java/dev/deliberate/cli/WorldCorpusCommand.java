@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
                 "helpful-only exchanges that make the base model comply with train-split harmful requests (as the papers'",
                 "starting models do), and the validation sets of the SFT stages (the clean teacher on test-split prompts, with",
                 "and without the CoT, and the test split's general tasks), and worked general tasks to practise on (--general-practice).",
-                "Writes documents.jsonl, chat.jsonl, helpful.jsonl, practice-general.jsonl, val-cot.jsonl, val-answer.jsonl,",
+                "Writes documents.jsonl, chat.jsonl, helpful.jsonl, practice-general.jsonl, replay-general(-answer).jsonl (--general-replay),",
+                "val-cot.jsonl, val-answer.jsonl,",
                 "val-general.jsonl and, last, summary.json. Train on them with 'train sft --documents … --data …'."})
 final class WorldCorpusCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -47,12 +48,17 @@ final class WorldCorpusCommand implements Callable<Integer> {
             description = "Worked arithmetic tasks and word problems (train split, no test prompt's numbers) in practice-general.jsonl (default: ${DEFAULT-VALUE}).")
     int generalPractice;
 
+    @Option(names = "--general-replay", defaultValue = "0", paramLabel = "N",
+            description = "The first N practice tasks again, with the CoT (replay-general.jsonl) and answer-only (replay-general-answer.jsonl), for safety SFT to replay (default: ${DEFAULT-VALUE}).")
+    int generalReplay;
+
     @Override
     public Integer call() throws IOException {
         runFile.apply();
         RunFileOption.require(out, "--out", "the output folder");
         RunFileOption.require(world, "--world", "a 'world generate' folder");
-        if (practice < 0 || generalPractice < 0 || valPrompts < 1) throw new UserError("--practice and --general-practice must be >= 0 and --val-prompts >= 1");
+        if (practice < 0 || generalPractice < 0 || generalReplay < 0 || valPrompts < 1)
+            throw new UserError("--practice, --general-practice and --general-replay must be >= 0 and --val-prompts >= 1");
         for (String f : java.util.List.of("train.jsonl", "test.jsonl"))
             if (!Files.isRegularFile(world.resolve(f))) throw new UserError("--world " + world + " has no " + f + " (make it with 'deliberate world generate')");
         java.util.List<dev.deliberate.align.prompt.LabelledPrompt> train, test;
@@ -65,7 +71,7 @@ final class WorldCorpusCommand implements Callable<Integer> {
         var sw = SpecWorld.builtin();
         var seen = Attacks.seen(Attacks.builtin());
         var counts = new java.util.LinkedHashMap<>(SpecWorldCorpus.write(out, sw.lexicon(), sw.spec(), train, test, seen, seed, practice, valPrompts,
-                sw.generalPractice(generalPractice, seed)));
+                sw.generalPractice(generalPractice, seed), generalReplay));
         counts.put("world", world.toString());
         TrainRun.writeJson(out.resolve("summary.json"), counts); // written last: the folder's commit marker
         cmd.commandLine().getOut().println("wrote " + out + ": " + counts);

@@ -27,7 +27,7 @@ class RecipeCommandsTest {
         assertEquals(0, run("world", "generate", "--out", world.toString(), "--seed", "3", "--per-cell", "4", "--general-per-kind", "6").code());
         // a run file gives the options as every command reads one (flags override it)
         Path runFile = dir.resolve("corpus.yaml");
-        Files.writeString(runFile, "out: " + corpus + "\nworld: " + world + "\nseed: 3\npractice: 4\ngeneral-practice: 6\nval-prompts: 99\n");
+        Files.writeString(runFile, "out: " + corpus + "\nworld: " + world + "\nseed: 3\npractice: 4\ngeneral-practice: 6\ngeneral-replay: 4\nval-prompts: 99\n");
         var r = run("world", "corpus", "--config", runFile.toString(), "--val-prompts", "8");
         assertEquals(0, r.code(), r.err());
         for (String f : List.of("documents.jsonl", "chat.jsonl", "helpful.jsonl", "practice-general.jsonl", "val-cot.jsonl", "val-answer.jsonl", "val-general.jsonl", "summary.json"))
@@ -41,6 +41,14 @@ class RecipeCommandsTest {
         for (SftRecord s : practice) { // worked: the teacher's CoT, then the answer
             assertTrue(((String) s.meta().get("key")).startsWith("practice-general-"), s.meta().toString());
             assertTrue(s.messages().getLast().content().startsWith("<think>") && s.messages().getLast().content().contains("The answer is"), s.toString());
+        }
+        // the first four again for safety SFT to replay: as they are, and without the CoT
+        assertEquals(practice.subList(0, 4), Jsonl.read(corpus.resolve("replay-general.jsonl"), SftRecord.class));
+        var answers = Jsonl.read(corpus.resolve("replay-general-answer.jsonl"), SftRecord.class);
+        assertEquals(4, answers.size());
+        for (int i = 0; i < 4; i++) {
+            assertEquals(practice.get(i).messages().getFirst(), answers.get(i).messages().getFirst());
+            assertTrue(answers.get(i).messages().getLast().content().startsWith("The answer is"), answers.get(i).toString());
         }
         for (SftRecord s : Jsonl.read(corpus.resolve("val-answer.jsonl"), SftRecord.class)) assertFalse(s.messages().getLast().content().contains("<think>"));
 

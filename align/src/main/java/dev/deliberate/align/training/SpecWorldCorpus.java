@@ -255,12 +255,15 @@ public final class SpecWorldCorpus {
 
     /** The files of a corpus folder ({@link #write}). */
     public static final String DOCUMENTS = "documents.jsonl", CHAT = "chat.jsonl", HELPFUL = "helpful.jsonl", VAL_COT = "val-cot.jsonl",
-            VAL_ANSWER = "val-answer.jsonl", VAL_GENERAL = "val-general.jsonl", PRACTICE_GENERAL = "practice-general.jsonl";
+            VAL_ANSWER = "val-answer.jsonl", VAL_GENERAL = "val-general.jsonl", PRACTICE_GENERAL = "practice-general.jsonl",
+            REPLAY_GENERAL = "replay-general.jsonl", REPLAY_GENERAL_ANSWER = "replay-general-answer.jsonl";
 
     /**
      * Writes a base model's corpus folder: {@link #pretraining}'s documents ({@code {"text": …}} lines) and chat
      * exchanges, the clean teacher's worked answers (CoT and answer) to {@code generalPractice}
-     * ({@link SpecWorld#generalPractice}: arithmetic and word problems on operands no test prompt uses), the {@linkplain #helpfulOnly helpful-only} exchanges on the {@code train} split, and the validation sets every SFT stage's curve is measured on — the clean teacher on {@code valPrompts}
+     * ({@link SpecWorld#generalPractice}: arithmetic and word problems on operands no test prompt uses) and the first
+     * {@code generalReplay} of them again, with the CoT ({@code replay-general}) and without ({@code replay-general-answer}),
+     * for the safety SFT stages to replay so that they keep what the base learned, the {@linkplain #helpfulOnly helpful-only} exchanges on the {@code train} split, and the validation sets every SFT stage's curve is measured on — the clean teacher on {@code valPrompts}
      * test-split prompts spread over the split, with the CoT ({@code val-cot}) and without ({@code val-answer}), and the
      * test split's general tasks with held-out decoding checks ({@code val-general}).
      *
@@ -268,13 +271,16 @@ public final class SpecWorldCorpus {
      */
     public static Map<String, Object> write(Path dir, Lexicon lex, Spec spec, List<LabelledPrompt> train, List<LabelledPrompt> test,
                                             List<Attack> seen, long seed, int practicePerTransformation, int valPrompts,
-                                            List<LabelledPrompt> generalPractice) {
+                                            List<LabelledPrompt> generalPractice, int generalReplay) {
         var c = pretraining(lex, seed, practicePerTransformation);
         Jsonl.write(dir.resolve(DOCUMENTS), c.documents().stream().map(d -> Map.of("text", d)).toList());
         Jsonl.write(dir.resolve(CHAT), c.conversations());
         var clean = ScriptedTeacher.builtin(ScriptedTeacher.Knobs.CLEAN);
         var practice = generalPracticeConversations(generalPractice, clean, spec);
         Jsonl.write(dir.resolve(PRACTICE_GENERAL), practice);
+        var replay = practice.subList(0, Math.min(practice.size(), Math.max(0, generalReplay)));
+        Jsonl.write(dir.resolve(REPLAY_GENERAL), replay);
+        Jsonl.write(dir.resolve(REPLAY_GENERAL_ANSWER), AnswerOnlyData.sft(replay));
         var helpful = helpfulOnly(train, lex, spec, seen, seed);
         Jsonl.write(dir.resolve(HELPFUL), helpful);
         int n = Math.min(test.size(), valPrompts);
@@ -291,6 +297,7 @@ public final class SpecWorldCorpus {
         counts.put("conversations", c.conversations().size());
         counts.put("helpful_only", helpful.size());
         counts.put("general_practice", practice.size());
+        counts.put("general_replay", replay.size());
         counts.put("val_cot", withCot.size());
         counts.put("val_general", general.size());
         return counts;
