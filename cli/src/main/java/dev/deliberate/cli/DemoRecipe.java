@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * <p>Stages: (1) SpecWorld prompts, the base model's corpus and validation sets, the teacher's judged datasets and the
  * baselines' CoT-free copies; (2) a BPE tokenizer; (3) the base model from scratch, a helpful-only assistant; (4–9) five branches —
  * (b) direct-refusal SFT, (c) (b) + answer-only DPO, (d) Deliberative Alignment (CoT SFT, then judge-reward RL on the
- * answer only), (e) SaRO (reasoning warmup, then SRPO); (10) evaluation of every method on held-out SpecWorld prompts
+ * answer only), (e) SaRO (reasoning warmup, then SRPO), each SFT stage replaying some of the base's general practice;
+ * (10) evaluation of every method on held-out SpecWorld prompts
  * under no attack, seen and held-out attack families, and the base model's decoding check; (11) the report.
  */
 record DemoRecipe(DemoPreset preset, long seed, int seeds, Path out, List<Stage> stages) {

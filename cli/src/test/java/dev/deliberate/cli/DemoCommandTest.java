@@ -117,6 +117,12 @@ class DemoCommandTest {
             commands++;
         }
         assertEquals(33, commands, printed.out());
+        // each safety SFT stage replays the base's general practice, in its own format
+        for (String line : printed.out().lines().filter(l -> l.startsWith("bin/deliberate train sft --model")).toList()) {
+            boolean directRefusal = line.contains("data/direct-refusal/sft.jsonl");
+            assertTrue(line.contains(directRefusal ? "data/corpus/replay-general-answer.jsonl" : "data/corpus/replay-general.jsonl"), line);
+        }
+        assertEquals(3, printed.out().lines().filter(l -> l.startsWith("bin/deliberate train sft --model") && l.contains("replay-general")).count(), printed.out());
         var demoFiles = hashes(out);
         assertTrue(demoFiles.keySet().containsAll(List.of("tokenizer/tokenizer.json", "saro/checkpoint/model.safetensors",
                 "data/saro-prefs/prefs.jsonl", "data/corpus/documents.jsonl", "data/world/test.jsonl")), demoFiles.keySet().toString());
