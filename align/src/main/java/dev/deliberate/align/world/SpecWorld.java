@@ -189,9 +189,8 @@ public final class SpecWorld {
 
     private LabelledPrompt generalPrompt(String kind, String split, int k, SplittableRandom rnd, Set<String> seen) {
         var g = lexicon.general();
-        Dressing dressing = new Dressing(lexicon.openers().of(split), lexicon.closers().of(split));
         return generalPrompt(kind, split, g.templates().get(kind).of(split), LabelledPrompt.GENERAL + "/" + kind + "/" + split + "/",
-                g.names().of(split), dressing, split.equals(TEST), split + "-general-" + kind + "-" + String.format("%04d", k), rnd, seen);
+                g.names().of(split), new Dressing(lexicon.openers().of(split), lexicon.closers().of(split)), split.equals(TEST), split + "-general-" + kind + "-" + String.format("%04d", k), rnd, seen);
     }
 
     private record Dressing(List<String> openers, List<String> closers) {}
@@ -252,7 +251,7 @@ public final class SpecWorld {
                 }
                 default -> throw new IllegalArgumentException("unknown general kind " + kind);
             }
-            text = dressing.openers().get(rnd.nextInt(dressing.openers().size())) + t + dressing.closers().get(rnd.nextInt(dressing.closers().size()));
+            text = dress(t, dressing, rnd);
             if (seen.add(text)) break;
         }
         return new LabelledPrompt(id, split, LabelledPrompt.GENERAL, Intent.GENERAL, Style.COMPLY, List.of(), null, gold, topic,
@@ -294,7 +293,7 @@ public final class SpecWorld {
         for (int k = 0; k < n; k++) {
             String kind = k % 2 == 0 ? "arithmetic" : "reasoning";
             var t = g.templates().get(kind);
-            out.add(generalPrompt(kind, TRAIN, concat(t.train(), t.test()), LabelledPrompt.GENERAL + "/" + kind + "/practice/", g.names().train(),
+            out.add(generalPrompt(kind, TRAIN, t.all().toList(), LabelledPrompt.GENERAL + "/" + kind + "/practice/", g.names().train(),
                     dressing, false, "practice-general-" + kind + "-" + String.format("%04d", k), rnd, seen));
         }
         return out;
@@ -307,8 +306,10 @@ public final class SpecWorld {
     }
 
     private String dress(String core, String split, SplittableRandom rnd) {
-        var o = lexicon.openers().of(split);
-        var c = lexicon.closers().of(split);
-        return o.get(rnd.nextInt(o.size())) + core + c.get(rnd.nextInt(c.size()));
+        return dress(core, new Dressing(lexicon.openers().of(split), lexicon.closers().of(split)), rnd);
+    }
+
+    private static String dress(String core, Dressing d, SplittableRandom rnd) {
+        return d.openers().get(rnd.nextInt(d.openers().size())) + core + d.closers().get(rnd.nextInt(d.closers().size()));
     }
 }
