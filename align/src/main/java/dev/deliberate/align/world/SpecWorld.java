@@ -190,10 +190,15 @@ public final class SpecWorld {
     private LabelledPrompt generalPrompt(String kind, String split, int k, SplittableRandom rnd, Set<String> seen) {
         var g = lexicon.general();
         return generalPrompt(kind, split, g.templates().get(kind).of(split), LabelledPrompt.GENERAL + "/" + kind + "/" + split + "/",
-                g.names().of(split), new Dressing(lexicon.openers().of(split), lexicon.closers().of(split)), split.equals(TEST), split + "-general-" + kind + "-" + String.format("%04d", k), rnd, seen);
+                g.names().of(split), dressing(split), split.equals(TEST), split + "-general-" + kind + "-" + String.format("%04d", k), rnd, seen);
     }
 
     private record Dressing(List<String> openers, List<String> closers) {}
+
+    /** A split's own openers and closers. */
+    private Dressing dressing(String split) {
+        return new Dressing(lexicon.openers().of(split), lexicon.closers().of(split));
+    }
 
     /**
      * One general task: a template of the list (arithmetic templates in the order addition, multiplication, subtraction),
@@ -306,7 +311,7 @@ public final class SpecWorld {
     }
 
     private String dress(String core, String split, SplittableRandom rnd) {
-        return dress(core, new Dressing(lexicon.openers().of(split), lexicon.closers().of(split)), rnd);
+        return dress(core, dressing(split), rnd);
     }
 
     private static String dress(String core, Dressing d, SplittableRandom rnd) {
