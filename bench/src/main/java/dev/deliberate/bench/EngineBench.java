@@ -69,11 +69,15 @@ public final class EngineBench {
 
     /** As {@link #run(Shape, int, PrintWriter)}; with {@code profile}, also prints where each step's time goes. */
     public static List<Result> run(Shape shape, int runs, PrintWriter log, boolean profile) {
-        return run(shape, runs, log, profile, new CpuBackend());
+        return run(shape, runs, log, profile, new CpuBackend(), 0);
     }
 
-    /** As above on a given backend ({@code cpu} or {@code cpu-blas}, see {@link CpuBackend#named}). */
-    public static List<Result> run(Shape shape, int runs, PrintWriter log, boolean profile, CpuBackend backend) {
+    /**
+     * As above on a given backend ({@code cpu} or {@code cpu-blas}, see {@link CpuBackend#named}); a profile then gives
+     * each counted kernel's share of {@code peakGflops} (the measured FMA peak; 0 leaves that column out).
+     */
+    public static List<Result> run(Shape shape, int runs, PrintWriter log, boolean profile, CpuBackend backend,
+                                   double peakGflops) {
         var profiler = profile ? new ProfilingBackend(backend) : null;
         var model = new Transformer(shape.config(), profile ? profiler : backend);
         model.initialize(0);
@@ -101,7 +105,7 @@ public final class EngineBench {
             log.flush();
         }
         if (profile) {
-            log.print(profiler.report(shape.name() + " train", runs));
+            log.print(profiler.report(shape.name() + " train", runs, peakGflops));
             profiler.reset();
         }
         double trainS = median(trainTimes), tokens = (double) shape.batch() * shape.seq();
@@ -128,7 +132,7 @@ public final class EngineBench {
                 log.flush();
             }
             if (profile) {
-                log.print(profiler.report(shape.name() + " decode ×" + n + " (per generate call)", runs));
+                log.print(profiler.report(shape.name() + " decode ×" + n + " (per generate call)", runs, peakGflops));
                 profiler.reset();
             }
             double s = median(times), toks = (double) n * NEW_TOKENS;

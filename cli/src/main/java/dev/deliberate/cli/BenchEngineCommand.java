@@ -25,7 +25,7 @@ final class BenchEngineCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Worker threads for the kernels (default: all cores, or DELIBERATE_THREADS).")
     Integer threads;
 
-    @Option(names = "--profile", description = "Also print each kernel's share of a step (on stderr).")
+    @Option(names = "--profile", description = "Also print each kernel's share of a step, and for the GEMMs and attention their GFLOP/s and %% of the measured FMA peak (on stderr).")
     boolean profile;
 
     @Option(names = "--lora", paramLabel = "SPEC", description = "0.5b only: fine-tune with this LoRA (e.g. r=16,alpha=32,targets=all-linear) instead of every weight.")
@@ -103,7 +103,7 @@ final class BenchEngineCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         double peak = noPeak ? 0 : dev.deliberate.bench.FmaPeak.measure(3);
         var results = new ArrayList<EngineBench.Result>();
-        for (var s : shapes) results.addAll(EngineBench.run(s, runs, err, profile, be));
+        for (var s : shapes) results.addAll(EngineBench.run(s, runs, err, profile, be, peak));
         if (ref != null) results = new ArrayList<>(EngineBench.withReference(results, ref));
         spec.commandLine().getOut().print(EngineBench.table(results, peak, reference == null ? null : reference.toString(), be.name()));
         return 0;

@@ -6,6 +6,8 @@ import java.util.TreeMap;
 /**
  * A {@link Backend} decorator that times every kernel call, for finding where a step's time goes
  * ({@code deliberate bench engine --profile}). Wall-clock per kernel name; not thread-safe across concurrent callers.
+ * The GEMMs and the attention kernels also count their floating-point operations (multiply and add counted apart), so
+ * the report can say how far each one is from the machine's peak.
  */
 public final class ProfilingBackend implements Backend {
     private final Backend inner;
@@ -15,7 +17,7 @@ public final class ProfilingBackend implements Backend {
         this.inner = inner;
     }
 
-    /** kernel name → {calls, nanoseconds}. */
+    /** kernel name → {calls, nanoseconds, flops}. */
     public Map<String, long[]> stats() {
         return stats;
     }
@@ -26,20 +28,51 @@ public final class ProfilingBackend implements Backend {
 
     /** The breakdown as text, slowest kernel first, with each one's share of the total. */
     public String report(String title, int perSteps) {
+        return report(title, perSteps, 0);
+    }
+
+    /**
+     * As {@link #report(String, int)}, with GFLOP/s for the kernels that count their operations and, when
+     * {@code peakGflops > 0} (the machine's measured FMA peak for the threads used), their percentage of it.
+     */
+    public String report(String title, int perSteps, double peakGflops) {
         long total = 0;
         for (long[] s : stats.values()) total += s[1];
         var sb = new StringBuilder(String.format("%s — kernel time per step (%d steps):%n", title, perSteps));
         long all = total;
-        stats.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).forEach(e ->
-                sb.append(String.format("  %-22s %9.1f ms %6.1f%% %8d calls%n", e.getKey(), e.getValue()[1] / 1e6 / perSteps,
-                        100.0 * e.getValue()[1] / Math.max(1, all), e.getValue()[0] / perSteps)));
+        stats.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).forEach(e -> {
+            long[] s = e.getValue();
+            sb.append(String.format("  %-22s %9.1f ms %6.1f%% %8d calls", e.getKey(), s[1] / 1e6 / perSteps,
+                    100.0 * s[1] / Math.max(1, all), s[0] / perSteps));
+            if (s[2] > 0) {
+                double gflops = s[2] / (double) Math.max(1, s[1]); // flops per ns = GFLOP/s
+                sb.append(String.format(" %8.1f GFLOP/s", gflops));
+                if (peakGflops > 0) sb.append(String.format(" %5.1f%% of peak", 100 * gflops / peakGflops));
+            }
+            sb.append(String.format("%n"));
+        });
         return sb.toString();
     }
 
     private void add(String k, long t0) {
-        long[] s = stats.computeIfAbsent(k, x -> new long[2]);
+        add(k, t0, 0);
+    }
+
+    private void add(String k, long t0, long flops) {
+        long[] s = stats.computeIfAbsent(k, x -> new long[3]);
         s[0]++;
         s[1] += System.nanoTime() - t0;
+        s[2] += flops;
+    }
+
+    /** Query-key pairs a causal pass over a right-padded batch visits: each sequence's L (L + 1) / 2. */
+    private static long causalPairs(int batch, int seq, int[] lengths) {
+        long pairs = 0;
+        for (int b = 0; b < batch; b++) {
+            long len = lengths == null ? seq : lengths[b];
+            pairs += len * (len + 1) / 2;
+        }
+        return pairs;
     }
 
     @Override
@@ -141,7 +174,7 @@ public final class ProfilingBackend implements Backend {
                 Tensor c, long cOff, boolean accumulate) {
         long t0 = System.nanoTime();
         inner.matmul(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
-        add("matmul " + (transA ? "T" : "N") + (transB ? "T" : "N"), t0);
+        add("matmul " + (transA ? "T" : "N") + (transB ? "T" : "N"), t0, 2L * m * n * k);
     }
 
     @Override
@@ -191,7 +224,7 @@ public final class ProfilingBackend implements Backend {
                    int heads, int kvHeads, int headDim) {
         long t0 = System.nanoTime();
         inner.attention(q, k, v, out, lse, batch, seq, lengths, heads, kvHeads, headDim);
-        add("attention", t0);
+        add("attention", t0, 4L * headDim * heads * causalPairs(batch, seq, lengths)); // q·k and p·v per pair
     }
 
     @Override
@@ -199,7 +232,8 @@ public final class ProfilingBackend implements Backend {
                            Tensor dv, int batch, int seq, int[] lengths, int heads, int kvHeads, int headDim) {
         long t0 = System.nanoTime();
         inner.attentionBackward(dout, q, k, v, out, lse, dq, dk, dv, batch, seq, lengths, heads, kvHeads, headDim);
-        add("attentionBackward", t0);
+        // per pair: q·k recomputed, dv += p·do, dp = do·v, dq += ds·k, dk += ds·q
+        add("attentionBackward", t0, 10L * headDim * heads * causalPairs(batch, seq, lengths));
     }
 
     @Override
@@ -207,7 +241,9 @@ public final class ProfilingBackend implements Backend {
                          int maxSeq, int heads, int kvHeads, int headDim) {
         long t0 = System.nanoTime();
         inner.attentionCached(q, kCache, vCache, out, rows, slots, positions, maxSeq, heads, kvHeads, headDim);
-        add("attentionCached", t0);
+        long keys = 0;
+        for (int r = 0; r < rows; r++) keys += positions[r] + 1;
+        add("attentionCached", t0, 4L * headDim * heads * keys);
     }
 
     @Override
