@@ -1,5 +1,6 @@
 package dev.deliberate.bench;
 
+import dev.deliberate.align.attack.Attacks;
 import dev.deliberate.align.data.SftRecord;
 import dev.deliberate.align.data.Turn;
 import dev.deliberate.align.demo.DemoPreset;
@@ -43,8 +44,9 @@ import java.util.TreeSet;
 /**
  * SpecWorld learnability against training budget: the demo's base student (no safety training) pretrained from
  * scratch on the demo's base corpus (SpecWorld knowledge documents, transformation practice, train-split general tasks
- * answered by the clean scripted teacher), trained once for the largest budget and evaluated at checkpoints on the way:
- * train-split and held-out general-task accuracy (the world judge's correctness rule), held-out decoding exact match
+ * and worked general practice answered by the clean scripted teacher, the helpful-only exchanges), trained once for the largest budget and evaluated at checkpoints on the way:
+ * train-split and held-out general-task accuracy (the world judge's correctness rule, on answers generated under the
+ * demo's evaluation cap, so that a worked CoT has room to reach its answer), held-out decoding exact match
  * per family, and mean loss on a train sample and on the demo's validation set. The schedule is the one for the
  * largest budget (warm-up then cosine), so an earlier checkpoint is mid-schedule, not a run sized to end there.
  */
@@ -108,12 +110,15 @@ public final class LearnabilityBench {
         var general = new ArrayList<>(SpecWorldCorpus.generalConversations(world.train(), clean, spec));
         var practice = SpecWorldCorpus.generalPracticeConversations(sw.generalPractice(p.generalPractice(), c.seed()), clean, spec);
         general.addAll(practice); // as the demo's base stage trains on practice-general.jsonl
+        var helpful = SpecWorldCorpus.helpfulOnly(world.train(), sw.lexicon(), spec, Attacks.seen(Attacks.builtin()), c.seed());
+        general.addAll(helpful); // and helpful.jsonl
 
         // tokenizer: the train split's prompts and teacher completions, the corpus (as the demo's tokenizer stage)
         var texts = new ArrayList<>(SpecWorldCorpus.tokenizerTexts(world.train(), clean, spec));
         texts.addAll(corpus.documents());
         for (SftRecord r : corpus.conversations()) for (Turn t : r.messages()) texts.add(t.content());
         for (SftRecord r : practice) for (Turn t : r.messages()) texts.add(t.content());
+        for (SftRecord r : helpful) for (Turn t : r.messages()) texts.add(t.content());
         Path tokDir = c.out().resolve("tokenizer");
         try (HfTokenizer tok = BpeTrainer.trainAndLoad(texts, new BpeTrainer.Config(p.vocab()), tokDir)) {
             var ex = new ChatExamples(tok, tok.chatTemplate().orElseThrow(), p.maxSeq());
@@ -187,13 +192,14 @@ public final class LearnabilityBench {
         try (var chat = LocalChatModel.open(dir)) {
             var examples = new ArrayList<Map<String, String>>();
             var byKind = new LinkedHashMap<String, int[]>();
-            double tr = accuracy(chat, trainGeneral, c.seed(), null, null), te = accuracy(chat, testGeneral, c.seed(), byKind, examples);
+            int cap = c.preset().evalMaxTokens(); // the demo's: a worked column sum is longer than 64 tokens
+            double tr = accuracy(chat, trainGeneral, cap, c.seed(), null, null), te = accuracy(chat, testGeneral, cap, c.seed(), byKind, examples);
             var kinds = new LinkedHashMap<String, Double>();
             byKind.forEach((k, n) -> kinds.put(k, (double) n[0] / n[1]));
             double[] crossed = new double[cross.size()];
             for (int i = 0; i < crossed.length; i++) {
                 var qs = cross.get(i);
-                var got = answers(chat, qs.stream().map(FactQuestion::prompt).toList(), 64, c.seed());
+                var got = answers(chat, qs.stream().map(FactQuestion::prompt).toList(), cap, c.seed());
                 int right = 0;
                 for (int j = 0; j < qs.size(); j++) right += WorldJudge.correct(got.get(j), qs.get(j).gold()) ? 1 : 0;
                 crossed[i] = qs.isEmpty() ? Double.NaN : (double) right / qs.size();
@@ -222,9 +228,9 @@ public final class LearnabilityBench {
     }
 
     /** Share answered right; per kind into {@code byKind} (right, asked) and two examples a kind, when given. */
-    private static double accuracy(LocalChatModel chat, List<LabelledPrompt> tasks, long seed, Map<String, int[]> byKind,
+    private static double accuracy(LocalChatModel chat, List<LabelledPrompt> tasks, int maxTokens, long seed, Map<String, int[]> byKind,
                                    List<Map<String, String>> examples) {
-        var got = answers(chat, tasks.stream().map(LabelledPrompt::prompt).toList(), 64, seed);
+        var got = answers(chat, tasks.stream().map(LabelledPrompt::prompt).toList(), maxTokens, seed);
         int ok = 0;
         for (int i = 0; i < tasks.size(); i++) {
             var t = tasks.get(i);
