@@ -44,7 +44,8 @@ import java.util.TreeSet;
 /**
  * SpecWorld learnability against training budget: the demo's base student (no safety training) pretrained from
  * scratch on the demo's base corpus (SpecWorld knowledge documents, transformation practice, train-split general tasks
- * and worked general practice answered by the clean scripted teacher, the helpful-only exchanges), trained once for the largest budget and evaluated at checkpoints on the way:
+ * and worked general practice answered by the clean scripted teacher, the helpful-only exchanges), trained once for the
+ * largest budget and evaluated at checkpoints on the way:
  * train-split and held-out general-task accuracy (the world judge's correctness rule, on answers generated under the
  * demo's evaluation cap, so that a worked CoT has room to reach its answer), held-out decoding exact match
  * per family, and mean loss on a train sample and on the demo's validation set. The schedule is the one for the
